@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import * as init from './0001_init.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations listed in code so they run the same from src (tsx) and from dist (node). */
+const migrations: Record<string, Migration> = {
+  '0001_init': init,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const m = migrations[name];
+    if (!m) throw new Error(`unknown migration ${name}`);
+    return m;
+  },
+};

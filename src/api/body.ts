@@ -1,0 +1,72 @@
+import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
+import { parse, isSafeNumber } from 'lossless-json';
+import { TillError } from '../domain/errors.js';
+
+/**
+ * A JSON number whose literal a double cannot hold exactly (1e400, 150.000000000000000001,
+ * 12345678901234567890). Kept as its text so money parsing can refuse it precisely instead
+ * of rounding it, and so that a field wanting a plain number or string refuses it too.
+ */
+export class UnsafeNumber {
+  constructor(readonly literal: string) {}
+}
+
+function parseNumber(text: string): number | UnsafeNumber {
+  return isSafeNumber(text) ? Number(text) : new UnsafeNumber(text);
+}
+
+/**
+ * Reads a JSON request body with a hard size limit. An empty body reads as `{}` only
+ * where the route allows it; anything that is not JSON is a 400, a body over the limit
+ * a 413, a body that is not declared JSON a 415.
+ */
+export function jsonBody(maxBytes: number) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
+    const length = ctx.request.length;
+    if (length !== undefined && length > maxBytes) {
+      throw new TillError('body_too_large', `Request body is larger than ${maxBytes} bytes`);
+    }
+    let raw: Buffer;
+    try {
+      raw = await getRawBody(ctx.req, { limit: maxBytes, length: ctx.request.length });
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type === 'entity.too.large') throw new TillError('body_too_large', `Request body is larger than ${maxBytes} bytes`);
+      throw new TillError('validation_failed', `Could not read the request body (${(e as Error).message})`);
+    }
+    ctx.state.rawBody = raw;
+    if (raw.length === 0 || raw.toString('utf8').trim() === '') {
+      ctx.request.body = undefined;
+      return next();
+    }
+    if (!ctx.is('application/json', '+json')) {
+      throw new TillError('unsupported_media_type', 'Request body must be JSON (Content-Type: application/json)');
+    }
+    try {
+      ctx.request.body = parse(raw.toString('utf8'), null, parseNumber);
+    } catch (e) {
+      throw new TillError('malformed_json', `Malformed JSON body: ${(e as Error).message}`);
+    }
+    return next();
+  };
+}
+
+declare module 'koa' {
+  interface Request {
+    body?: unknown;
+  }
+}
+
+/** Free-form JSON (metadata) with any UnsafeNumber turned back into its exact text. */
+export function toPlainJson(value: unknown): unknown {
+  if (value instanceof UnsafeNumber) return value.literal;
+  if (Array.isArray(value)) return value.map(toPlainJson);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toPlainJson(v);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,76 @@
+import type { Context, Next } from 'koa';
+import { isTillError, type ErrorCode } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+
+/** The one place where error codes become HTTP statuses. */
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  invalid_state: 400,
+  no_wallet: 400,
+  wallet_invalid: 400,
+  wallet_network_mismatch: 400,
+  unsupported_currency: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  invoice_not_found: 404,
+  payment_link_not_found: 404,
+  webhook_not_found: 404,
+  slug_taken: 409,
+  idempotency_in_progress: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_conflict: 422,
+  rate_limited: 429,
+  internal: 500,
+  config_invalid: 500,
+  rate_unavailable: 503,
+  address_pool_exhausted: 503,
+  node_unavailable: 503,
+};
+
+export function statusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+export interface ApiError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Each dialect shapes its own error body; v1 and checkout use `{"error": "message"}`. */
+export type ErrorFormatter = (e: ApiError) => unknown;
+
+export const v1ErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
+
+/**
+ * Turns anything thrown below into a JSON error in the dialect's shape. Expected errors
+ * keep their message; anything else is a 500 whose message is logged, never shown.
+ */
+export function errorMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      let e: ApiError;
+      if (isTillError(err)) {
+        e = { status: statusFor(err.code), code: err.code, message: err.message };
+      } else {
+        const status = (err as { status?: unknown }).status;
+        const expose = (err as { expose?: unknown }).expose === true;
+        if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
+          // Koa's own http-errors (e.g. ctx.throw in a library): keep their 4xx.
+          e = { status, code: status === 404 ? 'not_found' : 'validation_failed', message: (err as Error).message };
+        } else {
+          (ctx.state.log as Logger | undefined ?? log).error({ err }, 'unhandled error');
+          e = { status: 500, code: 'internal', message: `Internal error (request ${String(ctx.state.requestId ?? '')})` };
+        }
+      }
+      const format = (ctx.state.errorFormat as ErrorFormatter | undefined) ?? v1ErrorBody;
+      ctx.status = e.status;
+      ctx.body = format(e);
+    }
+  };
+}

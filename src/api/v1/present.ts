@@ -1,0 +1,116 @@
+import { formatBtc, formatBtcTrimmed, formatMoney, satsToFiatMinor } from '../../domain/money.js';
+import { BTC } from '../../domain/currency.js';
+import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
+import type { PaymentLink } from '../../db/payment-links.js';
+import type { Webhook } from '../../db/webhooks.js';
+import type { V1Status } from './schemas.js';
+
+/** v1 speaks seven status words; the core's underpaid and invalid read as expired. */
+export function v1Status(s: InvoiceStatus): V1Status {
+  if (s === 'underpaid' || s === 'invalid') return 'expired';
+  return s;
+}
+
+/** The core statuses a v1 filter word stands for. */
+export function coreStatuses(s: V1Status): InvoiceStatus[] {
+  return s === 'expired' ? ['expired', 'underpaid', 'invalid'] : [s];
+}
+
+/** The seed prints a zero amount as "0" and every other amount with all minor digits. */
+export function money(minor: bigint, currency: string): string {
+  return minor === 0n ? '0' : formatMoney(minor, currency);
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+type PaidFields = Pick<Invoice, 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats'>;
+
+/** What was received, in the invoice currency at the locked rate; never above the total. */
+export function paidMinor(inv: PaidFields): bigint {
+  if (inv.paidSats === 0n || inv.rate === null || inv.dueSats === null) return 0n;
+  if (inv.paidSats >= inv.dueSats) return inv.total;
+  if (inv.currency === BTC) return inv.paidSats;
+  const v = satsToFiatMinor(inv.paidSats, inv.currency, inv.rate);
+  return v < inv.total ? v : inv.total;
+}
+
+export function presentInvoice(inv: Invoice) {
+  const paid = paidMinor(inv);
+  return {
+    id: inv.id,
+    ref: inv.ref,
+    invoice_number: inv.number,
+    status: v1Status(inv.status),
+    exception: inv.exception,
+    customer_email: inv.customerEmail,
+    customer_name: inv.customerName,
+    customer_company: inv.customerCompany,
+    currency: inv.currency,
+    subtotal: money(inv.subtotal, inv.currency),
+    tax_rate: inv.taxRate,
+    tax_amount: money(inv.tax, inv.currency),
+    discount_amount: money(inv.discount, inv.currency),
+    total: money(inv.total, inv.currency),
+    amount_paid: money(paid, inv.currency),
+    amount_due: money(inv.total - paid, inv.currency),
+    btc_rate: inv.rate,
+    btc_amount: inv.dueSats === null ? null : formatBtc(inv.dueSats),
+    btc_paid: formatBtc(inv.paidSats),
+    payment_address: inv.address,
+    payment_uri: inv.address && inv.dueSats !== null ? `bitcoin:${inv.address}?amount=${formatBtcTrimmed(inv.dueSats)}` : null,
+    payment_methods: inv.paymentMethods,
+    required_confirmations: inv.requiredConfirmations,
+    notes: inv.notes ?? '',
+    metadata: inv.metadata ?? {},
+    created_at: seconds(inv.createdAt),
+    finalized_at: seconds(inv.finalizedAt),
+    expires_at: seconds(inv.quoteExpiresAt),
+    paid_at: seconds(inv.paidAt),
+    confirmed_at: seconds(inv.confirmedAt),
+    lines: inv.lines.map((l) => ({
+      description: l.description,
+      quantity: l.quantity,
+      unit_price: money(l.unitPrice, inv.currency),
+      amount: money(l.amount, inv.currency),
+    })),
+  };
+}
+
+export function presentStatus(inv: PaidFields & Pick<Invoice, 'number' | 'status' | 'exception'>) {
+  const paid = paidMinor(inv);
+  return {
+    invoice_number: inv.number,
+    status: v1Status(inv.status),
+    exception: inv.exception,
+    total: money(inv.total, inv.currency),
+    amount_paid: money(paid, inv.currency),
+    amount_due: money(inv.total - paid, inv.currency),
+    currency: inv.currency,
+  };
+}
+
+export function presentLink(l: PaymentLink) {
+  return {
+    ref: l.ref,
+    slug: l.slug,
+    title: l.title,
+    description: l.description,
+    amount: l.amount === null ? null : formatMoney(l.amount, l.currency),
+    currency: l.currency,
+    payment_methods: l.paymentMethods,
+    redirect_url: l.redirectUrl,
+    metadata: l.metadata ?? {},
+    is_active: l.isActive,
+    created_at: seconds(l.createdAt),
+  };
+}
+
+export function presentWebhook(w: Webhook) {
+  return {
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    is_active: w.isActive,
+    description: w.description,
+  };
+}

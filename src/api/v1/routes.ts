@@ -1,0 +1,140 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { TillError } from '../../domain/errors.js';
+import { authenticate, bearerKey, requireScope } from '../auth.js';
+import { toPlainJson } from '../body.js';
+import { idempotency } from '../idempotency.js';
+import type { ApiKey } from '../keys.js';
+import { v1ErrorBody } from '../errors.js';
+import { validate } from '../validate.js';
+import type { ApiDeps } from '../deps.js';
+import {
+  coreStatuses, presentInvoice, presentLink, presentStatus, presentWebhook,
+} from './present.js';
+import type {
+  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, V1Schemas,
+} from './schemas.js';
+
+const meta = (m: Record<string, unknown> | null | undefined) =>
+  m === undefined || m === null ? null : (toPlainJson(m) as Record<string, unknown>);
+
+/** The native dialect (seed 000): schema in, core call, v1 shape out. */
+export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
+  const r = new Router({ prefix: '/api/v1' });
+  const { invoices, links, webhooks, rates } = deps;
+
+  r.use(async (ctx, next) => {
+    ctx.state.errorFormat = v1ErrorBody;
+    await next();
+  });
+  r.use(authenticate(deps.keys, bearerKey, 'Authorization: Bearer <key>'));
+  r.use(deps.limiter.middleware());
+  r.use(idempotency(deps.db, deps.now));
+
+  r.get('/invoices', requireScope('invoices:read'), validate({ query: s.listInvoices }), async (ctx) => {
+    const q = ctx.state.query as ListInvoicesQuery;
+    const { invoices: list, total } = await invoices.list({
+      statuses: q.status ? coreStatuses(q.status) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    ctx.body = { invoices: list.map(presentInvoice), total, limit: q.limit, offset: q.offset };
+  });
+
+  r.post('/invoices', requireScope('invoices:write'), validate({ query: s.noQuery, body: s.createInvoice }), async (ctx) => {
+    const b = ctx.state.body as CreateInvoiceBody;
+    const inv = await invoices.create({
+      lines: b.lines,
+      currency: b.currency?.toUpperCase(),
+      taxRate: b.tax_rate,
+      discountAmount: b.discount_amount,
+      customerEmail: b.customer_email ?? null,
+      customerName: b.customer_name ?? null,
+      customerCompany: b.customer_company ?? null,
+      notes: b.notes ?? null,
+      paymentMethods: b.payment_methods,
+      metadata: meta(b.metadata),
+      dialect: 'v1',
+      apiKeyId: (ctx.state.apiKey as ApiKey).id,
+    });
+    ctx.status = 201;
+    ctx.body = presentInvoice(inv);
+  });
+
+  r.get('/invoices/:ref', requireScope('invoices:read'), validate({ query: s.getInvoice }), async (ctx) => {
+    const q = ctx.state.query as GetInvoiceQuery;
+    const inv = await invoices.get(ctx.params.ref!);
+    ctx.body = q.include_payments ? { ...presentInvoice(inv), payments: [] } : presentInvoice(inv);
+  });
+
+  r.get('/invoices/:ref/status', requireScope('invoices:read'), validate({ query: s.noQuery }), async (ctx) => {
+    ctx.body = presentStatus(await invoices.summary(ctx.params.ref!));
+  });
+
+  r.post('/invoices/:ref/finalize', requireScope('invoices:write'),
+    validate({ query: s.noQuery, body: s.empty, bodyOptional: true }), async (ctx) => {
+      ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!));
+    });
+
+  r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }), async (ctx) => {
+    const inv = await invoices.cancel(ctx.params.ref!);
+    ctx.body = { ok: true, status: inv.status };
+  });
+
+  r.get('/payment-links', requireScope('invoices:read'), validate({ query: s.noQuery }), async (ctx) => {
+    ctx.body = { payment_links: (await links.list()).map(presentLink) };
+  });
+
+  r.post('/payment-links', requireScope('links:write'), validate({ query: s.noQuery, body: s.createLink }), async (ctx) => {
+    const b = ctx.state.body as CreateLinkBody;
+    const link = await links.create({
+      title: b.title,
+      slug: b.slug,
+      description: b.description ?? null,
+      amount: b.amount,
+      currency: b.currency?.toUpperCase(),
+      paymentMethods: b.payment_methods,
+      redirectUrl: b.redirect_url ?? null,
+      metadata: meta(b.metadata),
+    });
+    ctx.status = 201;
+    ctx.body = presentLink(link);
+  });
+
+  r.delete('/payment-links/:slug', requireScope('links:write'), validate({ query: s.noQuery }), async (ctx) => {
+    await links.remove(ctx.params.slug!);
+    ctx.body = { ok: true };
+  });
+
+  r.get('/rates', validate({ query: s.noQuery }), async (ctx) => {
+    const list = await rates.listRates();
+    ctx.body = {
+      rates: list.map((x) => ({
+        currency: x.currency,
+        rate: x.rate,
+        sources: x.sources,
+        fetched_at: x.fetchedAt.toISOString(),
+      })),
+    };
+  });
+
+  r.get('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+    ctx.body = { webhooks: (await webhooks.list()).map(presentWebhook) };
+  });
+
+  r.post('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery, body: s.createWebhook }), async (ctx) => {
+    const b = ctx.state.body as CreateWebhookBody;
+    const w = await webhooks.create({ url: b.url, events: b.events, description: b.description ?? null });
+    ctx.status = 201;
+    ctx.body = { ...presentWebhook(w), secret: w.secret };
+  });
+
+  r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx: Context) => {
+    const id = ctx.params.id!;
+    if (!/^[0-9]{1,12}$/.test(id)) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
+    await webhooks.remove(Number(id));
+    ctx.body = { ok: true };
+  });
+
+  return r;
+}

@@ -1,0 +1,106 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Context, Next } from 'koa';
+import { TillError } from '../domain/errors.js';
+import { UnsafeNumber } from './body.js';
+
+/**
+ * One ajv for every dialect. `decimal: true` marks a money or quantity field: it takes a
+ * JSON string or number (exact digits kept, see UnsafeNumber) and leaves the arithmetic
+ * rules to the domain, which names the field in its own errors.
+ */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, strict: true, strictTypes: false });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addKeyword({
+    keyword: 'decimal',
+    modifying: true,
+    schemaType: 'boolean',
+    errors: true,
+    validate: function decimal(
+      this: unknown,
+      _schema: boolean,
+      data: unknown,
+      _parentSchema?: unknown,
+      dataCtx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+    ): boolean {
+      if (data instanceof UnsafeNumber) {
+        if (dataCtx) dataCtx.parentData[dataCtx.parentDataProperty] = data.literal;
+        return true;
+      }
+      if (typeof data === 'string' || (typeof data === 'number' && Number.isFinite(data))) return true;
+      (decimal as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+        { keyword: 'decimal', message: 'must be a decimal number (a JSON number or a string such as "25.00")', params: {} },
+      ];
+      return false;
+    },
+  });
+  return ajv;
+}
+
+/** "lines[1].unit_price" from ajv's "/lines/1/unit_price". */
+function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+export function describeAjvError(err: ErrorObject, where: 'body' | 'query'): string {
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return `${fieldPath(err.instancePath, String(params.missingProperty))} is required`;
+    case 'additionalProperties':
+      return `Unknown field ${fieldPath(err.instancePath, String(params.additionalProperty))}${where === 'query' ? ' in the query string' : ''}`;
+    case 'type': {
+      const at = fieldPath(err.instancePath);
+      const t = String(params.type).replace(/,/g, ' or ');
+      return at === '' ? `Request ${where} must be a JSON ${t}` : `${at} must be ${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
+    }
+    case 'enum':
+      return `${fieldPath(err.instancePath)} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return `${fieldPath(err.instancePath) || where} ${err.message ?? 'is invalid'}`;
+  }
+}
+
+/**
+ * Validates the body and/or query of a route with compiled schemas; on success the
+ * typed values are on ctx.state.body / ctx.state.query.
+ */
+export function validate<B = unknown, Q = unknown>(schemas: {
+  body?: ValidateFunction<B>;
+  query?: ValidateFunction<Q>;
+  bodyOptional?: boolean;
+}) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (schemas.query) {
+      // Repeated keys (?limit=1&limit=2) arrive as arrays and fail the schema's types.
+      const query: Record<string, unknown> = { ...ctx.query };
+      if (!schemas.query(query)) {
+        throw new TillError('validation_failed', describeAjvError(schemas.query.errors![0]!, 'query'));
+      }
+      ctx.state.query = query;
+    }
+    if (schemas.body) {
+      let body = ctx.request.body;
+      if (body === undefined) {
+        if (!schemas.bodyOptional) throw new TillError('validation_failed', 'Request body is required (JSON object)');
+        body = {};
+      }
+      if (!schemas.body(body)) {
+        throw new TillError('validation_failed', describeAjvError(schemas.body.errors![0]!, 'body'));
+      }
+      ctx.state.body = body;
+    }
+    return next();
+  };
+}
+
+/** Query strings are text: this ajv turns "50" into 50 and "true" into true first. */
+export function createQueryAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, strict: true });
+  return ajv;
+}

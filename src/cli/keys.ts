@@ -1,0 +1,47 @@
+import type { Config } from '../config/load.js';
+import { openDatabase, migrateLatest } from '../db/connection.js';
+import { ApiKeys, DEFAULT_SCOPES, parseScopes } from '../api/keys.js';
+
+async function withKeys<T>(config: Config, fn: (keys: ApiKeys) => Promise<T>): Promise<T> {
+  const db = openDatabase({ filename: config.databaseFile });
+  try {
+    await migrateLatest(db);
+    return await fn(new ApiKeys(db, Date.now));
+  } finally {
+    await db.close();
+  }
+}
+
+export async function keysCreate(config: Config, name: string, scopes?: string): Promise<void> {
+  const list = scopes ? parseScopes(scopes.split(',').map((s) => s.trim()).filter(Boolean)) : DEFAULT_SCOPES;
+  const { key, record } = await withKeys(config, (k) => k.create(name, list));
+  console.log(`Created API key #${record.id} "${record.name}" (${record.scopes.join(', ')})`);
+  console.log('');
+  console.log(`  ${key}`);
+  console.log('');
+  console.log('This is the only time the key is shown: Till keeps only its hash. Use it as');
+  console.log('  Authorization: Bearer <key>');
+}
+
+export async function keysList(config: Config): Promise<void> {
+  const list = await withKeys(config, (k) => k.list());
+  if (list.length === 0) {
+    console.log('No API keys yet. Create one with: till keys create <name>');
+    return;
+  }
+  for (const k of list) {
+    const state = k.revokedAt ? `revoked ${new Date(k.revokedAt).toISOString()}` : 'active';
+    const used = k.lastUsedAt ? new Date(k.lastUsedAt).toISOString() : 'never';
+    console.log(`#${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(', ')}]  ${state}  last used ${used}`);
+  }
+}
+
+export async function keysRevoke(config: Config, idOrPrefix: string): Promise<void> {
+  const n = await withKeys(config, (k) => k.revoke(idOrPrefix));
+  if (n === 0) {
+    console.error(`No active key matches ${idOrPrefix}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`Revoked ${n} key${n === 1 ? '' : 's'}. A running Till refuses it within seconds.`);
+}

@@ -1,0 +1,23 @@
+import type { Config } from '../config/load.js';
+import { createTill } from '../main.js';
+
+export async function runServe(config: Config, _opts: { migrate: boolean }): Promise<void> {
+  const till = await createTill({ config });
+  const port = await till.listen();
+  till.log.info({ host: config.host, port, chain: config.chain, db: config.databaseFile }, 'Till is listening');
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    till.log.info({ signal }, 'shutting down');
+    till.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        till.log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

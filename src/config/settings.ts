@@ -1,0 +1,91 @@
+/**
+ * Every setting Till reads, with its environment name, type, default and bounds. The
+ * loader turns this table into one ajv schema, so a bad value is reported by the name
+ * the operator typed.
+ */
+export type SettingType = 'string' | 'integer' | 'boolean' | 'list';
+
+export interface SettingSpec {
+  env: string;
+  type: SettingType;
+  default?: string | number | boolean | string[];
+  min?: number;
+  max?: number;
+  enum?: string[];
+  pattern?: string;
+  /** Shown when the value does not fit. */
+  hint?: string;
+  /** A `<ENV>_FILE` variable may hold the path of a file with the value (Docker secrets). */
+  fromFile?: boolean;
+  secret?: boolean;
+}
+
+export const CHAINS = ['main', 'test', 'testnet4', 'signet', 'regtest'] as const;
+
+const DEFAULT_RPC_PORTS: Record<(typeof CHAINS)[number], number> = {
+  main: 8332,
+  test: 18332,
+  testnet4: 48332,
+  signet: 38332,
+  regtest: 18443,
+};
+
+export function defaultRpcPort(chain: (typeof CHAINS)[number]): number {
+  return DEFAULT_RPC_PORTS[chain];
+}
+
+export const SETTINGS = {
+  host: { env: 'TILL_HOST', type: 'string', default: '0.0.0.0', hint: 'an interface address to listen on' },
+  port: { env: 'TILL_PORT', type: 'integer', default: 5000, min: 1, max: 65535 },
+  dataDir: { env: 'TILL_DATA_DIR', type: 'string', default: './data' },
+  logLevel: {
+    env: 'TILL_LOG_LEVEL', type: 'string', default: 'info',
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  },
+  publicUrl: {
+    env: 'TILL_PUBLIC_URL', type: 'string', default: '',
+    pattern: '^(|https?://[^\\s]+)$', hint: 'an http(s) URL such as https://pay.example.com',
+  },
+
+  chain: { env: 'TILL_CHAIN', type: 'string', default: 'regtest', enum: [...CHAINS] },
+  rpcHost: { env: 'TILL_RPC_HOST', type: 'string', default: '127.0.0.1' },
+  rpcPort: { env: 'TILL_RPC_PORT', type: 'integer', min: 1, max: 65535 },
+  rpcUser: { env: 'TILL_RPC_USER', type: 'string', default: '' },
+  rpcPassword: { env: 'TILL_RPC_PASSWORD', type: 'string', default: '', fromFile: true, secret: true },
+  rpcCookieFile: { env: 'TILL_RPC_COOKIE_FILE', type: 'string', default: '' },
+  zmqRawTx: { env: 'TILL_ZMQ_RAWTX', type: 'string', default: '', pattern: '^(|tcp://[^\\s]+:\\d+)$', hint: 'tcp://host:port' },
+  zmqRawBlock: { env: 'TILL_ZMQ_RAWBLOCK', type: 'string', default: '', pattern: '^(|tcp://[^\\s]+:\\d+)$', hint: 'tcp://host:port' },
+  zmqSequence: { env: 'TILL_ZMQ_SEQUENCE', type: 'string', default: '', pattern: '^(|tcp://[^\\s]+:\\d+)$', hint: 'tcp://host:port' },
+
+  defaultCurrency: { env: 'TILL_DEFAULT_CURRENCY', type: 'string', default: 'USD', pattern: '^[A-Z]{3}$' },
+  quoteDeadlineMinutes: { env: 'TILL_QUOTE_DEADLINE_MINUTES', type: 'integer', default: 15, min: 1, max: 10080 },
+  confirmations: { env: 'TILL_CONFIRMATIONS', type: 'integer', default: 1, min: 0, max: 100 },
+  expirySweepSeconds: { env: 'TILL_EXPIRY_SWEEP_SECONDS', type: 'integer', default: 5, min: 1, max: 3600 },
+
+  rateSources: {
+    env: 'TILL_RATE_SOURCES', type: 'list', default: ['kraken', 'coinbase', 'bitstamp', 'coingecko'],
+    enum: ['kraken', 'coinbase', 'bitstamp', 'coingecko'],
+  },
+  rateCurrencies: {
+    env: 'TILL_RATE_CURRENCIES', type: 'list',
+    default: ['USD', 'EUR', 'GBP', 'CAD', 'CHF', 'AUD', 'JPY'], pattern: '^[A-Z]{3}$',
+  },
+  ratesFixed: {
+    env: 'TILL_RATES_FIXED', type: 'string', default: '',
+    pattern: '^(|[A-Z]{3}=\\d+(\\.\\d+)?(,[A-Z]{3}=\\d+(\\.\\d+)?)*)$',
+    hint: 'a list such as USD=70000,EUR=61000.50',
+  },
+  rateRefreshSeconds: { env: 'TILL_RATE_REFRESH_SECONDS', type: 'integer', default: 60, min: 5, max: 3600 },
+  rateMaxAgeSeconds: { env: 'TILL_RATE_MAX_AGE_SECONDS', type: 'integer', default: 900, min: 30, max: 86400 },
+  rateTimeoutMs: { env: 'TILL_RATE_TIMEOUT_MS', type: 'integer', default: 5000, min: 100, max: 60000 },
+  proxy: {
+    env: 'TILL_PROXY', type: 'string', default: '',
+    pattern: '^(|socks5h?://[^\\s]+:\\d+)$', hint: 'a SOCKS5 URL such as socks5h://127.0.0.1:9050',
+  },
+
+  apiRateLimit: { env: 'TILL_API_RATE_LIMIT', type: 'integer', default: 100, min: 1, max: 1000000 },
+  maxBodyBytes: { env: 'TILL_MAX_BODY_BYTES', type: 'integer', default: 65536, min: 1024, max: 10485760 },
+  webhookAllowHttp: { env: 'TILL_WEBHOOK_ALLOW_HTTP', type: 'list', default: [] },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof SETTINGS;

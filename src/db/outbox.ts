@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { EventType } from '../domain/invoice.js';
+
+export interface OutboxEvent {
+  eventId: string;
+  type: EventType;
+  invoiceId: number | null;
+  payload: unknown;
+  createdAt: number;
+}
+
+/** Written in the same transaction as the change it announces, never after. */
+export async function appendEvent(
+  trx: Knex.Transaction,
+  e: { type: EventType; invoiceId: number | null; payload: unknown; createdAt: number },
+): Promise<OutboxEvent> {
+  const event = { eventId: randomUUID(), ...e };
+  await trx('outbox').insert({
+    event_id: event.eventId,
+    type: event.type,
+    invoice_id: event.invoiceId,
+    payload: JSON.stringify(event.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    created_at: event.createdAt,
+  });
+  return event;
+}
+
+export async function listEvents(
+  q: Knex | Knex.Transaction,
+  opts: { invoiceId?: number; afterId?: number; limit: number },
+): Promise<(OutboxEvent & { id: number })[]> {
+  const query = q('outbox').orderBy('id').limit(opts.limit);
+  if (opts.invoiceId !== undefined) query.where('invoice_id', opts.invoiceId);
+  if (opts.afterId !== undefined) query.where('id', '>', opts.afterId);
+  const rows: Record<string, unknown>[] = await query;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    eventId: String(r.event_id),
+    type: r.type as EventType,
+    invoiceId: r.invoice_id === null ? null : Number(r.invoice_id),
+    payload: JSON.parse(String(r.payload)) as unknown,
+    createdAt: Number(r.created_at),
+  }));
+}

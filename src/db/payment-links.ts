@@ -1,0 +1,76 @@
+import type { Knex } from 'knex';
+import { fromBig, parseJson, toBigOrNull, toBool, toNum, type Row } from './rows.js';
+import type { PaymentMethod } from '../domain/invoice.js';
+
+type Q = Knex | Knex.Transaction;
+
+export interface PaymentLink {
+  id: number;
+  ref: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  /** Minor units of `currency`; null when the payer chooses. */
+  amount: bigint | null;
+  currency: string;
+  paymentMethods: PaymentMethod[];
+  redirectUrl: string | null;
+  metadata: Record<string, unknown> | null;
+  isActive: boolean;
+  createdAt: number;
+}
+
+function map(r: Row): PaymentLink {
+  return {
+    id: toNum(r.id),
+    ref: String(r.ref),
+    slug: String(r.slug),
+    title: String(r.title),
+    description: (r.description as string | null) ?? null,
+    amount: toBigOrNull(r.amount),
+    currency: String(r.currency),
+    paymentMethods: parseJson<PaymentMethod[]>(r.payment_methods) ?? ['onchain_btc'],
+    redirectUrl: (r.redirect_url as string | null) ?? null,
+    metadata: parseJson(r.metadata),
+    isActive: toBool(r.is_active),
+    createdAt: toNum(r.created_at),
+  };
+}
+
+export async function listActiveLinks(q: Q): Promise<PaymentLink[]> {
+  const rows: Row[] = await q('payment_links').where({ is_active: true }).orderBy('id', 'desc');
+  return rows.map(map);
+}
+
+export async function findActiveLinkBySlug(q: Q, slug: string): Promise<PaymentLink | null> {
+  const r: Row | undefined = await q('payment_links').where({ slug, is_active: true }).first();
+  return r ? map(r) : null;
+}
+
+export async function slugTaken(q: Q, slug: string): Promise<boolean> {
+  return (await q('payment_links').where({ slug, is_active: true }).first('id')) !== undefined;
+}
+
+export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id' | 'isActive'>): Promise<PaymentLink> {
+  const [row] = (await trx('payment_links')
+    .insert({
+      ref: l.ref,
+      slug: l.slug,
+      title: l.title,
+      description: l.description,
+      amount: l.amount === null ? null : fromBig(l.amount),
+      currency: l.currency,
+      payment_methods: JSON.stringify(l.paymentMethods),
+      redirect_url: l.redirectUrl,
+      metadata: l.metadata === null ? null : JSON.stringify(l.metadata),
+      is_active: true,
+      created_at: l.createdAt,
+    })
+    .returning('id')) as [{ id: number }];
+  return { ...l, id: toNum(row.id), isActive: true };
+}
+
+export async function deactivateLink(trx: Knex.Transaction, slug: string, now: number): Promise<boolean> {
+  const n = await trx('payment_links').where({ slug, is_active: true }).update({ is_active: false, deleted_at: now });
+  return n === 1;
+}

@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
+
+type Q = Knex | Knex.Transaction;
+
+export interface WalletRow {
+  id: number;
+  descriptor: string;
+  chain: string;
+  scriptType: string;
+  fingerprint: string | null;
+  firstIndex: number;
+  nextIndex: number;
+  active: boolean;
+  createdAt: number;
+}
+
+export type AddressState = 'free' | 'assigned' | 'used';
+
+export interface AddressRow {
+  id: number;
+  walletId: number;
+  derivationIndex: number;
+  address: string;
+  scriptHex: string;
+  state: AddressState;
+  invoiceId: number | null;
+}
+
+function mapWallet(r: Row): WalletRow {
+  return {
+    id: toNum(r.id),
+    descriptor: String(r.descriptor),
+    chain: String(r.chain),
+    scriptType: String(r.script_type),
+    fingerprint: (r.fingerprint as string | null) ?? null,
+    firstIndex: toNum(r.first_index),
+    nextIndex: toNum(r.next_index),
+    active: toBool(r.active),
+    createdAt: toNum(r.created_at),
+  };
+}
+
+function mapAddress(r: Row): AddressRow {
+  return {
+    id: toNum(r.id),
+    walletId: toNum(r.wallet_id),
+    derivationIndex: toNum(r.derivation_index),
+    address: String(r.address),
+    scriptHex: String(r.script_hex),
+    state: r.state as AddressState,
+    invoiceId: toNumOrNull(r.invoice_id),
+  };
+}
+
+export async function findActiveWallet(q: Q): Promise<WalletRow | null> {
+  const r: Row | undefined = await q('wallets').where({ active: true }).first();
+  return r ? mapWallet(r) : null;
+}
+
+/** Makes a new wallet the active one; the previous one stays, inactive, with its addresses watched. */
+export async function insertActiveWallet(
+  trx: Knex.Transaction,
+  w: { descriptor: string; chain: string; scriptType: string; fingerprint: string | null; firstIndex: number; createdAt: number },
+): Promise<WalletRow> {
+  await trx('wallets').where({ active: true }).update({ active: false, deactivated_at: w.createdAt });
+  const [row] = (await trx('wallets')
+    .insert({
+      descriptor: w.descriptor,
+      chain: w.chain,
+      script_type: w.scriptType,
+      fingerprint: w.fingerprint,
+      first_index: w.firstIndex,
+      next_index: w.firstIndex,
+      active: true,
+      created_at: w.createdAt,
+    })
+    .returning('id')) as [{ id: number }];
+  return { ...w, id: toNum(row.id), nextIndex: w.firstIndex, active: true };
+}
+
+/** The lowest free index first, so released addresses are reused before new ones widen the gap. */
+export async function lowestFreeAddress(trx: Knex.Transaction, walletId: number): Promise<AddressRow | null> {
+  const r: Row | undefined = await trx('addresses')
+    .where({ wallet_id: walletId, state: 'free' })
+    .orderBy('derivation_index')
+    .first();
+  return r ? mapAddress(r) : null;
+}
+
+export async function insertAddress(
+  trx: Knex.Transaction,
+  a: { walletId: number; derivationIndex: number; address: string; scriptHex: string; state: AddressState; invoiceId: number | null; now: number },
+): Promise<AddressRow> {
+  const [row] = (await trx('addresses')
+    .insert({
+      wallet_id: a.walletId,
+      derivation_index: a.derivationIndex,
+      address: a.address,
+      script_hex: a.scriptHex,
+      state: a.state,
+      invoice_id: a.invoiceId,
+      assigned_at: a.state === 'assigned' ? a.now : null,
+      created_at: a.now,
+    })
+    .returning('id')) as [{ id: number }];
+  await trx('wallets').where({ id: a.walletId }).update({ next_index: a.derivationIndex + 1 });
+  return { id: toNum(row.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
+}
+
+/** Hands a free address to an invoice; false if someone else took it first. */
+export async function assignAddress(trx: Knex.Transaction, id: number, invoiceId: number, now: number): Promise<boolean> {
+  const n = await trx('addresses').where({ id, state: 'free' }).update({ state: 'assigned', invoice_id: invoiceId, assigned_at: now });
+  return n === 1;
+}
+
+/** Returns an assigned, never-paid address to the pool. A used address never comes back. */
+export async function releaseAddress(trx: Knex.Transaction, id: number): Promise<boolean> {
+  const n = await trx('addresses').where({ id, state: 'assigned' }).update({ state: 'free', invoice_id: null, assigned_at: null });
+  return n === 1;
+}
+
+export async function findAddress(q: Q, id: number): Promise<AddressRow | null> {
+  const r: Row | undefined = await q('addresses').where({ id }).first();
+  return r ? mapAddress(r) : null;
+}
+
+export async function countAddresses(q: Q, walletId: number): Promise<Record<AddressState, number>> {
+  const rows: Row[] = await q('addresses').where({ wallet_id: walletId }).groupBy('state').select('state').count({ n: '*' });
+  const out: Record<AddressState, number> = { free: 0, assigned: 0, used: 0 };
+  for (const r of rows) out[r.state as AddressState] = toNum(r.n);
+  return out;
+}

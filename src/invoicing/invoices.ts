@@ -1,0 +1,230 @@
+import { TillError } from '../domain/errors.js';
+import { BTC } from '../domain/currency.js';
+import { fiatToSats } from '../domain/money.js';
+import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
+import { formatInvoiceNumber, newBitpayId, newPublicId, newRef } from '../domain/ids.js';
+import { assertFinalizable, cancel as cancelTransition, expireIfDue } from '../domain/invoice-state.js';
+import type { Dialect, EventType, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
+import type { Database } from '../db/connection.js';
+import {
+  dueForExpiry, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
+  type InvoiceKey,
+} from '../db/invoices.js';
+import { appendEvent } from '../db/outbox.js';
+import type { Knex } from 'knex';
+import type { AddressPool } from '../wallet/pool.js';
+import { parseInvoiceKey } from './lookup.js';
+
+/** Below this an output is dust: no wallet can pay it on-chain. */
+export const MIN_DUE_SATS = 546n;
+
+export interface RateSource {
+  getRate(currency: string): Promise<{ rate: string }>;
+}
+
+export interface InvoicingSettings {
+  defaultCurrency: string;
+  quoteDeadlineMinutes: number;
+  confirmations: number;
+}
+
+export interface InvoicingDeps {
+  db: Database;
+  rates: RateSource;
+  pool: AddressPool;
+  settings: InvoicingSettings;
+  now: () => number;
+  /** Told after commit about each newly assigned address, so the watcher can add it. */
+  onAddressAssigned?: (a: { scriptHex: string; address: string; invoiceId: number }) => void;
+}
+
+export interface CreateInvoiceInput {
+  lines: RawInvoiceLine[];
+  currency?: string;
+  taxRate?: unknown;
+  discountAmount?: unknown;
+  customerEmail?: string | null;
+  customerName?: string | null;
+  customerCompany?: string | null;
+  notes?: string | null;
+  paymentMethods?: PaymentMethod[];
+  metadata?: Record<string, unknown> | null;
+  dialect: Dialect;
+  dialectData?: Record<string, unknown> | null;
+  apiKeyId?: number | null;
+  paymentLinkId?: number | null;
+}
+
+/** Outbox payloads carry a snapshot of the invoice as it was when the event happened. */
+function snapshot(inv: Invoice): { invoice: Invoice } {
+  return { invoice: inv };
+}
+
+async function emit(trx: Knex.Transaction, type: EventType, inv: Invoice, at: number): Promise<void> {
+  await appendEvent(trx, { type, invoiceId: inv.id, payload: snapshot(inv), createdAt: at });
+}
+
+export class InvoiceService {
+  constructor(private readonly deps: InvoicingDeps) {}
+
+  private mustFind = async (q: Knex | Knex.Transaction, key: InvoiceKey | string): Promise<Invoice> => {
+    const parsed = typeof key === 'string' ? parseInvoiceKey(key) : key;
+    const inv = parsed ? await findInvoice(q, parsed) : null;
+    if (!inv) throw new TillError('invoice_not_found', `Invoice ${typeof key === 'string' ? key : String(key.value)} not found`);
+    return inv;
+  };
+
+  async create(input: CreateInvoiceInput): Promise<Invoice> {
+    const { settings, now } = this.deps;
+    const totals = computeInvoiceTotals({
+      lines: input.lines,
+      currency: input.currency ?? settings.defaultCurrency,
+      tax_rate: input.taxRate,
+      discount_amount: input.discountAmount,
+    });
+    const at = now();
+    return this.deps.db.tx(async (trx) => {
+      const inv = await insertInvoice(
+        trx,
+        {
+          ref: newRef(),
+          publicId: newPublicId(),
+          bitpayId: newBitpayId(),
+          status: 'draft',
+          exception: null,
+          currency: totals.currency,
+          subtotal: totals.subtotal,
+          taxRate: totals.taxRate,
+          tax: totals.tax,
+          discount: totals.discount,
+          total: totals.total,
+          rate: null,
+          dueSats: null,
+          paidSats: 0n,
+          requiredConfirmations: settings.confirmations,
+          addressId: null,
+          customerEmail: input.customerEmail ?? null,
+          customerName: input.customerName ?? null,
+          customerCompany: input.customerCompany ?? null,
+          notes: input.notes ?? null,
+          paymentMethods: input.paymentMethods ?? ['onchain_btc'],
+          dialect: input.dialect,
+          metadata: input.metadata ?? null,
+          dialectData: input.dialectData ?? null,
+          paymentLinkId: input.paymentLinkId ?? null,
+          apiKeyId: input.apiKeyId ?? null,
+          createdAt: at,
+          updatedAt: at,
+          finalizedAt: null,
+          quoteExpiresAt: null,
+          graceUntil: null,
+          paidAt: null,
+          confirmedAt: null,
+          expiredAt: null,
+          cancelledAt: null,
+          lines: totals.lines.map((l, position) => ({ position, ...l })),
+        },
+        formatInvoiceNumber,
+      );
+      await emit(trx, 'invoice.created', inv, at);
+      return inv;
+    });
+  }
+
+  get(key: string): Promise<Invoice> {
+    return this.mustFind(this.deps.db.read, key);
+  }
+
+  async summary(key: string) {
+    const parsed = parseInvoiceKey(key);
+    const s = parsed ? await findInvoiceSummary(this.deps.db.read, parsed) : null;
+    if (!s) throw new TillError('invoice_not_found', `Invoice ${key} not found`);
+    return s;
+  }
+
+  list(opts: { statuses?: InvoiceStatus[]; limit: number; offset: number }) {
+    return listInvoices(this.deps.db.read, opts);
+  }
+
+  /**
+   * Draft → pending: locks the rate (fetched before the transaction: no network call
+   * while the write lock is held), assigns an address and starts the quote deadline.
+   */
+  async finalize(key: string): Promise<Invoice> {
+    const { db, pool, settings, now } = this.deps;
+    const draft = await this.mustFind(db.read, key);
+    assertFinalizable(draft);
+    if (!draft.paymentMethods.includes('onchain_btc')) {
+      throw new TillError('invalid_state', `Invoice ${draft.number} does not accept on-chain bitcoin`);
+    }
+    const rate = draft.currency === BTC ? '1' : (await this.deps.rates.getRate(draft.currency)).rate;
+    const dueSats = draft.currency === BTC ? draft.total : fiatToSats(draft.total, draft.currency, rate);
+    if (dueSats < MIN_DUE_SATS) {
+      throw new TillError(
+        'validation_failed',
+        `Invoice ${draft.number} comes to ${dueSats} sats, below the ${MIN_DUE_SATS}-sat dust limit: no wallet can pay it on-chain`,
+      );
+    }
+
+    const { invoice, scriptHex } = await db.tx(async (trx) => {
+      const current = await this.mustFind(trx, { by: 'id', value: draft.id });
+      assertFinalizable(current);
+      const at = now();
+      const address = await pool.take(trx, current.id, at);
+      const patch = {
+        status: 'pending' as const,
+        rate,
+        dueSats,
+        addressId: address.id,
+        finalizedAt: at,
+        quoteExpiresAt: at + settings.quoteDeadlineMinutes * 60_000,
+        updatedAt: at,
+      };
+      if (!(await updateInvoice(trx, current.id, 'draft', patch))) {
+        throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
+      }
+      return { invoice: { ...current, ...patch, address: address.address }, scriptHex: address.scriptHex };
+    });
+    this.deps.onAddressAssigned?.({ scriptHex, address: invoice.address ?? '', invoiceId: invoice.id });
+    return invoice;
+  }
+
+  /** Cancels a draft or pending invoice and gives a never-paid address back to the pool. */
+  async cancel(key: string): Promise<Invoice> {
+    const { db, pool, now } = this.deps;
+    const target = await this.mustFind(db.read, key);
+    return db.tx(async (trx) => {
+      const current = await this.mustFind(trx, { by: 'id', value: target.id });
+      const t = cancelTransition(current);
+      const at = now();
+      const patch = { status: t.status, cancelledAt: at, updatedAt: at };
+      if (!(await updateInvoice(trx, current.id, current.status, patch))) {
+        throw new TillError('invalid_state', `Invoice ${current.number} changed while cancelling; try again`);
+      }
+      if (current.addressId !== null) await pool.release(trx, current.addressId);
+      const updated = { ...current, ...patch };
+      for (const type of t.events) await emit(trx, type, updated, at);
+      return updated;
+    });
+  }
+
+  /** Moves every pending invoice past its deadline to expired; returns how many moved. */
+  async expireDue(batch = 500): Promise<number> {
+    const { db, now } = this.deps;
+    const at = now();
+    const due = await dueForExpiry(db.read, at, batch);
+    let moved = 0;
+    for (const inv of due) {
+      const t = expireIfDue(inv, at);
+      if (!t) continue;
+      const done = await db.tx(async (trx) => {
+        const patch = { status: t.status, expiredAt: at, updatedAt: at };
+        if (!(await updateInvoice(trx, inv.id, 'pending', patch))) return false;
+        for (const type of t.events) await emit(trx, type, { ...inv, ...patch }, at);
+        return true;
+      });
+      if (done) moved++;
+    }
+    return moved;
+  }
+}

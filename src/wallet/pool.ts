@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import { TillError } from '../domain/errors.js';
+import type { Database } from '../db/connection.js';
+import {
+  assignAddress, findActiveWallet, insertActiveWallet, insertAddress, lowestFreeAddress, releaseAddress,
+  type AddressRow, type WalletRow,
+} from '../db/wallets.js';
+import type { Chain } from './chain.js';
+import { parseWallet, type WatchOnlyWallet } from './watch-only-wallet.js';
+
+export interface ActiveWallet {
+  row: WalletRow;
+  wallet: WatchOnlyWallet;
+}
+
+/**
+ * The address pool: hands each open invoice an address no other open invoice holds,
+ * takes released addresses back (lowest index first, so the gap stays small), and
+ * derives a new one only when none is free. Parsed wallets are kept per id: parsing a
+ * descriptor is far slower than the lookups finalize makes.
+ */
+export class AddressPool {
+  private readonly parsed = new Map<number, WatchOnlyWallet>();
+
+  constructor(private readonly chain: Chain) {}
+
+  /** Parses a key or descriptor for this chain and makes it the active wallet. */
+  async setWallet(db: Database, input: string, firstIndex: number, now: number): Promise<ActiveWallet> {
+    const wallet = parseWallet(input, this.chain);
+    const row = await db.tx((trx) =>
+      insertActiveWallet(trx, {
+        descriptor: wallet.descriptor,
+        chain: wallet.chain,
+        scriptType: wallet.scriptType,
+        fingerprint: wallet.origin?.fingerprint ?? wallet.fingerprint,
+        firstIndex,
+        createdAt: now,
+      }),
+    );
+    this.parsed.set(row.id, wallet);
+    return { row, wallet };
+  }
+
+  async activeWallet(q: Knex | Knex.Transaction): Promise<ActiveWallet | null> {
+    const row = await findActiveWallet(q);
+    if (!row) return null;
+    return { row, wallet: this.walletFor(row) };
+  }
+
+  walletFor(row: WalletRow): WatchOnlyWallet {
+    let wallet = this.parsed.get(row.id);
+    if (!wallet) {
+      wallet = parseWallet(row.descriptor, row.chain as Chain);
+      this.parsed.set(row.id, wallet);
+    }
+    return wallet;
+  }
+
+  /** Inside the caller's write transaction: an address for `invoiceId`, or no_wallet. */
+  async take(trx: Knex.Transaction, invoiceId: number, now: number): Promise<AddressRow> {
+    const active = await this.activeWallet(trx);
+    if (!active) {
+      throw new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
+    }
+    const free = await lowestFreeAddress(trx, active.row.id);
+    if (free) {
+      if (!(await assignAddress(trx, free.id, invoiceId, now))) {
+        throw new Error(`address ${free.id} was taken inside a write transaction`);
+      }
+      return { ...free, state: 'assigned', invoiceId };
+    }
+    const index = active.row.nextIndex;
+    const derived = active.wallet.derive(index);
+    return insertAddress(trx, {
+      walletId: active.row.id,
+      derivationIndex: index,
+      address: derived.address,
+      scriptHex: derived.scriptHex,
+      state: 'assigned',
+      invoiceId,
+      now,
+    });
+  }
+
+  /** Returns a never-paid address to the pool; a used one stays out for good. */
+  async release(trx: Knex.Transaction, addressId: number): Promise<boolean> {
+    return releaseAddress(trx, addressId);
+  }
+}
