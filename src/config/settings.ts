@@ -36,7 +36,7 @@ export function defaultRpcPort(chain: (typeof CHAINS)[number]): number {
 
 export const SETTINGS = {
   host: { env: 'TILL_HOST', type: 'string', default: '0.0.0.0', hint: 'an interface address to listen on' },
-  port: { env: 'TILL_PORT', type: 'integer', default: 5000, min: 1, max: 65535 },
+  port: { env: 'TILL_PORT', type: 'integer', default: 5000, min: 0, max: 65535, hint: 'a TCP port (0 picks a free one)' },
   dataDir: { env: 'TILL_DATA_DIR', type: 'string', default: './data' },
   logLevel: {
     env: 'TILL_LOG_LEVEL', type: 'string', default: 'info',

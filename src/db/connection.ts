@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * A write transaction that reads first must hold the write lock from its first statement,
@@ -55,6 +56,11 @@ export interface Database {
   write: Knex;
   /** Readers: WAL lets them run beside the writer. */
   read: Knex;
+  /**
+   * Runs `fn` as one atomic unit of work and resolves once it is durable. Units that
+   * arrive together share a commit (see GroupCommit); `fn` may run twice, so it must
+   * do nothing but database work in `trx`.
+   */
   tx<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -63,6 +69,8 @@ export interface DatabaseOptions {
   /** Path of the SQLite file, or ':memory:' (tests only: one connection, no readers). */
   filename: string;
   readers?: number;
+  /** Most units of work one commit may carry (1 turns group commit off). */
+  maxBatch?: number;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
@@ -70,10 +78,11 @@ export function openDatabase(opts: DatabaseOptions): Database {
   if (!memory) fs.mkdirSync(path.dirname(path.resolve(opts.filename)), { recursive: true });
   const write = knexFactory(sqliteConfig(opts.filename, 1, false));
   const read = memory ? write : knexFactory(sqliteConfig(opts.filename, opts.readers ?? 2, true));
+  const group = new GroupCommit(write, opts.maxBatch ?? 64);
   return {
     write,
     read,
-    tx: (fn) => write.transaction(fn),
+    tx: (fn) => group.run(fn),
     close: async () => {
       if (read !== write) await read.destroy();
       await write.destroy();

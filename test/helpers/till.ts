@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { networks } from 'bitcoinjs-lib';
+import { loadConfig } from '../../src/config/load.js';
+import { createTill, type Till } from '../../src/main.js';
+import { createLogger } from '../../src/log.js';
+import { createFixedRateProvider } from '../../src/rates/index.js';
+import type { RateProvider } from '../../src/rates/index.js';
+import { bip32Api } from '../../src/wallet/ecc.js';
+import type { Scope } from '../../src/api/keys.js';
+
+/** A tpub for regtest tests, from a fixed seed: m/84'/1'/0'. */
+export function testTpub(seedByte = 1): string {
+  const root = bip32Api().fromSeed(Buffer.alloc(32, seedByte), networks.regtest);
+  return root.derivePath("m/84'/1'/0'").neutered().toBase58();
+}
+
+export interface Clock {
+  now: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+export function testClock(start = Date.UTC(2026, 2, 13, 18, 0, 0)): Clock {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+}
+
+export interface Response<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestTill {
+  till: Till;
+  url: string;
+  dir: string;
+  clock: Clock;
+  /** An API key with every scope. */
+  key: string;
+  newKey(scopes: Scope[], name?: string): Promise<string>;
+  request<T = any>(method: string, p: string, opts?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> }): Promise<Response<T>>;
+  count(table: string): Promise<number>;
+  setWallet(key?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  rateProviders?: RateProvider[];
+  clock?: Clock;
+}
+
+/** Starts the real Till: a temp data dir with a real SQLite file, the real HTTP server on a free port. */
+export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
+  const clock = opts.clock ?? testClock();
+  const config = loadConfig({
+    TILL_DATA_DIR: dir,
+    TILL_PORT: '0',
+    TILL_HOST: '127.0.0.1',
+    TILL_LOG_LEVEL: 'silent',
+    TILL_RATE_CURRENCIES: 'USD,EUR,JPY,BHD',
+    ...opts.env,
+  }, dir);
+  const till = await createTill({
+    config,
+    now: clock.now,
+    log: createLogger('silent'),
+    rateProviders: opts.rateProviders ?? [
+      createFixedRateProvider('USD=70862.71,EUR=61919.68,JPY=10500000,BHD=26700.125'),
+    ],
+  });
+  const port = await till.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const { key } = await till.services.keys.create('test', ['admin']);
+
+  const request: TestTill['request'] = async (method, p, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const k = o.key === undefined ? key : o.key;
+    if (k !== null) headers.Authorization = `Bearer ${k}`;
+    let body: string | Buffer | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const res = await fetch(url + p, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as any, text };
+  };
+
+  return {
+    till,
+    url,
+    dir,
+    clock,
+    key,
+    newKey: async (scopes, name = 'scoped') => (await till.services.keys.create(name, scopes)).key,
+    request,
+    count: async (table) => {
+      const [row] = (await till.db.read(table).count({ n: '*' })) as [{ n: number }];
+      return Number(row.n);
+    },
+    setWallet: async (k = testTpub()) => {
+      await till.services.pool.setWallet(till.db, `wpkh(${k}/0/*)`, 0, clock.now());
+    },
+    stop: async () => {
+      await till.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The seed's curl example body, exactly. */
+export const SEED_INVOICE = {
+  customer_email: 'alice@example.com',
+  customer_name: 'Alice',
+  customer_company: 'Acme Inc',
+  currency: 'USD',
+  tax_rate: 10,
+  lines: [
+    { description: 'Consulting (1 hour)', quantity: 1, unit_price: '150.00' },
+    { description: 'Hardware wallet setup', quantity: 2, unit_price: '25.00' },
+  ],
+  notes: 'Payment due within 30 days',
+};
