@@ -52,8 +52,9 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('invoices', (t) => {
     t.increments('id').primary();
+    // The invoice number INV-0001 is this sequence, formatted; keeping only the integer
+    // lets one INSERT take the next number in the same statement.
     t.integer('seq').notNullable().unique();
-    t.string('number', 20).notNullable().unique();
     t.string('ref', 17).notNullable().unique();
     t.string('public_id', 36).notNullable().unique();
     t.string('bitpay_id', 24).notNullable().unique();

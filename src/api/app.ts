@@ -26,13 +26,17 @@ export function buildApp(deps: ApiDeps): Koa {
     }
     await next();
   });
+  // Whatever no route answered becomes a JSON 404 (or 405, with Allow) in the dialect's shape.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 405) {
+      throw new TillError('method_not_allowed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
+    }
+    if (ctx.status === 404 && ctx.body == null) {
+      throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
+    }
+  });
   app.use(v1.routes());
   app.use(v1.allowedMethods({ throw: false }));
-  app.use(async (ctx) => {
-    if (ctx.status === 405) {
-      throw new TillError('validation_failed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
-    }
-    throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
-  });
   return app;
 }

@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   invoice_not_found: 404,
   payment_link_not_found: 404,
   webhook_not_found: 404,
+  method_not_allowed: 405,
   slug_taken: 409,
   idempotency_in_progress: 409,
   body_too_large: 413,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Invoice, InvoiceLine, InvoiceStatus } from '../domain/invoice.js';
+import { formatInvoiceNumber } from '../domain/ids.js';
 import { fromBig, parseJson, toBig, toBigOrNull, toNum, toNumOrNull, type Row } from './rows.js';
 
 export type Q = Knex | Knex.Transaction;
@@ -10,7 +11,7 @@ export type NewInvoice = Omit<Invoice, 'id' | 'seq' | 'number' | 'lines' | 'addr
 
 export type InvoiceKey =
   | { by: 'id'; value: number }
-  | { by: 'number'; value: string }
+  | { by: 'seq'; value: number }
   | { by: 'ref'; value: string }
   | { by: 'public_id'; value: string }
   | { by: 'bitpay_id'; value: string };
@@ -24,7 +25,7 @@ function mapInvoice(r: Row, lines: InvoiceLine[]): Invoice {
   return {
     id: toNum(r.id),
     seq: toNum(r.seq),
-    number: String(r.number),
+    number: formatInvoiceNumber(toNum(r.seq)),
     ref: String(r.ref),
     publicId: String(r.public_id),
     bitpayId: String(r.bitpay_id),
@@ -89,21 +90,14 @@ async function linesFor(q: Q, ids: number[]): Promise<Map<number, InvoiceLine[]>
 }
 
 /**
- * Inserts an invoice with its lines. The sequence number is taken inside the caller's
- * write transaction, so numbers are gap-free: a rolled-back insert takes none.
+ * Inserts an invoice with its lines. The sequence number is taken by the INSERT itself,
+ * inside the caller's write transaction, so numbers are gap-free: a rolled-back insert
+ * takes none. (PostgreSQL will need the table locked for this; SQLite has one writer.)
  */
-export async function insertInvoice(
-  trx: Knex.Transaction,
-  inv: NewInvoice,
-  formatNumber: (seq: number) => string,
-): Promise<Invoice> {
-  const [{ next }] = (await trx('invoices').select(trx.raw('COALESCE(MAX(seq), 0) + 1 AS next'))) as [{ next: number }];
-  const seq = toNum(next);
-  const number = formatNumber(seq);
+export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Promise<Invoice> {
   const [row] = (await trx('invoices')
     .insert({
-      seq,
-      number,
+      seq: trx.raw('(SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices)'),
       ref: inv.ref,
       public_id: inv.publicId,
       bitpay_id: inv.bitpayId,
@@ -140,8 +134,10 @@ export async function insertInvoice(
       expired_at: inv.expiredAt,
       cancelled_at: inv.cancelledAt,
     })
-    .returning('id')) as [{ id: number }];
+    .returning(['id', 'seq'])) as [{ id: number; seq: number }];
   const id = toNum(row.id);
+  const seq = toNum(row.seq);
+  const number = formatInvoiceNumber(seq);
   if (inv.lines.length > 0) {
     await trx('invoice_lines').insert(
       inv.lines.map((l) => ({
@@ -169,17 +165,19 @@ export async function findInvoice(q: Q, key: InvoiceKey): Promise<Invoice | null
 }
 
 /** The columns a status poll needs, with no join and no lines: the hottest read. */
-export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<Pick<
+export type InvoiceSummary = Pick<
   Invoice, 'id' | 'number' | 'status' | 'exception' | 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats'
-> | null> {
+>;
+
+export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<InvoiceSummary | null> {
   const r: Row | undefined = await q('invoices')
-    .select('id', 'number', 'status', 'exception', 'currency', 'total', 'rate', 'due_sats', 'paid_sats')
+    .select('id', 'seq', 'status', 'exception', 'currency', 'total', 'rate', 'due_sats', 'paid_sats')
     .where(key.by, key.value)
     .first();
   if (!r) return null;
   return {
     id: toNum(r.id),
-    number: String(r.number),
+    number: formatInvoiceNumber(toNum(r.seq)),
     status: r.status as InvoiceStatus,
     exception: (r.exception as Invoice['exception']) ?? null,
     currency: String(r.currency),

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'invoice_not_found'
   | 'payment_link_not_found'
   | 'webhook_not_found'

@@ -2,14 +2,15 @@ import { TillError } from '../domain/errors.js';
 import { BTC } from '../domain/currency.js';
 import { fiatToSats } from '../domain/money.js';
 import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
-import { formatInvoiceNumber, newBitpayId, newPublicId, newRef } from '../domain/ids.js';
+import { newBitpayId, newPublicId, newRef } from '../domain/ids.js';
 import { assertFinalizable, cancel as cancelTransition, expireIfDue } from '../domain/invoice-state.js';
 import type { Dialect, EventType, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
 import {
   dueForExpiry, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
-  type InvoiceKey,
+  type InvoiceKey, type InvoiceSummary,
 } from '../db/invoices.js';
+import { SummaryCache } from './summary-cache.js';
 import { appendEvent } from '../db/outbox.js';
 import type { Knex } from 'knex';
 import type { AddressPool } from '../wallet/pool.js';
@@ -34,6 +35,8 @@ export interface InvoicingDeps {
   pool: AddressPool;
   settings: InvoicingSettings;
   now: () => number;
+  /** False when other processes also write invoices (no in-memory status cache then). */
+  cacheSummaries?: boolean;
   /** Told after commit about each newly assigned address, so the watcher can add it. */
   onAddressAssigned?: (a: { scriptHex: string; address: string; invoiceId: number }) => void;
 }
@@ -65,7 +68,16 @@ async function emit(trx: Knex.Transaction, type: EventType, inv: Invoice, at: nu
 }
 
 export class InvoiceService {
-  constructor(private readonly deps: InvoicingDeps) {}
+  /** Null when several processes write (the cache is only coherent with one writer). */
+  private readonly summaries: SummaryCache | null;
+
+  constructor(private readonly deps: InvoicingDeps) {
+    this.summaries = deps.cacheSummaries === false ? null : new SummaryCache();
+  }
+
+  private changed(id: number): void {
+    this.summaries?.invalidate(id);
+  }
 
   private mustFind = async (q: Knex | Knex.Transaction, key: InvoiceKey | string): Promise<Invoice> => {
     const parsed = typeof key === 'string' ? parseInvoiceKey(key) : key;
@@ -124,7 +136,6 @@ export class InvoiceService {
           cancelledAt: null,
           lines: totals.lines.map((l, position) => ({ position, ...l })),
         },
-        formatInvoiceNumber,
       );
       await emit(trx, 'invoice.created', inv, at);
       return inv;
@@ -135,10 +146,16 @@ export class InvoiceService {
     return this.mustFind(this.deps.db.read, key);
   }
 
-  async summary(key: string) {
+  /** The few fields a status poll needs, from memory when this process has them. */
+  async summary(key: string): Promise<InvoiceSummary> {
     const parsed = parseInvoiceKey(key);
-    const s = parsed ? await findInvoiceSummary(this.deps.db.read, parsed) : null;
+    if (!parsed) throw new TillError('invoice_not_found', `Invoice ${key} not found`);
+    const hit = this.summaries?.get(parsed);
+    if (hit) return hit;
+    const stamp = this.summaries?.stamp() ?? 0;
+    const s = await findInvoiceSummary(this.deps.db.read, parsed);
     if (!s) throw new TillError('invoice_not_found', `Invoice ${key} not found`);
+    this.summaries?.put(parsed, s, stamp);
     return s;
   }
 
@@ -185,6 +202,7 @@ export class InvoiceService {
       }
       return { invoice: { ...current, ...patch, address: address.address }, scriptHex: address.scriptHex };
     });
+    this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, address: invoice.address ?? '', invoiceId: invoice.id });
     return invoice;
   }
@@ -193,7 +211,7 @@ export class InvoiceService {
   async cancel(key: string): Promise<Invoice> {
     const { db, pool, now } = this.deps;
     const target = await this.mustFind(db.read, key);
-    return db.tx(async (trx) => {
+    const cancelled = await db.tx(async (trx) => {
       const current = await this.mustFind(trx, { by: 'id', value: target.id });
       const t = cancelTransition(current);
       const at = now();
@@ -206,6 +224,8 @@ export class InvoiceService {
       for (const type of t.events) await emit(trx, type, updated, at);
       return updated;
     });
+    this.changed(cancelled.id);
+    return cancelled;
   }
 
   /** Moves every pending invoice past its deadline to expired; returns how many moved. */
@@ -223,6 +243,7 @@ export class InvoiceService {
         for (const type of t.events) await emit(trx, type, { ...inv, ...patch }, at);
         return true;
       });
+      this.changed(inv.id);
       if (done) moved++;
     }
     return moved;

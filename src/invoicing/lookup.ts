@@ -1,4 +1,4 @@
-import { isPublicId, normalizeRef, parseInvoiceNumber, formatInvoiceNumber } from '../domain/ids.js';
+import { isPublicId, normalizeRef, parseInvoiceNumber } from '../domain/ids.js';
 import type { InvoiceKey } from '../db/invoices.js';
 
 /**
@@ -12,7 +12,7 @@ export function parseInvoiceKey(text: string): InvoiceKey | null {
     return id > 0 ? { by: 'id', value: id } : null;
   }
   const seq = parseInvoiceNumber(text);
-  if (seq !== null) return { by: 'number', value: formatInvoiceNumber(seq) };
+  if (seq !== null) return { by: 'seq', value: seq };
   const ref = normalizeRef(text);
   if (ref !== null) return { by: 'ref', value: ref };
   const lower = text.toLowerCase();

@@ -200,6 +200,25 @@ describe('v1 invoices', () => {
     expect(types).to.deep.equal(['invoice.created', 'invoice.created', 'invoice.expired']);
   });
 
+  it('status polls see every change at once (the in-memory summary is dropped on commit)', async () => {
+    await t.setWallet();
+    await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE });
+    const poll = async () => (await t.request('GET', '/api/v1/invoices/INV-0001/status')).body.status;
+    expect(await poll()).to.equal('draft');
+    expect(await poll()).to.equal('draft');
+    await t.request('POST', '/api/v1/invoices/INV-0001/finalize');
+    expect(await poll()).to.equal('pending');
+    t.clock.advance(16 * 60_000);
+    await t.till.services.invoices.expireDue();
+    expect(await poll()).to.equal('expired');
+    await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE });
+    const ref = (await t.request('GET', '/api/v1/invoices/INV-0002')).body.ref;
+    expect((await t.request('GET', `/api/v1/invoices/${ref}/status`)).body.status).to.equal('draft');
+    await t.request('DELETE', '/api/v1/invoices/2');
+    expect((await t.request('GET', `/api/v1/invoices/${ref}/status`)).body.status).to.equal('cancelled');
+    expect((await t.request('GET', '/api/v1/invoices/INV-0002/status')).body.status).to.equal('cancelled');
+  });
+
   it('numbers invoices without gaps or repeats under concurrent creates', async () => {
     const results = await Promise.all(
       Array.from({ length: 60 }, () => t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE })),

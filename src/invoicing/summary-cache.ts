@@ -1,0 +1,71 @@
+import type { InvoiceKey, InvoiceSummary } from '../db/invoices.js';
+
+interface Entry {
+  id: number;
+  summary: InvoiceSummary;
+}
+
+/**
+ * Status polls are the hottest read: a checkout page asks every second or two. This
+ * process writes every invoice change (one writer), so it can keep recent summaries in
+ * memory and drop one the moment its invoice changes. A read that raced a write must
+ * not put a stale row back: each id has a generation, bumped on every change, and a
+ * summary read under an older generation is not kept.
+ *
+ * Only valid while one process writes: with several API processes (PostgreSQL), build
+ * the service without it.
+ */
+export class SummaryCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly keysById = new Map<number, Set<string>>();
+  private readonly generations = new Map<number, number>();
+  private generation = 0;
+  /** Reads stamped before this may have missed a forgotten generation. */
+  private floor = 0;
+
+  constructor(private readonly max = 50_000) {}
+
+  private static keyOf(k: InvoiceKey): string {
+    return `${k.by}:${k.value}`;
+  }
+
+  get(k: InvoiceKey): InvoiceSummary | undefined {
+    return this.entries.get(SummaryCache.keyOf(k))?.summary;
+  }
+
+  /** A token to take before reading the database, for `put`. */
+  stamp(): number {
+    return this.generation;
+  }
+
+  put(k: InvoiceKey, summary: InvoiceSummary, stamp: number): void {
+    const changed = this.generations.get(summary.id);
+    if (stamp < this.floor || (changed !== undefined && changed > stamp)) return;
+    if (this.entries.size >= this.max) this.clear();
+    const key = SummaryCache.keyOf(k);
+    this.entries.set(key, { id: summary.id, summary });
+    let keys = this.keysById.get(summary.id);
+    if (!keys) this.keysById.set(summary.id, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Called after a change to invoice `id` has committed. */
+  invalidate(id: number): void {
+    this.generation++;
+    this.generations.set(id, this.generation);
+    const keys = this.keysById.get(id);
+    if (keys) {
+      for (const k of keys) this.entries.delete(k);
+      this.keysById.delete(id);
+    }
+    if (this.generations.size > this.max) {
+      this.generations.clear();
+      this.floor = this.generation;
+    }
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.keysById.clear();
+  }
+}

@@ -1,0 +1,17 @@
+export type { Rate, RateLogger, RateProvider, RateStore } from './types.js';
+export { RateService } from './rate-service.js';
+export type { RateServiceOptions } from './rate-service.js';
+export { createRateProviders, RATE_SOURCE_NAMES } from './rate-sources.js';
+export type { RateSourceName, RateSourcesConfig } from './rate-sources.js';
+export { createKrakenProvider, KRAKEN_CURRENCIES, krakenPairCurrency } from './providers/kraken.js';
+export { createCoinbaseProvider } from './providers/coinbase.js';
+export { createBitstampProvider, BITSTAMP_CURRENCIES } from './providers/bitstamp.js';
+export { createCoinGeckoProvider } from './providers/coingecko.js';
+export type { CoinGeckoOptions } from './providers/coingecko.js';
+export { createFixedRateProvider, parseFixedRates } from './providers/fixed.js';
+export type { HttpProviderOptions } from './providers/http-provider.js';
+export { getJson, getText, HttpFetchError } from './http-json.js';
+export type { GetJsonOptions, HttpFailure } from './http-json.js';
+export { createSocksAgent } from './socks-agent.js';
+export { aggregateQuotes } from './aggregate.js';
+export { normalizeRateText, RATE_PLACES } from './rate-decimal.js';

@@ -1,0 +1,24 @@
+import type http from 'node:http';
+import { SocksProxyAgent } from 'socks-proxy-agent';
+import { TillError } from '../domain/errors.js';
+
+/**
+ * An agent that sends every rate fetch through a SOCKS5 proxy such as Tor. Use
+ * `socks5h://` so host names are resolved by the proxy: with plain `socks5://` the
+ * exchanges' names are looked up locally, which leaks them to the local resolver.
+ */
+export function createSocksAgent(proxyUrl: string): http.Agent {
+  let url: URL;
+  try {
+    url = new URL(proxyUrl);
+  } catch {
+    throw new TillError('config_invalid', `proxy: "${proxyUrl}" is not a URL; expected e.g. socks5h://127.0.0.1:9050`);
+  }
+  if (url.protocol !== 'socks5h:' && url.protocol !== 'socks5:') {
+    throw new TillError('config_invalid', `proxy: only SOCKS5 is supported (socks5h://host:port), got ${url.protocol}//`);
+  }
+  if (url.hostname === '' || url.port === '') {
+    throw new TillError('config_invalid', `proxy: "${proxyUrl}" needs a host and a port, e.g. socks5h://127.0.0.1:9050`);
+  }
+  return new SocksProxyAgent(url);
+}

@@ -1,0 +1,13 @@
+export { CHAINS, describeChain, isChain, keyNetworkFor, networkFor } from './chain.js';
+export type { Chain, KeyNetwork } from './chain.js';
+export { SCRIPT_TYPES } from './script-type.js';
+export type { ScriptType } from './script-type.js';
+export { parseExtendedKey } from './extended-key.js';
+export type { ExtendedKeyVersion, ParsedExtendedKey } from './extended-key.js';
+export { addDescriptorChecksum, formatDescriptor, parseDescriptor } from './descriptor.js';
+export type { KeyOrigin, WalletDescriptor } from './descriptor.js';
+export { descriptorChecksum, verifyDescriptorChecksum } from './descriptor-checksum.js';
+export { INDEX_LIMIT, deriveAddress, deriveRange, parseWallet } from './watch-only-wallet.js';
+export type { DerivedAddress, WalletOrigin, WatchOnlyWallet } from './watch-only-wallet.js';
+export { reencodeWitnessAddress, scriptHexForAddress } from './address.js';
+export { bip32Api, ensureEcc } from './ecc.js';
