@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as init from './0001_init.js';
+import * as chain from './0002_chain.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Migrations listed in code so they run the same from src (tsx) and from dist (node). */
 const migrations: Record<string, Migration> = {
   '0001_init': init,
+  '0002_chain': chain,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -12,7 +12,16 @@ export interface Loop {
  * a failure is logged and backs off (doubling, up to ten times the period), and stop()
  * waits for a run in progress.
  */
-export function startLoop(opts: { name: string; everyMs: number; log: Logger; run: () => Promise<unknown> }): Loop {
+export function startLoop(opts: {
+  name: string;
+  everyMs: number;
+  log: Logger;
+  run: () => Promise<unknown>;
+  /** Run once straight away rather than after the first period. */
+  runAtOnce?: boolean;
+  /** The period, asked before each wait (a loop whose pace depends on its state). */
+  intervalMs?: () => number;
+}): Loop {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -37,11 +46,12 @@ export function startLoop(opts: { name: string; everyMs: number; log: Logger; ru
     })();
     void running.then(() => {
       running = null;
-      const backoff = state.failures === 0 ? opts.everyMs : Math.min(opts.everyMs * 2 ** state.failures, opts.everyMs * 10);
+      const every = opts.intervalMs?.() ?? opts.everyMs;
+      const backoff = state.failures === 0 ? every : Math.min(every * 2 ** state.failures, every * 10);
       schedule(backoff);
     });
   };
-  schedule(opts.everyMs);
+  schedule(opts.runAtOnce ? 0 : opts.everyMs);
 
   return {
     get failures() {

@@ -15,6 +15,11 @@ import { AddressPool } from './wallet/pool.js';
 import type { Chain } from './wallet/chain.js';
 import { RateService, createRateProviders, type RateProvider, type RateStore } from './rates/index.js';
 import { startLoop, type Loop } from './loop.js';
+import { CoreRpc } from './chain/rpc.js';
+import { ChainWatcher } from './chain/watcher.js';
+import { ChainFollower } from './chain/follower.js';
+import { PaymentService } from './invoicing/payments.js';
+import { gapOfActiveWallet } from './db/wallets.js';
 
 export interface TillOptions {
   config: Config;
@@ -22,17 +27,31 @@ export interface TillOptions {
   now?: () => number;
   /** Tests swap the exchanges for local servers or a fixed table. */
   rateProviders?: RateProvider[];
+  /** False: no chain follower (API tests with no node). */
+  followChain?: boolean;
 }
 
 export interface Till {
   config: Config;
   db: Database;
   log: Logger;
-  services: Pick<ApiDeps, 'keys' | 'invoices' | 'links' | 'webhooks'> & { rates: RateService; pool: AddressPool };
+  services: Pick<ApiDeps, 'keys' | 'invoices' | 'links' | 'webhooks'> & {
+    rates: RateService;
+    pool: AddressPool;
+    payments: PaymentService;
+    watcher: ChainWatcher;
+    follower: ChainFollower;
+  };
+  health(): Promise<Health>;
   /** Listens on config.host:config.port (0 = any free port); resolves to the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The usual gap limit of wallets restoring from a seed (BIP44). */
+const GAP_LIMIT = 20;
+
+export type Health = ReturnType<ChainFollower['health']> & { ok: boolean; warnings: string[] };
 
 function rateStore(db: Database): RateStore {
   return {
@@ -78,17 +97,72 @@ export async function createTill(opts: TillOptions): Promise<Till> {
 
   const pool = new AddressPool(config.chain as Chain);
   const keys = new ApiKeys(db, now);
+  let watcher: ChainWatcher | null = null;
   const invoices = new InvoiceService({
     db,
     rates,
     pool,
     now,
+    onAddressAssigned: (a) => watcher?.addAddress(a.scriptHex, a.addressId),
     settings: {
       defaultCurrency: config.defaultCurrency,
       quoteDeadlineMinutes: config.quoteDeadlineMinutes,
       confirmations: config.confirmations,
+      graceMinutes: config.graceMinutes,
+      latePaymentMinutes: config.latePaymentMinutes,
     },
   });
+  const chainLog = log.child({ mod: 'chain' });
+  const payments = new PaymentService({
+    db,
+    now,
+    policy: invoices.policy,
+    onInvoicesChanged: (ids) => invoices.invalidate(ids),
+    onUnassignedPayment: (p) =>
+      chainLog.warn({ txid: p.txid, vout: p.vout, sats: p.sats.toString() }, 'payment to an address no invoice holds: recorded, address retired'),
+  });
+  const rpc = new CoreRpc({
+    host: config.rpcHost,
+    port: config.rpcPort,
+    user: config.rpcUser || undefined,
+    password: config.rpcPassword || undefined,
+    cookieFile: config.rpcCookieFile || undefined,
+    log: chainLog,
+  });
+  watcher = new ChainWatcher({ node: rpc, payments, db, log: chainLog, now });
+  await watcher.load();
+  const follower = new ChainFollower({
+    node: rpc,
+    watcher,
+    chain: config.chain,
+    zmq: {
+      ...(config.zmqRawTx && { rawtx: config.zmqRawTx }),
+      ...(config.zmqRawBlock && { rawblock: config.zmqRawBlock }),
+      ...(config.zmqSequence && { sequence: config.zmqSequence }),
+    },
+    rpcHost: config.rpcHost,
+    log: chainLog,
+    now,
+  });
+  const w = watcher;
+
+  const health = async (): Promise<Health> => {
+    const chain = follower.health();
+    const warnings: string[] = [];
+    const gap = await gapOfActiveWallet(db.read);
+    if (gap) {
+      const unpaidRun = gap.next - 1 - (gap.lastUsed ?? gap.firstIndex - 1);
+      if (unpaidRun > GAP_LIMIT) {
+        warnings.push(
+          `${unpaidRun} addresses in a row after the last paid one have received nothing: a wallet restored with the usual gap limit of ${GAP_LIMIT} may not see payments beyond them. Raise its gap limit to at least ${unpaidRun + 1}.`,
+        );
+      }
+    }
+    if (chain.mode === 'polling') warnings.push('ZMQ is not configured: payments are found by polling, seconds later than they could be.');
+    if (chain.node.initial_block_download) warnings.push('Bitcoin Core is still syncing (initial block download).');
+    const ok = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
+    return { ok, ...chain, warnings };
+  };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const webhooks = new WebhookService(db, config.webhookAllowHttp, now);
 
@@ -96,6 +170,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     db, log, now, keys, invoices, links, webhooks, rates,
     limiter: new RateLimiter(config.apiRateLimit, now),
     maxBodyBytes: config.maxBodyBytes,
+    health,
   });
 
   let server: http.Server | null = null;
@@ -105,7 +180,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     config,
     db,
     log,
-    services: { keys, invoices, links, webhooks, rates, pool },
+    services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower },
+    health,
     async listen() {
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
@@ -118,10 +194,12 @@ export async function createTill(opts: TillOptions): Promise<Till> {
         startLoop({ name: 'expiry', everyMs: config.expirySweepSeconds * 1000, log, run: () => invoices.expireDue() }),
       );
       rates.start();
+      if (opts.followChain !== false) follower.start();
       return (server.address() as AddressInfo).port;
     },
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
+      await follower.stop();
       await rates.stop();
       if (server) {
         const s = server;

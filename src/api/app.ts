@@ -21,7 +21,10 @@ export function buildApp(deps: ApiDeps): Koa {
 
   app.use(async (ctx, next) => {
     if (ctx.path === '/health' && ctx.method === 'GET') {
-      ctx.body = deps.health ? await deps.health() : { ok: true };
+      const body = deps.health ? ((await deps.health()) as { ok: boolean }) : { ok: true };
+      // Orchestrators (Docker, Umbrel, Start9) read the status code.
+      ctx.status = body.ok ? 200 : 503;
+      ctx.body = body;
       return;
     }
     await next();

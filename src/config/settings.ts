@@ -60,6 +60,14 @@ export const SETTINGS = {
   defaultCurrency: { env: 'TILL_DEFAULT_CURRENCY', type: 'string', default: 'USD', pattern: '^[A-Z]{3}$' },
   quoteDeadlineMinutes: { env: 'TILL_QUOTE_DEADLINE_MINUTES', type: 'integer', default: 15, min: 1, max: 10080 },
   confirmations: { env: 'TILL_CONFIRMATIONS', type: 'integer', default: 1, min: 0, max: 100 },
+  graceMinutes: {
+    env: 'TILL_GRACE_MINUTES', type: 'integer', default: 480, min: 0, max: 10080,
+    hint: 'minutes after the deadline that a partly paid invoice waits before it is underpaid',
+  },
+  latePaymentMinutes: {
+    env: 'TILL_LATE_PAYMENT_MINUTES', type: 'integer', default: 0, min: 0, max: 10080,
+    hint: 'minutes after expiry in which a full payment still counts as paid (0 = off)',
+  },
   expirySweepSeconds: { env: 'TILL_EXPIRY_SWEEP_SECONDS', type: 'integer', default: 5, min: 1, max: 3600 },
 
   rateSources: {

@@ -240,15 +240,18 @@ export async function updateInvoice(
   return n === 1;
 }
 
-/** Pending invoices whose quote deadline has passed, oldest first. */
-export async function dueForExpiry(q: Q, now: number, limit: number): Promise<Invoice[]> {
-  const rows: Row[] = await q('invoices as i')
-    .leftJoin('addresses as a', 'a.id', 'i.address_id')
-    .select(COLUMNS)
-    .where('i.status', 'pending')
-    .where('i.quote_expires_at', '<=', now)
-    .orderBy('i.quote_expires_at')
+/**
+ * Invoices still waiting for money whose quote deadline has passed: they may expire,
+ * wait out a grace period or turn underpaid. Oldest deadline first.
+ */
+export async function dueForSettlement(q: Q, now: number, limit: number): Promise<number[]> {
+  const rows: Row[] = await q('invoices')
+    .select('id')
+    .where((w) =>
+      w.where((a) => a.where('status', 'pending').where('quote_expires_at', '<=', now))
+        .orWhere((b) => b.where('status', 'partial').where('grace_until', '<=', now)),
+    )
+    .orderBy('quote_expires_at')
     .limit(limit);
-  const lines = await linesFor(q, rows.map((r) => toNum(r.id)));
-  return rows.map((r) => mapInvoice(r, lines.get(toNum(r.id)) ?? []));
+  return rows.map((r) => toNum(r.id));
 }

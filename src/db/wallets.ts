@@ -131,3 +131,23 @@ export async function countAddresses(q: Q, walletId: number): Promise<Record<Add
   for (const r of rows) out[r.state as AddressState] = toNum(r.n);
   return out;
 }
+
+/** An address that ever received money is used for good: it is never handed out again. */
+export async function markAddressUsed(trx: Knex.Transaction, id: number): Promise<void> {
+  await trx('addresses').where({ id }).whereNot({ state: 'used' }).update({ state: 'used' });
+}
+
+/** Indexes of the active wallet: the highest that received money and the next to hand out. */
+export async function gapOfActiveWallet(q: Q): Promise<{ lastUsed: number | null; next: number; firstIndex: number } | null> {
+  const w = await findActiveWallet(q);
+  if (!w) return null;
+  const r = (await q('addresses').where({ wallet_id: w.id, state: 'used' }).max({ m: 'derivation_index' }).first()) as Row | undefined;
+  const m = r?.m;
+  return { lastUsed: m === null || m === undefined ? null : toNum(m), next: w.nextIndex, firstIndex: w.firstIndex };
+}
+
+/** When the first address was handed out (ms), or null if none ever was. */
+export async function earliestAddressTime(q: Q): Promise<number | null> {
+  const r = (await q('addresses').min({ m: 'created_at' }).first()) as Row | undefined;
+  return r?.m === null || r?.m === undefined ? null : toNum(r.m);
+}

@@ -2,9 +2,8 @@ import { TillError } from './errors.js';
 import type { EventType, Invoice, InvoiceStatus } from './invoice.js';
 
 /**
- * The invoice state machine, pure: given an invoice and the time, what may happen and
- * what it becomes. Payment-driven moves (partial, paid, confirmed, underpaid) join
- * `evaluate` when detection arrives; the moves below need no chain.
+ * The moves a merchant makes on an invoice: finalize and cancel. What money, blocks and
+ * deadlines do to it is `evaluate` in payment-state.ts.
  */
 export interface Transition {
   status: InvoiceStatus;
@@ -27,14 +26,4 @@ export function cancel(inv: Pick<Invoice, 'status' | 'number' | 'paidSats'>): Tr
     );
   }
   return { status: 'cancelled', events: ['invoice.cancelled'] };
-}
-
-/** A pending invoice whose quote deadline has passed with nothing received expires. */
-export function expireIfDue(
-  inv: Pick<Invoice, 'status' | 'quoteExpiresAt' | 'paidSats'>,
-  now: number,
-): Transition | null {
-  if (inv.status !== 'pending' || inv.quoteExpiresAt === null) return null;
-  if (now < inv.quoteExpiresAt || inv.paidSats > 0n) return null;
-  return { status: 'expired', events: ['invoice.expired'] };
 }

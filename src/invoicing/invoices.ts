@@ -3,14 +3,18 @@ import { BTC } from '../domain/currency.js';
 import { fiatToSats } from '../domain/money.js';
 import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
 import { newBitpayId, newPublicId, newRef } from '../domain/ids.js';
-import { assertFinalizable, cancel as cancelTransition, expireIfDue } from '../domain/invoice-state.js';
+import { assertFinalizable, cancel as cancelTransition } from '../domain/invoice-state.js';
 import type { Dialect, EventType, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
 import {
-  dueForExpiry, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
+  dueForSettlement, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
   type InvoiceKey, type InvoiceSummary,
 } from '../db/invoices.js';
 import { SummaryCache } from './summary-cache.js';
+import { settleInvoice } from './settle.js';
+import { paymentsForInvoice, type Payment } from '../db/payments.js';
+import { loadTip } from '../db/chain.js';
+import type { Policy } from '../domain/payment-state.js';
 import { appendEvent } from '../db/outbox.js';
 import type { Knex } from 'knex';
 import type { AddressPool } from '../wallet/pool.js';
@@ -27,6 +31,10 @@ export interface InvoicingSettings {
   defaultCurrency: string;
   quoteDeadlineMinutes: number;
   confirmations: number;
+  /** How long after the deadline a partly paid invoice waits before it is underpaid. */
+  graceMinutes: number;
+  /** A full payment this long after expiry still counts as paid (0 = off). */
+  latePaymentMinutes: number;
 }
 
 export interface InvoicingDeps {
@@ -38,7 +46,7 @@ export interface InvoicingDeps {
   /** False when other processes also write invoices (no in-memory status cache then). */
   cacheSummaries?: boolean;
   /** Told after commit about each newly assigned address, so the watcher can add it. */
-  onAddressAssigned?: (a: { scriptHex: string; address: string; invoiceId: number }) => void;
+  onAddressAssigned?: (a: { scriptHex: string; addressId: number; invoiceId: number }) => void;
 }
 
 export interface CreateInvoiceInput {
@@ -77,6 +85,24 @@ export class InvoiceService {
 
   private changed(id: number): void {
     this.summaries?.invalidate(id);
+  }
+
+  /** Called by whoever else changed invoices (the payment path), after commit. */
+  invalidate(ids: readonly number[]): void {
+    for (const id of ids) this.changed(id);
+  }
+
+  get policy(): Policy {
+    return { latePaymentMs: this.deps.settings.latePaymentMinutes * 60_000 };
+  }
+
+  /** Payments of an invoice with their confirmations at the stored tip. */
+  async payments(inv: Invoice): Promise<{ payment: Payment; confirmations: number }[]> {
+    const [list, tip] = await Promise.all([paymentsForInvoice(this.deps.db.read, inv.id), loadTip(this.deps.db.read)]);
+    return list.map((payment) => ({
+      payment,
+      confirmations: payment.blockHeight === null || tip === null ? 0 : Math.max(0, tip.height - payment.blockHeight + 1),
+    }));
   }
 
   private mustFind = async (q: Knex | Knex.Transaction, key: InvoiceKey | string): Promise<Invoice> => {
@@ -183,27 +209,29 @@ export class InvoiceService {
       );
     }
 
-    const { invoice, scriptHex } = await db.tx(async (trx) => {
+    const { invoice, scriptHex, addressId } = await db.tx(async (trx) => {
       const current = await this.mustFind(trx, { by: 'id', value: draft.id });
       assertFinalizable(current);
       const at = now();
       const address = await pool.take(trx, current.id, at);
+      const quoteExpiresAt = at + settings.quoteDeadlineMinutes * 60_000;
       const patch = {
         status: 'pending' as const,
         rate,
         dueSats,
         addressId: address.id,
         finalizedAt: at,
-        quoteExpiresAt: at + settings.quoteDeadlineMinutes * 60_000,
+        quoteExpiresAt,
+        graceUntil: quoteExpiresAt + settings.graceMinutes * 60_000,
         updatedAt: at,
       };
       if (!(await updateInvoice(trx, current.id, 'draft', patch))) {
         throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
       }
-      return { invoice: { ...current, ...patch, address: address.address }, scriptHex: address.scriptHex };
+      return { invoice: { ...current, ...patch, address: address.address }, scriptHex: address.scriptHex, addressId: address.id };
     });
     this.changed(invoice.id);
-    this.deps.onAddressAssigned?.({ scriptHex, address: invoice.address ?? '', invoiceId: invoice.id });
+    this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
     return invoice;
   }
 
@@ -228,23 +256,24 @@ export class InvoiceService {
     return cancelled;
   }
 
-  /** Moves every pending invoice past its deadline to expired; returns how many moved. */
+  /**
+   * Deadlines: every waiting invoice past its quote deadline is worked out again, so it
+   * expires, waits out its grace or turns underpaid. Returns how many changed.
+   */
   async expireDue(batch = 500): Promise<number> {
     const { db, now } = this.deps;
     const at = now();
-    const due = await dueForExpiry(db.read, at, batch);
+    const due = await dueForSettlement(db.read, at, batch);
     let moved = 0;
-    for (const inv of due) {
-      const t = expireIfDue(inv, at);
-      if (!t) continue;
-      const done = await db.tx(async (trx) => {
-        const patch = { status: t.status, expiredAt: at, updatedAt: at };
-        if (!(await updateInvoice(trx, inv.id, 'pending', patch))) return false;
-        for (const type of t.events) await emit(trx, type, { ...inv, ...patch }, at);
-        return true;
+    for (const id of due) {
+      const changed = await db.tx(async (trx) => {
+        const tip = await loadTip(trx);
+        return (await settleInvoice(trx, id, tip?.height ?? 0, at, this.policy)).changed;
       });
-      this.changed(inv.id);
-      if (done) moved++;
+      if (changed) {
+        this.changed(id);
+        moved++;
+      }
     }
     return moved;
   }

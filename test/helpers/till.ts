@@ -50,6 +50,8 @@ export interface TestTill {
 
 export interface StartOptions {
   env?: Record<string, string>;
+  /** Follow a node (chain tests); API tests run without one. */
+  followChain?: boolean;
   rateProviders?: RateProvider[];
   clock?: Clock;
 }
@@ -69,7 +71,8 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const till = await createTill({
     config,
     now: clock.now,
-    log: createLogger('silent'),
+    log: createLogger(process.env.TILL_TEST_LOG ?? 'silent'),
+    followChain: opts.followChain ?? false,
     rateProviders: opts.rateProviders ?? [
       createFixedRateProvider('USD=70862.71,EUR=61919.68,JPY=10500000,BHD=26700.125'),
     ],

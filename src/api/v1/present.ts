@@ -3,6 +3,7 @@ import { BTC } from '../../domain/currency.js';
 import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../db/payment-links.js';
 import type { Webhook } from '../../db/webhooks.js';
+import type { Payment } from '../../db/payments.js';
 import type { V1Status } from './schemas.js';
 
 /** v1 speaks seven status words; the core's underpaid and invalid read as expired. */
@@ -73,6 +74,19 @@ export function presentInvoice(inv: Invoice) {
       unit_price: money(l.unitPrice, inv.currency),
       amount: money(l.amount, inv.currency),
     })),
+  };
+}
+
+export function presentPayment(p: { payment: Payment; confirmations: number }) {
+  return {
+    txid: p.payment.txid,
+    vout: p.payment.vout,
+    amount: formatBtc(p.payment.sats),
+    confirmations: p.confirmations,
+    status: p.payment.status,
+    seen_at: seconds(p.payment.seenAt),
+    confirmed_at: seconds(p.payment.confirmedAt),
+    block_height: p.payment.blockHeight,
   };
 }
 

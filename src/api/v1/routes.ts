@@ -9,7 +9,7 @@ import { v1ErrorBody } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import {
-  coreStatuses, presentInvoice, presentLink, presentStatus, presentWebhook,
+  coreStatuses, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
 } from './present.js';
 import type {
   CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, V1Schemas,
@@ -64,7 +64,9 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
   r.get('/invoices/:ref', requireScope('invoices:read'), validate({ query: s.getInvoice }), async (ctx) => {
     const q = ctx.state.query as GetInvoiceQuery;
     const inv = await invoices.get(ctx.params.ref!);
-    ctx.body = q.include_payments ? { ...presentInvoice(inv), payments: [] } : presentInvoice(inv);
+    ctx.body = q.include_payments
+      ? { ...presentInvoice(inv), payments: (await invoices.payments(inv)).map(presentPayment) }
+      : presentInvoice(inv);
   });
 
   r.get('/invoices/:ref/status', requireScope('invoices:read'), validate({ query: s.noQuery }), async (ctx) => {

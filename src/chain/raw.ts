@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A reader for serialized transactions and blocks that touches only what the watcher
+ * needs: each output's value and script, and the txid of a transaction that pays us.
+ * A 4 MB block is walked without building an object per input or witness; bitcoinjs-lib
+ * stays the reference the tests compare against.
+ */
+
+export interface RawOutput {
+  vout: number;
+  /** Satoshis. */
+  value: bigint;
+  /** A view into the source buffer: copy it to keep it. */
+  script: Buffer;
+}
+
+export interface RawTx {
+  /** Byte range of the whole transaction in the source buffer. */
+  start: number;
+  end: number;
+  outputs: RawOutput[];
+  /** Computes the txid (display hex); costs two SHA-256 passes, so only call on a match. */
+  txid(): string;
+}
+
+class Reader {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+  ) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new RangeError(`truncated data at byte ${this.pos}`);
+  }
+
+  varint(): number {
+    this.need(1);
+    const first = this.buf[this.pos++]!;
+    if (first < 0xfd) return first;
+    if (first === 0xfd) {
+      this.need(2);
+      const v = this.buf.readUInt16LE(this.pos);
+      this.pos += 2;
+      return v;
+    }
+    if (first === 0xfe) {
+      this.need(4);
+      const v = this.buf.readUInt32LE(this.pos);
+      this.pos += 4;
+      return v;
+    }
+    this.need(8);
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    if (v > BigInt(this.buf.length)) throw new RangeError(`implausible count ${v} at byte ${this.pos - 9}`);
+    return Number(v);
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+}
+
+function sha256d(parts: Buffer[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return createHash('sha256').update(h.digest()).digest();
+}
+
+/** Display (RPC) hex of a hash: the bytes reversed. */
+export function displayHex(hash: Buffer): string {
+  return Buffer.from(hash).reverse().toString('hex');
+}
+
+function readTx(r: Reader): RawTx {
+  const buf = r.buf;
+  const start = r.pos;
+  r.skip(4);
+  let segwit = false;
+  r.need(2);
+  if (buf[r.pos] === 0x00 && buf[r.pos + 1] === 0x01) {
+    segwit = true;
+    r.pos += 2;
+  }
+  const bodyStart = r.pos;
+  const nIn = r.varint();
+  for (let i = 0; i < nIn; i++) {
+    r.skip(36);
+    r.skip(r.varint());
+    r.skip(4);
+  }
+  const nOut = r.varint();
+  const outputs: RawOutput[] = new Array(nOut);
+  for (let i = 0; i < nOut; i++) {
+    r.need(8);
+    const value = buf.readBigUInt64LE(r.pos);
+    r.pos += 8;
+    const len = r.varint();
+    r.need(len);
+    outputs[i] = { vout: i, value, script: buf.subarray(r.pos, r.pos + len) };
+    r.pos += len;
+  }
+  const bodyEnd = r.pos;
+  if (segwit) {
+    for (let i = 0; i < nIn; i++) {
+      const items = r.varint();
+      for (let j = 0; j < items; j++) r.skip(r.varint());
+    }
+  }
+  r.skip(4);
+  const end = r.pos;
+  return {
+    start,
+    end,
+    outputs,
+    txid: () =>
+      displayHex(
+        segwit
+          ? sha256d([buf.subarray(start, start + 4), buf.subarray(bodyStart, bodyEnd), buf.subarray(end - 4, end)])
+          : sha256d([buf.subarray(start, end)]),
+      ),
+  };
+}
+
+/** One serialized transaction (a ZMQ rawtx body, a getrawtransaction result). */
+export function parseTx(buf: Buffer): RawTx {
+  const r = new Reader(buf, 0);
+  const tx = readTx(r);
+  if (r.pos !== buf.length) throw new RangeError(`${buf.length - r.pos} bytes after the transaction`);
+  return tx;
+}
+
+export interface RawBlock {
+  /** Block hash, display hex. */
+  hash: string;
+  prevHash: string;
+  txs: RawTx[];
+}
+
+export function blockHash(header: Buffer): string {
+  return displayHex(sha256d([header.subarray(0, 80)]));
+}
+
+/** A serialized block (a ZMQ rawblock body, getblock verbosity 0). */
+export function parseBlock(buf: Buffer): RawBlock {
+  if (buf.length < 81) throw new RangeError('block shorter than its header');
+  const r = new Reader(buf, 80);
+  const n = r.varint();
+  const txs: RawTx[] = new Array(n);
+  for (let i = 0; i < n; i++) txs[i] = readTx(r);
+  if (r.pos !== buf.length) throw new RangeError(`${buf.length - r.pos} bytes after the last transaction`);
+  return { hash: blockHash(buf), prevHash: displayHex(buf.subarray(4, 36)), txs };
+}

@@ -1,0 +1,46 @@
+import type { RawTx } from './raw.js';
+import type { SeenOutput } from '../invoicing/payments.js';
+
+/**
+ * Every script Till ever handed out, in memory, so an output is matched with one map
+ * lookup. Addresses are never removed: money sent to an old or released address is
+ * still seen (no gap-limit blind spot).
+ */
+export class WatchMap {
+  private readonly byScript = new Map<string, number>();
+  /** Script lengths in the map: most outputs are skipped without building a key. */
+  private readonly lengths = new Set<number>();
+
+  get size(): number {
+    return this.byScript.size;
+  }
+
+  add(scriptHex: string, addressId: number): void {
+    this.byScript.set(scriptHex, addressId);
+    this.lengths.add(scriptHex.length / 2);
+  }
+
+  addressOf(script: Buffer): number | undefined {
+    if (!this.lengths.has(script.length)) return undefined;
+    return this.byScript.get(script.toString('hex'));
+  }
+
+  /** The outputs of `tx` that pay a watched script. */
+  match(tx: RawTx): SeenOutput[] {
+    let out: SeenOutput[] | null = null;
+    let txid: string | null = null;
+    for (const o of tx.outputs) {
+      const addressId = this.addressOf(o.script);
+      if (addressId === undefined) continue;
+      txid ??= tx.txid();
+      (out ??= []).push({ txid, vout: o.vout, sats: o.value, addressId });
+    }
+    return out ?? [];
+  }
+
+  matchAll(txs: readonly RawTx[]): SeenOutput[] {
+    const out: SeenOutput[] = [];
+    for (const tx of txs) for (const m of this.match(tx)) out.push(m);
+    return out;
+  }
+}

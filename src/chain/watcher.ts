@@ -1,0 +1,304 @@
+import type { Database } from '../db/connection.js';
+import { findBlock, loadTip, watchedScripts, type Tip } from '../db/chain.js';
+import { mempoolPayments, paymentsOfTx } from '../db/payments.js';
+import { earliestAddressTime } from '../db/wallets.js';
+import type { Logger } from '../log.js';
+import type { ChainChanges, ConnectedBlock, PaymentService, SeenOutput } from '../invoicing/payments.js';
+import type { NodeApi } from './node-api.js';
+import { parseBlock, parseTx, type RawBlock } from './raw.js';
+import { WatchMap } from './watch-map.js';
+
+export type Topic = 'rawtx' | 'rawblock' | 'hashblock' | 'sequence';
+
+export interface FeedMessage {
+  topic: Topic;
+  body: Buffer;
+  seq: number;
+}
+
+export interface WatcherOptions {
+  node: NodeApi;
+  payments: PaymentService;
+  db: Database;
+  log: Logger;
+  now: () => number;
+  /** Blocks fetched and applied per transaction while catching up. */
+  catchUpChunk?: number;
+  /** Txids per batched getrawtransaction call in a mempool re-read. */
+  mempoolBatch?: number;
+}
+
+export interface CatchUp {
+  from: number;
+  to: number;
+  at: number;
+  startedAt: number;
+}
+
+/** Block time may be two hours off; look that much further back on a first start. */
+const CLOCK_SLACK_MS = 2 * 3600_000;
+/** How far a first start may look back for payments made before it. */
+const FIRST_START_MAX_BLOCKS = 1008;
+
+/**
+ * Follows the node: ZMQ is the fast path, the RPC is the truth. Every block from the
+ * stored tip to the node's best is read and matched (so downtime, restarts and lost
+ * messages cost time, never money), reorgs walk back to the fork point, and a mempool
+ * re-read finds what was broadcast meanwhile and what left the mempool unmined.
+ */
+export class ChainWatcher {
+  readonly watch = new WatchMap();
+  private tip: Tip | null = null;
+  /** Txids already matched in the mempool: a re-read fetches only the others. */
+  private readonly seenTx = new Set<string>();
+  /** One chain job at a time: block connects, syncs and re-reads never interleave. */
+  private chainJob: Promise<unknown> = Promise.resolve();
+  private syncQueued: Promise<void> | null = null;
+  private catchUp: CatchUp | null = null;
+  private readonly opts: Required<Pick<WatcherOptions, 'catchUpChunk' | 'mempoolBatch'>> & WatcherOptions;
+  lastError: string | null = null;
+  lastSyncAt: number | null = null;
+
+  constructor(opts: WatcherOptions) {
+    this.opts = { catchUpChunk: 20, mempoolBatch: 500, ...opts };
+  }
+
+  get currentTip(): Tip | null {
+    return this.tip;
+  }
+
+  get progress(): CatchUp | null {
+    return this.catchUp;
+  }
+
+  /** Loads every address ever issued and the stored tip. No RPC yet: the node may be down. */
+  async load(): Promise<void> {
+    for (const s of await watchedScripts(this.opts.db.read)) this.watch.add(s.scriptHex, s.addressId);
+    this.tip = await loadTip(this.opts.db.read);
+  }
+
+  /** A newly issued address joins the watch map (finalize calls this after commit). */
+  addAddress(scriptHex: string, addressId: number): void {
+    this.watch.add(scriptHex, addressId);
+  }
+
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.chainJob.then(job, job);
+    this.chainJob = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Brings the stored tip to the node's best block. Calls made while one runs share the next run. */
+  syncToTip(): Promise<void> {
+    this.syncQueued ??= this.serial(async () => {
+      this.syncQueued = null;
+      await this.doSync();
+    });
+    return this.syncQueued;
+  }
+
+  /** After downtime, a restart or lost messages: every block since the tip, then the mempool. */
+  async catchUpAll(): Promise<void> {
+    await this.syncToTip();
+    await this.resyncMempool();
+  }
+
+  private async doSync(): Promise<void> {
+    const { node, log } = this.opts;
+    for (let round = 0; round < 10; round++) {
+      const best = await node.getBestBlockHash();
+      if (this.tip && best === this.tip.hash) {
+        this.lastSyncAt = this.opts.now();
+        return;
+      }
+      const bestHeader = await node.getBlockHeader(best);
+      if (!bestHeader) continue;
+      if (!this.tip) this.tip = await this.firstStartTip(bestHeader.height);
+
+      const { fork, disconnected } = await this.forkPoint(this.tip);
+      if (disconnected.length > 0) {
+        log.warn({ depth: disconnected.length, fork: fork.height, forkHash: fork.hash }, 'reorg: walking back to the fork point');
+      }
+      const target = bestHeader.height;
+      const startedAt = this.opts.now();
+      if (target - fork.height > 1) this.catchUp = { from: fork.height, to: target, at: fork.height, startedAt };
+      let prev = fork;
+      let first = true;
+      let moved = true;
+      while (prev.height < target && moved) {
+        const end = Math.min(target, prev.height + this.opts.catchUpChunk);
+        const blocks: ConnectedBlock[] = [];
+        for (let h = prev.height + 1; h <= end; h++) {
+          const hash = await node.getBlockHash(h);
+          const raw = hash ? await node.getBlock(hash) : null;
+          if (!hash || !raw) break;
+          const block = parseBlock(raw);
+          const linkTo = blocks.length > 0 ? blocks[blocks.length - 1]!.hash : prev.hash;
+          if (block.prevHash !== linkTo) break;
+          blocks.push(this.connectedBlock(block, h));
+        }
+        moved = blocks.length > 0;
+        if (!moved && !(first && disconnected.length > 0)) break;
+        const changes: ChainChanges = { connected: blocks };
+        if (first && disconnected.length > 0) {
+          changes.disconnected = disconnected;
+          changes.forkPoint = fork;
+          changes.inMempool = new Set(await node.getRawMempool());
+        }
+        await this.opts.payments.apply(changes);
+        first = false;
+        if (blocks.length > 0) {
+          const last = blocks[blocks.length - 1]!;
+          prev = { hash: last.hash, height: last.height };
+        } else {
+          prev = fork;
+        }
+        this.tip = prev;
+        if (this.catchUp) {
+          this.catchUp.at = prev.height;
+          if ((prev.height - fork.height) % (this.opts.catchUpChunk * 10) === 0) {
+            log.info({ height: prev.height, target, behind: target - prev.height }, 'catching up');
+          }
+        }
+      }
+      if (this.catchUp) {
+        log.info({ from: this.catchUp.from, to: prev.height, ms: this.opts.now() - startedAt }, 'caught up with the node');
+        this.catchUp = null;
+      }
+    }
+  }
+
+  private connectedBlock(block: RawBlock, height: number): ConnectedBlock {
+    return { hash: block.hash, height, prevHash: block.prevHash, outputs: this.watch.matchAll(block.txs) };
+  }
+
+  /** Walks back from `tip` through stored blocks until one is on the node's active chain. */
+  private async forkPoint(tip: Tip): Promise<{ fork: Tip; disconnected: string[] }> {
+    const disconnected: string[] = [];
+    let at = tip;
+    for (;;) {
+      const header = await this.opts.node.getBlockHeader(at.hash);
+      if (header && header.confirmations >= 0) return { fork: at, disconnected };
+      const stored = await findBlock(this.opts.db.read, at.hash);
+      if (!stored) {
+        throw new Error(`block ${at.hash} at height ${at.height} left the active chain and Till no longer knows its parent: the reorg is deeper than the blocks it keeps`);
+      }
+      disconnected.push(at.hash);
+      at = { hash: stored.prevHash, height: stored.height - 1 };
+    }
+  }
+
+  /**
+   * With no stored tip, start far enough back to see payments to addresses issued
+   * before the watcher first ran (block times may be two hours off).
+   */
+  private async firstStartTip(bestHeight: number): Promise<Tip> {
+    const { node } = this.opts;
+    const since = await earliestAddressTime(this.opts.db.read);
+    let height = bestHeight;
+    if (since !== null) {
+      for (let h = bestHeight; h > Math.max(0, bestHeight - FIRST_START_MAX_BLOCKS); h--) {
+        const hash = await node.getBlockHash(h);
+        const header = hash ? await node.getBlockHeader(hash) : null;
+        if (!header) break;
+        height = h - 1;
+        if (header.time * 1000 < since - CLOCK_SLACK_MS) break;
+      }
+    }
+    const hash = await node.getBlockHash(Math.max(0, height));
+    if (!hash) throw new Error(`the node has no block at height ${height}`);
+    this.opts.log.info({ height: Math.max(0, height) }, 'first start: following the chain from this block');
+    return { hash, height: Math.max(0, height) };
+  }
+
+  /**
+   * Reads the node's mempool: fetches only txids not seen yet, in batches (a full
+   * mainnet mempool is ~100k transactions), and marks unconfirmed payments that are no
+   * longer there as replaced. Live ZMQ messages are handled between batches.
+   */
+  async resyncMempool(): Promise<{ fetched: number; matched: number; removed: number }> {
+    const { node, payments } = this.opts;
+    const bestBefore = await node.getBestBlockHash();
+    const startedAt = this.opts.now();
+    const txids = await node.getRawMempool();
+    const inPool = new Set(txids);
+    const unknown = txids.filter((t) => !this.seenTx.has(t));
+    let matched = 0;
+    for (let i = 0; i < unknown.length; i += this.opts.mempoolBatch) {
+      const chunk = unknown.slice(i, i + this.opts.mempoolBatch);
+      const raws = await node.getRawTransactions(chunk);
+      const seen: SeenOutput[] = [];
+      raws.forEach((raw, j) => {
+        if (!raw) return;
+        this.remember(chunk[j]!);
+        for (const m of this.watch.match(parseTx(raw))) seen.push(m);
+      });
+      if (seen.length > 0) {
+        matched += seen.length;
+        await payments.apply({ seen });
+      }
+    }
+    // Only trust "gone from the mempool" if no block came meanwhile (it may hold the tx).
+    let removed = 0;
+    if ((await node.getBestBlockHash()) === bestBefore && this.tip?.hash === bestBefore) {
+      const gone = (await mempoolPayments(this.opts.db.read))
+        .filter((p) => p.seenAt < startedAt && !inPool.has(p.txid))
+        .map((p) => p.txid);
+      if (gone.length > 0) {
+        removed = gone.length;
+        await this.serial(() => payments.apply({ removed: [...new Set(gone)] }));
+      }
+    } else {
+      await this.syncToTip();
+    }
+    return { fetched: unknown.length, matched, removed };
+  }
+
+  private remember(txid: string): void {
+    if (this.seenTx.size >= 500_000) this.seenTx.clear();
+    this.seenTx.add(txid);
+  }
+
+  /** A ZMQ message. Never throws for bad data: the RPC catch-up is the safety net. */
+  async handle(msg: FeedMessage): Promise<void> {
+    switch (msg.topic) {
+      case 'rawtx': {
+        const tx = parseTx(msg.body);
+        const seen = this.watch.match(tx);
+        this.remember(seen[0]?.txid ?? tx.txid());
+        if (seen.length > 0) await this.opts.payments.apply({ seen });
+        return;
+      }
+      case 'rawblock': {
+        const block = parseBlock(msg.body);
+        await this.serial(async () => {
+          if (this.tip && block.prevHash === this.tip.hash) {
+            const connected = this.connectedBlock(block, this.tip.height + 1);
+            await this.opts.payments.apply({ connected: [connected] });
+            this.tip = { hash: connected.hash, height: connected.height };
+          } else if (!this.tip || block.hash !== this.tip.hash) {
+            await this.doSync();
+          }
+        });
+        return;
+      }
+      case 'hashblock':
+        await this.syncToTip();
+        return;
+      case 'sequence': {
+        if (msg.body.length < 33) return;
+        const hash = msg.body.subarray(0, 32).toString('hex');
+        const label = String.fromCharCode(msg.body[32]!);
+        if (label === 'R') {
+          const mine = await paymentsOfTx(this.opts.db.read, hash);
+          if (mine.some((p) => p.status === 'mempool')) {
+            await this.serial(() => this.opts.payments.apply({ removed: [hash] }));
+          }
+        } else if (label === 'D') {
+          await this.syncToTip();
+        }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Knex } from 'knex';
+import { toNum, type Row } from './rows.js';
+
+type Q = Knex | Knex.Transaction;
+
+export interface Tip {
+  hash: string;
+  height: number;
+}
+
+export interface StoredBlock {
+  hash: string;
+  height: number;
+  prevHash: string;
+}
+
+export async function loadTip(q: Q): Promise<Tip | null> {
+  const r: Row | undefined = await q('chain_state').where({ id: 1 }).first();
+  return r ? { hash: String(r.tip_hash), height: toNum(r.tip_height) } : null;
+}
+
+export async function saveTip(trx: Knex.Transaction, tip: Tip, now: number): Promise<void> {
+  await trx('chain_state')
+    .insert({ id: 1, tip_hash: tip.hash, tip_height: tip.height, updated_at: now })
+    .onConflict('id')
+    .merge();
+}
+
+export async function insertBlock(trx: Knex.Transaction, b: StoredBlock, now: number): Promise<void> {
+  await trx('blocks').insert({ hash: b.hash, height: b.height, prev_hash: b.prevHash, processed_at: now });
+}
+
+export async function findBlock(q: Q, hash: string): Promise<StoredBlock | null> {
+  const r: Row | undefined = await q('blocks').where({ hash }).first();
+  return r ? { hash: String(r.hash), height: toNum(r.height), prevHash: String(r.prev_hash) } : null;
+}
+
+export async function blocksAbove(q: Q, height: number): Promise<StoredBlock[]> {
+  const rows: Row[] = await q('blocks').where('height', '>', height).orderBy('height', 'desc');
+  return rows.map((r) => ({ hash: String(r.hash), height: toNum(r.height), prevHash: String(r.prev_hash) }));
+}
+
+export async function deleteBlocks(trx: Knex.Transaction, hashes: string[]): Promise<void> {
+  if (hashes.length > 0) await trx('blocks').whereIn('hash', hashes).delete();
+}
+
+/** Keeps the last `keep` blocks: enough to walk back through any reorg Core would make. */
+export async function pruneBlocks(trx: Knex.Transaction, belowHeight: number): Promise<void> {
+  await trx('blocks').where('height', '<', belowHeight).delete();
+}
+
+/** Every address Till ever handed out, with the invoice it belongs to now. */
+export async function watchedScripts(q: Q): Promise<{ scriptHex: string; addressId: number; invoiceId: number | null }[]> {
+  const rows: Row[] = await q('addresses').select('id', 'script_hex', 'invoice_id');
+  return rows.map((r) => ({ scriptHex: String(r.script_hex), addressId: toNum(r.id), invoiceId: r.invoice_id === null ? null : toNum(r.invoice_id) }));
+}

@@ -1,0 +1,169 @@
+import type { EventType, Invoice, InvoiceException, InvoiceStatus } from './invoice.js';
+
+/**
+ * How an invoice stands, worked out afresh from its payments, the chain tip and the
+ * time: a pure function, so a replay after a crash, a reorg or a missed message always
+ * lands on the same answer. BTCPay's split is kept: `status` says where the invoice is,
+ * `exception` says what was odd about the money (partial, over, late).
+ */
+
+export type PaymentStatus = 'mempool' | 'confirmed' | 'replaced' | 'reorged';
+
+export interface PaymentView {
+  sats: bigint;
+  status: PaymentStatus;
+  /** Height of the block that holds it, when confirmed. */
+  blockHeight: number | null;
+  /** When Till first saw it (ms). Decides whether money came in time. */
+  seenAt: number;
+}
+
+/** `exact` allows 1 satoshi either way: wallets round. */
+export type PaymentState = 'unpaid' | 'partial' | 'exact' | 'overpaid';
+
+export const TOLERANCE_SATS = 1n;
+
+export function paymentState(received: bigint, due: bigint): PaymentState {
+  if (received <= 0n) return 'unpaid';
+  if (received + TOLERANCE_SATS < due) return 'partial';
+  if (received > due + TOLERANCE_SATS) return 'overpaid';
+  return 'exact';
+}
+
+export type EvaluatedInvoice = Pick<
+  Invoice,
+  | 'status' | 'exception' | 'dueSats' | 'quoteExpiresAt' | 'graceUntil' | 'requiredConfirmations'
+  | 'paidAt' | 'confirmedAt' | 'expiredAt'
+>;
+
+export interface Policy {
+  /** A full payment first complete this long after the deadline still counts as paid (0 = off). */
+  latePaymentMs: number;
+}
+
+export interface Evaluation {
+  status: InvoiceStatus;
+  exception: InvoiceException | null;
+  /** Sum of the payments that still stand (mempool or confirmed). */
+  receivedSats: bigint;
+  state: PaymentState;
+  /** Confirmations of the amount due: the depth at which the deepest standing payments cover it. */
+  confirmations: number;
+  paidAt: number | null;
+  confirmedAt: number | null;
+  expiredAt: number | null;
+  events: EventType[];
+}
+
+const OPEN: readonly InvoiceStatus[] = ['pending', 'partial', 'paid', 'confirmed', 'expired', 'underpaid', 'invalid'];
+const SETTLED: readonly InvoiceStatus[] = ['paid', 'confirmed'];
+const ENDED: readonly InvoiceStatus[] = ['expired', 'underpaid', 'invalid'];
+
+function sum(ps: readonly PaymentView[]): bigint {
+  let s = 0n;
+  for (const p of ps) s += p.sats;
+  return s;
+}
+
+/** When the standing payments first added up to the amount due (ms), or null. */
+function completedAt(live: readonly PaymentView[], due: bigint): number | null {
+  let s = 0n;
+  for (const p of [...live].sort((a, b) => a.seenAt - b.seenAt)) {
+    s += p.sats;
+    if (s + TOLERANCE_SATS >= due) return p.seenAt;
+  }
+  return null;
+}
+
+export function evaluate(
+  inv: EvaluatedInvoice,
+  payments: readonly PaymentView[],
+  tipHeight: number,
+  now: number,
+  policy: Policy,
+): Evaluation {
+  const live = payments.filter((p) => p.status === 'mempool' || p.status === 'confirmed');
+  const received = sum(live);
+  const unchanged: Evaluation = {
+    status: inv.status, exception: inv.exception, receivedSats: received, state: 'unpaid', confirmations: 0,
+    paidAt: inv.paidAt, confirmedAt: inv.confirmedAt, expiredAt: inv.expiredAt, events: [],
+  };
+  if (!OPEN.includes(inv.status) || inv.dueSats === null || inv.quoteExpiresAt === null) return unchanged;
+
+  const due = inv.dueSats;
+  const deadline = inv.quoteExpiresAt;
+  const graceEnd = Math.max(inv.graceUntil ?? deadline, deadline);
+  const state = paymentState(received, due);
+  const onTime = sum(live.filter((p) => p.seenAt <= deadline));
+  const depth = (p: PaymentView) => (p.blockHeight === null ? 0 : Math.max(0, tipHeight - p.blockHeight + 1));
+  // The depth at which the deepest payments first cover the amount due: money beyond the
+  // price (a second payment after confirmation) never pulls an invoice back.
+  let confirmations = 0;
+  let covered = 0n;
+  for (const p of [...live].sort((a, b) => depth(b) - depth(a))) {
+    covered += p.sats;
+    confirmations = depth(p);
+    if (covered + TOLERANCE_SATS >= due) break;
+  }
+
+  let status: InvoiceStatus;
+  let exception: InvoiceException | null;
+  if (state === 'exact' || state === 'overpaid') {
+    const done = completedAt(live, due)!;
+    const accepted =
+      done <= deadline ||
+      inv.paidAt !== null ||
+      (onTime > 0n && done <= graceEnd) ||
+      (policy.latePaymentMs > 0 && done <= deadline + policy.latePaymentMs);
+    if (accepted) {
+      status = confirmations >= inv.requiredConfirmations ? 'confirmed' : 'paid';
+      // A replacement of money that came in time (a fee bump seen later) is not late.
+      const late = done > deadline && !payments.some((p) => !live.includes(p) && p.seenAt <= deadline);
+      exception = late ? 'paid_late' : state === 'overpaid' ? 'paid_over' : null;
+    } else {
+      status = onTime > 0n ? 'underpaid' : 'expired';
+      exception = 'paid_late';
+    }
+  } else if (state === 'partial') {
+    if (now < deadline) {
+      status = 'partial';
+      exception = 'paid_partial';
+    } else if (onTime === 0n) {
+      status = 'expired';
+      exception = 'paid_late';
+    } else if (now < graceEnd) {
+      status = 'partial';
+      exception = 'paid_partial';
+    } else {
+      status = 'underpaid';
+      exception = onTime < received ? 'paid_late' : 'paid_partial';
+    }
+  } else if (now < deadline) {
+    status = 'pending';
+    exception = null;
+  } else if (payments.length === 0) {
+    status = 'expired';
+    exception = null;
+  } else {
+    // Money was seen but none of it stands any more (replaced, evicted, reorged out):
+    // wait out the grace period for a replacement that still pays, then give up.
+    status = now < graceEnd ? 'pending' : 'invalid';
+    exception = null;
+  }
+
+  const events: EventType[] = [];
+  let { paidAt, confirmedAt, expiredAt } = inv;
+  if (SETTLED.includes(status) && !SETTLED.includes(inv.status) && paidAt === null) {
+    paidAt = now;
+    events.push('invoice.paid');
+  }
+  if (status === 'confirmed' && inv.status !== 'confirmed') {
+    confirmedAt = now;
+    events.push('invoice.confirmed');
+  }
+  if (ENDED.includes(status) && !ENDED.includes(inv.status)) {
+    expiredAt = now;
+    events.push('invoice.expired');
+  }
+  return { status, exception, receivedSats: received, state, confirmations, paidAt, confirmedAt, expiredAt, events };
+}

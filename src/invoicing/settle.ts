@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import { evaluate, type Policy } from '../domain/payment-state.js';
+import type { EventType, Invoice } from '../domain/invoice.js';
+import { findInvoice, updateInvoice } from '../db/invoices.js';
+import { paymentsForInvoice, type Payment } from '../db/payments.js';
+import { appendEvent } from '../db/outbox.js';
+
+export function presentPaymentForEvent(p: Payment) {
+  return {
+    txid: p.txid, vout: p.vout, sats: p.sats, status: p.status, seenAt: p.seenAt,
+    blockHash: p.blockHash, blockHeight: p.blockHeight, confirmedAt: p.confirmedAt,
+  };
+}
+
+export interface SettleResult {
+  invoice: Invoice;
+  payments: Payment[];
+  changed: boolean;
+}
+
+/**
+ * Works an invoice's status out again from its payments, the tip and the time (the pure
+ * `evaluate`), and writes the change with its events in the caller's transaction. The
+ * one path by which detection, confirmations, reorgs and deadlines move an invoice.
+ */
+export async function settleInvoice(
+  trx: Knex.Transaction,
+  invoiceId: number,
+  tipHeight: number,
+  now: number,
+  policy: Policy,
+  extraEvents: { type: EventType; payment: Payment }[] = [],
+): Promise<SettleResult> {
+  const inv = await findInvoice(trx, { by: 'id', value: invoiceId });
+  if (!inv) throw new Error(`invoice ${invoiceId} vanished inside a transaction`);
+  const payments = await paymentsForInvoice(trx, invoiceId);
+  const r = evaluate(inv, payments, tipHeight, now, policy);
+  const changed =
+    r.status !== inv.status || r.exception !== inv.exception || r.receivedSats !== inv.paidSats ||
+    r.paidAt !== inv.paidAt || r.confirmedAt !== inv.confirmedAt || r.expiredAt !== inv.expiredAt;
+  let current = inv;
+  if (changed) {
+    const patch = {
+      status: r.status, exception: r.exception, paidSats: r.receivedSats,
+      paidAt: r.paidAt, confirmedAt: r.confirmedAt, expiredAt: r.expiredAt, updatedAt: now,
+    };
+    if (!(await updateInvoice(trx, inv.id, inv.status, patch))) {
+      throw new Error(`invoice ${inv.id} changed under the writer`);
+    }
+    current = { ...inv, ...patch };
+  }
+  // Payment events first: a shop sees the money, then what it did to the invoice.
+  for (const e of extraEvents) {
+    await appendEvent(trx, {
+      type: e.type, invoiceId: inv.id, createdAt: now,
+      payload: { invoice: current, payment: presentPaymentForEvent(e.payment) },
+    });
+  }
+  for (const type of r.events) {
+    await appendEvent(trx, { type, invoiceId: inv.id, createdAt: now, payload: { invoice: current } });
+  }
+  return { invoice: current, payments, changed };
+}
