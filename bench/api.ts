@@ -16,6 +16,7 @@ import { openDatabase, migrateLatest } from '../src/db/connection.js';
 import { ApiKeys } from '../src/api/keys.js';
 import { AddressPool } from '../src/wallet/pool.js';
 import { bip32Api } from '../src/wallet/ecc.js';
+import { tillCliArgs } from '../test/helpers/spawn.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -24,7 +25,6 @@ const opt = (name: string, def: number) => {
 };
 const SECONDS = opt('seconds', 10);
 const CONNECTIONS = opt('connections', 32);
-const ROOT = path.resolve(import.meta.dirname, '..');
 const RATE_LIMIT = 1_000_000;
 
 const body = JSON.stringify({
@@ -59,7 +59,7 @@ async function main() {
   await new AddressPool('regtest').setWallet(db, `wpkh(${tpub}/0/*)`, 0, Date.now());
   await db.close();
 
-  const server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
+  const server = spawn(process.execPath, tillCliArgs('serve'), {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -141,6 +141,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       ...(config.zmqSequence && { sequence: config.zmqSequence }),
     },
     rpcHost: config.rpcHost,
+    useZmq: config.zmqMode !== 'off',
+    pollingMs: config.pollMs,
+    zmqPollMs: config.safetyPollMs,
+    mempoolEveryMs: config.mempoolResyncSeconds * 1000,
     log: chainLog,
     now,
   });

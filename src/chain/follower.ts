@@ -11,6 +11,8 @@ export interface FollowerOptions {
   chain: string;
   /** From TILL_ZMQ_*; when empty, the node's own getzmqnotifications are used. */
   zmq: ZmqEndpoints;
+  /** False: never subscribe, poll only (TILL_ZMQ_MODE=off). */
+  useZmq?: boolean;
   /** The RPC host, to reach ZMQ endpoints the node reports as bound to 0.0.0.0. */
   rpcHost: string;
   log: Logger;
@@ -116,7 +118,7 @@ export class ChainFollower {
     }
     if (this.feed) return;
     const configured = Object.values(this.o.zmq).some(Boolean);
-    const endpoints = configured ? this.o.zmq : endpointsFromNode(report.zmq, this.o.rpcHost);
+    const endpoints = this.o.useZmq === false ? {} : configured ? this.o.zmq : endpointsFromNode(report.zmq, this.o.rpcHost);
     if (!endpoints.rawtx || !(endpoints.rawblock || endpoints.hashblock)) {
       this.mode = 'polling';
       log.warn(

@@ -13,6 +13,7 @@ import {
   classifyRpcFailure,
   describeRpcFailure,
   isTransient,
+  rpcAddress,
   type RpcContext,
   type RpcFailure,
 } from './rpc-errors.js';
@@ -230,9 +231,8 @@ export class CoreRpc implements NodeApi {
   private async getClient(): Promise<Client> {
     if (this.client) return this.client;
     const creds = this.cookieFile ? await readCookieFile(this.cookieFile) : this.staticCredentials;
-    const host = this.host.includes(':') && !this.host.startsWith('[') ? `[${this.host}]` : this.host;
     this.client = new Client({
-      host: `http://${host}:${this.port}`,
+      host: `http://${rpcAddress(this.host, this.port)}`,
       timeout: this.timeoutMs,
       logger: quietLogger,
       ...(creds ? { username: creds.user, password: creds.password } : {}),
@@ -247,6 +247,6 @@ export class CoreRpc implements NodeApi {
   }
 
   private address(): string {
-    return `${this.host}:${this.port}`;
+    return rpcAddress(this.host, this.port);
   }
 }

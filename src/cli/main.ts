@@ -5,6 +5,7 @@ import { runServe } from './serve.js';
 import { runMigrate } from './migrate.js';
 import { keysCreate, keysList, keysRevoke } from './keys.js';
 import { walletSet, walletShow } from './wallet.js';
+import { regtestMine, regtestPay } from './regtest.js';
 
 function config(): Config {
   return loadConfig(process.env);
@@ -50,6 +51,14 @@ wallet.command('show')
   .option('--count <n>', 'how many addresses to show', int('--count', 1, 100), 5)
   .description('show the active wallet and its first addresses')
   .action((o: { count: number }) => walletShow(config(), o.count));
+
+const regtest = program.command('regtest').description('developer helpers for a regtest node with a wallet');
+regtest.command('pay').argument('<invoice>', 'INV-0001, a ref or an id').argument('[amount]', 'BTC (default: what is still due)')
+  .description('pay an invoice from the node wallet')
+  .action((ref: string, amount?: string) => regtestPay(config(), ref, amount));
+regtest.command('mine').argument('[n]', 'how many blocks', int('n', 1, 1000), 1)
+  .description('mine blocks')
+  .action((n: number) => regtestMine(config(), n));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One clear line for anything expected (bad config, bad key); a stack only for bugs.

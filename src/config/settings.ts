@@ -57,6 +57,14 @@ export const SETTINGS = {
   zmqRawBlock: { env: 'TILL_ZMQ_RAWBLOCK', type: 'string', default: '', pattern: '^(|tcp://[^\\s]+:\\d+)$', hint: 'tcp://host:port' },
   zmqSequence: { env: 'TILL_ZMQ_SEQUENCE', type: 'string', default: '', pattern: '^(|tcp://[^\\s]+:\\d+)$', hint: 'tcp://host:port' },
 
+  zmqMode: {
+    env: 'TILL_ZMQ_MODE', type: 'string', default: 'auto', enum: ['auto', 'off'],
+    hint: 'auto (TILL_ZMQ_* or the node\'s own ZMQ settings) or off (poll the node only)',
+  },
+  pollMs: { env: 'TILL_POLL_MS', type: 'integer', default: 2000, min: 50, max: 600000 },
+  safetyPollMs: { env: 'TILL_SAFETY_POLL_MS', type: 'integer', default: 10000, min: 50, max: 600000 },
+  mempoolResyncSeconds: { env: 'TILL_MEMPOOL_RESYNC_SECONDS', type: 'integer', default: 60, min: 1, max: 86400 },
+
   defaultCurrency: { env: 'TILL_DEFAULT_CURRENCY', type: 'string', default: 'USD', pattern: '^[A-Z]{3}$' },
   quoteDeadlineMinutes: { env: 'TILL_QUOTE_DEADLINE_MINUTES', type: 'integer', default: 15, min: 1, max: 10080 },
   confirmations: { env: 'TILL_CONFIRMATIONS', type: 'integer', default: 1, min: 0, max: 100 },

@@ -4,13 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SEED_INVOICE, testTpub } from '../helpers/till.js';
+import { tillCliArgs } from '../helpers/spawn.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
-const TSX = import.meta.resolve('tsx');
 
 function till(dir: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
+  const r = spawnSync(process.execPath, tillCliArgs(...args), {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: 'utf8',
@@ -81,7 +79,7 @@ describe('till CLI', function () {
   it('serves on the configured port, answers the seed example, and stops cleanly on SIGTERM', async () => {
     const key = /(till_\w+)/.exec(till(dir, ['keys', 'create', 'shop']).out)![1]!;
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'start'], {
+    const child = spawn(process.execPath, tillCliArgs('start'), {
       cwd: dir,
       env: { PATH: process.env.PATH, TILL_PORT: String(port), TILL_HOST: '127.0.0.1', TILL_RATES_FIXED: 'USD=70000' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,8 +11,8 @@ import { bip32Api } from '../../src/wallet/ecc.js';
 import type { Scope } from '../../src/api/keys.js';
 
 /** A tpub for regtest tests, from a fixed seed: m/84'/1'/0'. */
-export function testTpub(seedByte = 1): string {
-  const root = bip32Api().fromSeed(Buffer.alloc(32, seedByte), networks.regtest);
+export function testTpub(seed: number | Buffer = 1): string {
+  const root = bip32Api().fromSeed(typeof seed === 'number' ? Buffer.alloc(32, seed) : seed, networks.regtest);
   return root.derivePath("m/84'/1'/0'").neutered().toBase58();
 }
 
@@ -25,6 +25,12 @@ export interface Clock {
 export function testClock(start = Date.UTC(2026, 2, 13, 18, 0, 0)): Clock {
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+}
+
+/** Real time that a test can move forward (chain tests: the node and ZMQ run in real time). */
+export function realClock(): Clock {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms), set: (ms) => void (offset = ms - Date.now()) };
 }
 
 export interface Response<T = any> {

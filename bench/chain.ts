@@ -1,0 +1,233 @@
+/**
+ * Chain benchmark: detection latency (ZMQ frame published → payment committed), block
+ * scan time, catch-up speed and memory. Prints figures; never passes or fails.
+ *
+ *   npm run bench:chain [-- --payments 1000]
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Block, Transaction, networks, payments as bjsPayments } from 'bitcoinjs-lib';
+import { Publisher } from 'zeromq';
+import { loadConfig } from '../src/config/load.js';
+import { createTill, type Till } from '../src/main.js';
+import { createLogger } from '../src/log.js';
+import { createFixedRateProvider } from '../src/rates/index.js';
+import { parseBlock } from '../src/chain/raw.js';
+import { WatchMap } from '../src/chain/watch-map.js';
+import { startSimNode } from '../regtest/sim-node.js';
+import type { RegtestNode } from '../regtest/node.js';
+import { testTpub } from '../test/helpers/till.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const PAYMENTS = opt('payments', 1000);
+const rows: [string, string][] = [];
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+function p2wpkh(): Buffer {
+  return Buffer.concat([Buffer.from([0x00, 0x14]), randomBytes(20)]);
+}
+
+/** A transaction that parses like a real one (signatures are not checked by a watcher). */
+function fakeTx(outputs: { script: Buffer; sats: bigint }[]): Transaction {
+  const t = new Transaction();
+  t.version = 2;
+  t.addInput(randomBytes(32), 0, 0xfffffffd);
+  t.setWitness(0, [randomBytes(71), randomBytes(33)]);
+  for (const o of outputs) t.addOutput(o.script, o.sats);
+  return t;
+}
+
+function scanBench(): void {
+  const watch = new WatchMap();
+  const watched: Buffer[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const s = p2wpkh();
+    watched.push(s);
+    watch.add(s.toString('hex'), i + 1);
+  }
+  const b = new Block();
+  b.version = 0x20000000;
+  b.prevHash = randomBytes(32);
+  b.timestamp = Math.floor(Date.now() / 1000);
+  b.bits = 0x207fffff;
+  b.nonce = 0;
+  b.transactions = Array.from({ length: 4000 }, (_, i) =>
+    fakeTx([
+      { script: i % 100 === 0 ? watched[i]! : p2wpkh(), sats: 10_000n },
+      { script: p2wpkh(), sats: 5_000n },
+      { script: Buffer.concat([Buffer.from([0x51, 0x20]), randomBytes(32)]), sats: 1_000n },
+    ]),
+  );
+  b.merkleRoot = Block.calculateMerkleRoot(b.transactions);
+  const raw = Buffer.from(b.toBuffer());
+  const times: number[] = [];
+  let matched = 0;
+  for (let run = 0; run < 30; run++) {
+    const t0 = performance.now();
+    const block = parseBlock(raw);
+    matched = watch.matchAll(block.txs).length;
+    times.push(performance.now() - t0);
+  }
+  rows.push([
+    `scan a block of 4,000 txs (${(raw.length / 1e6).toFixed(2)} MB, 12,000 outputs) against 100,000 watched scripts`,
+    `p50 ${ms(pct(times, 50))}, best ${ms(Math.min(...times))} (${matched} matches)`,
+  ]);
+}
+
+function memoryBench(): void {
+  global.gc?.();
+  const before = process.memoryUsage();
+  const watch = new WatchMap();
+  for (let i = 0; i < 100_000; i++) watch.add(p2wpkh().toString('hex'), i);
+  global.gc?.();
+  const after = process.memoryUsage();
+  rows.push([
+    'memory of 100,000 watched scripts',
+    `+${((after.heapUsed - before.heapUsed) / 1e6).toFixed(1)} MB heap; process RSS ${(after.rss / 1e6).toFixed(0)} MB`,
+  ]);
+}
+
+async function startTillOn(node: RegtestNode, dir: string, zmqRawTx: string): Promise<Till> {
+  const config = loadConfig({
+    TILL_DATA_DIR: dir, TILL_PORT: '0', TILL_HOST: '127.0.0.1', TILL_CHAIN: 'regtest',
+    TILL_RPC_HOST: node.rpc.host, TILL_RPC_PORT: String(node.rpc.port),
+    TILL_RPC_USER: node.rpc.user, TILL_RPC_PASSWORD: node.rpc.password,
+    TILL_ZMQ_RAWTX: zmqRawTx, TILL_ZMQ_RAWBLOCK: node.zmq.rawblock ?? '', TILL_ZMQ_SEQUENCE: node.zmq.sequence ?? '',
+    TILL_LOG_LEVEL: 'warn', TILL_MEMPOOL_RESYNC_SECONDS: '3600',
+  }, dir);
+  return createTill({ config, log: createLogger('warn'), rateProviders: [createFixedRateProvider('USD=70000')] });
+}
+
+async function detectionBench(node: RegtestNode): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-chain-'));
+  // Frames come from a publisher of the benchmark's own, so the clock starts at the send.
+  const pub = new Publisher({ linger: 0, sendHighWaterMark: 100_000 });
+  await pub.bind('tcp://127.0.0.1:0');
+  const endpoint = pub.lastEndpoint!;
+  const till = await startTillOn(node, dir, endpoint);
+  await till.services.pool.setWallet(till.db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
+  await till.listen();
+  for (let i = 0; i < 200 && !(await till.health()).ok; i++) await new Promise((r) => setTimeout(r, 50));
+
+  const addresses: { scriptHex: string; sats: bigint }[] = [];
+  for (let i = 0; i < PAYMENTS; i++) {
+    const inv = await till.services.invoices.create({ currency: 'BTC', lines: [{ description: 'b', quantity: 1, unit_price: '0.0001' }], dialect: 'v1' });
+    const fin = await till.services.invoices.finalize(inv.ref);
+    const row = await till.db.read('addresses').where({ id: fin.addressId }).first();
+    addresses.push({ scriptHex: String(row.script_hex), sats: 10_000n });
+  }
+
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const committed = new Set<string>();
+  const payments = till.services.payments;
+  const apply = payments.apply.bind(payments);
+  payments.apply = async (changes) => {
+    const r = await apply(changes);
+    const t = performance.now();
+    for (const p of r.newPayments) {
+      const t0 = sentAt.get(p.txid);
+      if (t0 !== undefined && !committed.has(p.txid)) {
+        committed.add(p.txid);
+        latencies.push(t - t0);
+      }
+    }
+    return r;
+  };
+
+  // Slow joiner: send one warm-up frame until the subscriber is there.
+  let seq = 0;
+  const frame = async (body: Buffer) => {
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(seq++ >>> 0);
+    await pub.send([Buffer.from('rawtx'), body, n]);
+  };
+  const feedSeen = async () => ((await till.health()).zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
+  for (let i = 0; i < 100 && (await feedSeen()) === 0; i++) {
+    await frame(fakeTx([{ script: p2wpkh(), sats: 1n }]).toBuffer() as unknown as Buffer);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  const txs = addresses.map((a) => fakeTx([{ script: Buffer.from(a.scriptHex, 'hex'), sats: a.sats }, { script: p2wpkh(), sats: 5_000n }]));
+  const started = performance.now();
+  for (const t of txs) {
+    const body = Buffer.from(t.toBuffer());
+    sentAt.set(t.getId(), performance.now());
+    await frame(body);
+    // About 500 payments a second: a busy shop's worst minute, far above a normal one.
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  for (let i = 0; i < 400 && committed.size < txs.length; i++) await new Promise((r) => setTimeout(r, 25));
+  const elapsed = performance.now() - started;
+  rows.push([
+    `detection latency, ZMQ rawtx frame sent → payment committed (${latencies.length} of ${txs.length} payments, ~500/s)`,
+    `p50 ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(Math.max(...latencies))} (${(elapsed / 1000).toFixed(1)} s)`,
+  ]);
+
+  await till.close();
+  pub.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function catchUpBench(node: RegtestNode): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-catchup-'));
+  const till = await startTillOn(node, dir, node.zmq.rawtx ?? '');
+  await till.services.watcher.syncToTip();
+  const from = till.services.watcher.currentTip!.height;
+  await till.close();
+
+  // Blocks mined while Till is down, each with payments to unknown addresses.
+  const BLOCKS = 200;
+  for (let i = 0; i < BLOCKS; i++) {
+    for (let j = 0; j < 5; j++) await node.pay(strangerAddress(), 1_000n);
+    await node.mine(1);
+  }
+  const again = await startTillOn(node, dir, node.zmq.rawtx ?? '');
+  const t0 = performance.now();
+  await again.services.watcher.syncToTip();
+  const secs = (performance.now() - t0) / 1000;
+  const to = again.services.watcher.currentTip!.height;
+  rows.push([
+    `catch-up after downtime over RPC (${to - from} blocks of ~6 txs, getblock + parse + match + commit)`,
+    `${((to - from) / secs).toFixed(0)} blocks/s (${secs.toFixed(2)} s)`,
+  ]);
+  await again.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A regtest p2wpkh address nobody watches: traffic for the blocks. */
+function strangerAddress(): string {
+  return bjsPayments.p2wpkh({ hash: randomBytes(20), network: networks.regtest }).address!;
+}
+
+async function main(): Promise<void> {
+  scanBench();
+  memoryBench();
+  const node = await startSimNode();
+  try {
+    await detectionBench(node);
+    await catchUpBench(node);
+  } finally {
+    await node.close();
+  }
+  console.log('');
+  console.log(`Till chain benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), node ${process.version}, SQLite synchronous=FULL`);
+  console.log('');
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

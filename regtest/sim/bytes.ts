@@ -1,0 +1,53 @@
+/**
+ * Byte helpers for the simulator. Hashing goes through node:crypto (OpenSSL), which is
+ * several times faster than the pure-JS hashes bitcoinjs-lib uses — it matters when a
+ * block holds thousands of transactions.
+ */
+import { createHash } from 'node:crypto';
+
+export function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+export function sha256d(data: Uint8Array): Buffer {
+  return sha256(sha256(data));
+}
+
+/** Internal byte order (as hashed) → the display order RPC and explorers print. */
+export function toDisplayHex(hash: Uint8Array): string {
+  return Buffer.from(hash).reverse().toString('hex');
+}
+
+/** Display-order hex → internal byte order. */
+export function fromDisplayHex(hex: string): Buffer {
+  return Buffer.from(hex, 'hex').reverse();
+}
+
+export function isHash(hex: unknown): hex is string {
+  return typeof hex === 'string' && /^[0-9a-fA-F]{64}$/.test(hex);
+}
+
+export function u32le(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}
+
+export function u64le(n: number | bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+}
+
+/** Map key of an outpoint. */
+export function outpointKey(txid: string, vout: number): string {
+  return `${txid}:${vout}`;
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
