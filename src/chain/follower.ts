@@ -76,6 +76,7 @@ export class ChainFollower {
   async stop(): Promise<void> {
     await this.loop?.stop();
     await this.feed?.stop();
+    await this.o.watcher.settled();
   }
 
   /** One round: first the node check and a full catch-up, then a cheap tip poll. */

@@ -37,6 +37,10 @@ export interface CatchUp {
 
 /** Block time may be two hours off; look that much further back on a first start. */
 const CLOCK_SLACK_MS = 2 * 3600_000;
+/** Sightings waiting for the writer before the feed waits too. */
+const MAX_PENDING = 5_000;
+/** Sightings per transaction. */
+const FLUSH_BATCH = 500;
 /** How far a first start may look back for payments made before it. */
 const FIRST_START_MAX_BLOCKS = 1008;
 
@@ -58,6 +62,8 @@ export class ChainWatcher {
   private readonly opts: Required<Pick<WatcherOptions, 'catchUpChunk' | 'mempoolBatch'>> & WatcherOptions;
   lastError: string | null = null;
   lastSyncAt: number | null = null;
+  private pendingSeen: SeenOutput[] = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(opts: WatcherOptions) {
     this.opts = { catchUpChunk: 20, mempoolBatch: 500, ...opts };
@@ -113,7 +119,11 @@ export class ChainWatcher {
       }
       const bestHeader = await node.getBlockHeader(best);
       if (!bestHeader) continue;
-      if (!this.tip) this.tip = await this.firstStartTip(bestHeader.height);
+      if (!this.tip) {
+        const start = await this.firstStartTip(bestHeader.height);
+        await this.opts.payments.apply({ startAt: start });
+        this.tip = start;
+      }
 
       const { fork, disconnected } = await this.forkPoint(this.tip);
       if (disconnected.length > 0) {
@@ -254,6 +264,39 @@ export class ChainWatcher {
     return { fetched: unknown.length, matched, removed };
   }
 
+  /**
+   * Mempool sightings are committed without holding up the next message, and those
+   * that arrive while a commit is under way go together in the next one: one
+   * transaction for many payments instead of one per frame. A failed commit is logged;
+   * the next mempool re-read finds those payments again.
+   */
+  private async record(seen: SeenOutput[]): Promise<void> {
+    for (const o of seen) this.pendingSeen.push(o);
+    this.flushing ??= this.flush();
+    if (this.pendingSeen.length >= MAX_PENDING) await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pendingSeen.length > 0) {
+        const batch = this.pendingSeen.splice(0, FLUSH_BATCH);
+        try {
+          await this.opts.payments.apply({ seen: batch });
+        } catch (err) {
+          this.lastError = (err as Error).message;
+          this.opts.log.error({ err, payments: batch.length }, 'could not record mempool payments; the next mempool re-read will find them');
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** Resolves when every sighting handed to the writer has been committed (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   private remember(txid: string): void {
     if (this.seenTx.size >= 500_000) this.seenTx.clear();
     this.seenTx.add(txid);
@@ -266,7 +309,7 @@ export class ChainWatcher {
         const tx = parseTx(msg.body);
         const seen = this.watch.match(tx);
         this.remember(seen[0]?.txid ?? tx.txid());
-        if (seen.length > 0) await this.opts.payments.apply({ seen });
+        if (seen.length > 0) await this.record(seen);
         return;
       }
       case 'rawblock': {
@@ -290,6 +333,8 @@ export class ChainWatcher {
         const hash = msg.body.subarray(0, 32).toString('hex');
         const label = String.fromCharCode(msg.body[32]!);
         if (label === 'R') {
+          // A sighting of this very tx may still be on its way to the database.
+          await this.settled();
           const mine = await paymentsOfTx(this.opts.db.read, hash);
           if (mine.some((p) => p.status === 'mempool')) {
             await this.serial(() => this.opts.payments.apply({ removed: [hash] }));

@@ -44,6 +44,8 @@ export interface ChainChanges {
   seen?: SeenOutput[];
   /** Txids that left the mempool without being mined: replaced, evicted, conflicted. */
   removed?: string[];
+  /** Where a first start begins following the chain (stored so a restart resumes there). */
+  startAt?: Tip;
 }
 
 /** How many processed blocks are kept to walk back through a reorg. */
@@ -91,8 +93,8 @@ export class PaymentService {
       if (p.invoiceId !== null) touched.add(p.invoiceId);
     };
 
-    let tip = await loadTip(trx);
-    const tipBefore = tip?.hash ?? null;
+    let tip = (await loadTip(trx)) ?? c.startAt ?? null;
+    const tipBefore = c.startAt && tip === c.startAt ? null : (tip?.hash ?? null);
 
     // 1. Reorg: payments of disconnected blocks lose their block.
     const unmined = new Map<number, Payment>();

@@ -220,6 +220,20 @@ describe('sim node: ZMQ notifications like Bitcoin Core', function () {
     expect(await client.command('getrawmempool')).to.not.include(victim);
   });
 
+  it('a 2-block invalidate reorg goes block by block: D, its txs back (A), D, its txs back (A), then the Cs', async function () {
+    await node.pay(PAYEE, 44_000n);
+    const [b1] = await node.mine(1);
+    await node.pay(PAYEE, 45_000n);
+    const [b2] = await node.mine(1);
+    const txsOf = async (h: string | undefined) => ((await client.command('getblock', h, 1)).tx as string[]).slice(1);
+    const [t1, t2] = [await txsOf(b1), await txsOf(b2)];
+    await zmq.settle();
+    const newHashes = await node.reorg(2);
+    await zmq.waitFor({ sequence: 2 + t1.length + t2.length + 3 });
+    expect(labels(zmq.sequenceSince())).to.deep.equal([`D:${b2}`, ...t2.map((t) => `A:${t}`), `D:${b1}`, ...t1.map((t) => `A:${t}`), ...newHashes.map((h) => `C:${h}`)]);
+    expect(((await client.command('getblock', newHashes[0], 1)).tx as string[]).slice(1).sort()).to.deep.equal([...t1, ...t2].sort());
+  });
+
   it('stopZmq: nothing arrives while down, yet the numbers advance', async function () {
     await zmq.settle();
     const lastSeq = (zmq.messages.sequence.at(-1) as { seq: number }).seq;
