@@ -15,6 +15,7 @@
  * setRpcLatency, failRpc, prune, splitCoins, mineSynthetic, sendRawTransaction,
  * walletAddress/balance, and `mine(n, { doubleSpend })` / `reorg(…, { mode, doubleSpend })`.
  */
+import { scriptHexForAddress } from '../src/wallet/address.js';
 import { randomBytes } from 'node:crypto';
 import { TillError } from '../src/domain/errors.js';
 import type { Capabilities, PayOptions, RegtestNode, ReplaceOptions, RpcEndpoint, ZmqEndpoints } from './node.js';
@@ -120,6 +121,13 @@ export class SimNode implements RegtestNode {
       zmqNotifications: () => this.notifier.notifications(),
       uptime: () => Math.floor((this.now().getTime() - this.startedAt) / 1000),
       pruneHeight: () => this.pruneHeight,
+      wallet: {
+        newAddress: () => this.wallet.address,
+        sendToAddress: (address, sats) =>
+          this.walletCall(() => this.sim.pay([this.txOut(address, sats)], { replaceable: true, feeRate: this.feeRate })).txid,
+        generateToAddress: (n, address) =>
+          this.walletCall(() => this.sim.mine(n, { payoutScript: Buffer.from(scriptHexForAddress(address, 'regtest'), 'hex') })).map((b) => b.hash),
+      },
     });
     this.rpcServer = new RpcServer({
       host: this.host,
@@ -188,15 +196,8 @@ export class SimNode implements RegtestNode {
   async mine(n = 1, opts: { doubleSpend?: string[] } = {}): Promise<string[]> {
     this.ensureOpen();
     if (!Number.isInteger(n) || n < 0) throw new TillError('validation_failed', `mine: n must be a whole number ≥ 0, got ${n}`);
-    const blocks = this.walletCall(() => {
-      const spends = (opts.doubleSpend ?? []).map((txid) => {
-        if (!this.sim.mempool.has(txid)) throw new RangeError(`doubleSpend: ${txid} is not in the mempool`);
-        return txid;
-      });
-      if (spends.length === 0) return this.sim.mine(n);
-      // A one-block reorg of nothing: reuse the reorg's double-spend builder on the mempool.
-      return this.sim.mineWithDoubleSpends(n, spends);
-    });
+    const spends = opts.doubleSpend ?? [];
+    const blocks = this.walletCall(() => (spends.length === 0 ? this.sim.mine(n) : this.sim.mineWithDoubleSpends(n, spends)));
     await this.notifier.flush();
     return blocks.map((b) => b.hash);
   }

@@ -18,11 +18,6 @@ export function toDisplayHex(hash: Uint8Array): string {
   return Buffer.from(hash).reverse().toString('hex');
 }
 
-/** Display-order hex → internal byte order. */
-export function fromDisplayHex(hex: string): Buffer {
-  return Buffer.from(hex, 'hex').reverse();
-}
-
 export function isHash(hex: unknown): hex is string {
   return typeof hex === 'string' && /^[0-9a-fA-F]{64}$/.test(hex);
 }
@@ -46,8 +41,4 @@ export function outpointKey(txid: string, vout: number): string {
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

@@ -12,6 +12,34 @@ import { RPC_ERR, RpcError, type RpcDispatcher, type RpcParams } from './rpc-ser
 import { RejectError, type Simulator } from './simulator.js';
 import { txRecordFromRaw } from './tx.js';
 import { txToJson } from './tx-json.js';
+import { parseSats } from '../../src/domain/money.js';
+import { isTillError } from '../../src/domain/errors.js';
+
+function walletMethods(w: NonNullable<RpcContext['wallet']>): Record<string, MethodSpec> {
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      // Core's RPC_WALLET_ERROR / RPC_INVALID_ADDRESS_OR_KEY, with the simulator's reason.
+      if (isTillError(err)) throw new RpcError(err.code === 'validation_failed' ? -5 : -4, err.message);
+      throw err;
+    }
+  };
+  return {
+    getnewaddress: { params: ['label', 'address_type'], required: 0, run: () => w.newAddress() },
+    sendtoaddress: {
+      params: ['address', 'amount'],
+      required: 2,
+      run: ([address, amount]) =>
+        guard(() => w.sendToAddress(String(address), parseSats(amount, 'amount', { allowZero: false }))),
+    },
+    generatetoaddress: {
+      params: ['nblocks', 'address'],
+      required: 2,
+      run: ([n, address]) => guard(() => w.generateToAddress(Number(n), String(address))),
+    },
+  };
+}
 
 export const CORE_VERSION = 280100;
 export const CORE_SUBVERSION = '/Satoshi:28.1.0(till-sim)/';
@@ -25,6 +53,15 @@ export interface RpcContext {
   uptime(): number;
   /** Blocks below this height have been pruned (0: not pruned). */
   pruneHeight(): number;
+  /**
+   * The few wallet calls `till regtest pay|mine` and `npm run demo` make (as on a
+   * bitcoind with a wallet loaded). Absent: the node has no wallet RPCs.
+   */
+  wallet?: {
+    newAddress(): string;
+    sendToAddress(address: string, sats: bigint): string;
+    generateToAddress(n: number, address: string): string[];
+  };
 }
 
 interface MethodSpec {
@@ -62,7 +99,7 @@ export class CoreRpc implements RpcDispatcher {
     } else {
       args = [];
       for (const [name, value] of Object.entries(params)) {
-        const pos = spec.params.indexOf(name);
+        const pos = spec.params.findIndex((p) => p.split('|').includes(name));
         if (pos < 0) throw new RpcError(RPC_ERR.INVALID_PARAMETER, `Unknown named parameter ${name}`);
         args[pos] = value;
       }
@@ -70,7 +107,8 @@ export class CoreRpc implements RpcDispatcher {
     }
     while (args.length > 0 && args[args.length - 1] === null && args.length > spec.required) args = args.slice(0, -1);
     if (args.length < spec.required || args.length > spec.params.length) {
-      throw new RpcError(RPC_ERR.MISC_ERROR, `${method}${spec.params.map((p, i) => (i < spec.required ? ` "${p}"` : ` ( "${p}" )`)).join('')}\n`);
+      const usage = spec.params.map((p, i) => (i < spec.required ? ` "${p.split('|')[0]}"` : ` ( "${p.split('|')[0]}" )`)).join('');
+      throw new RpcError(RPC_ERR.MISC_ERROR, `${method}${usage}\n`);
     }
     return spec.run(args);
   }
@@ -241,7 +279,7 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
       },
     },
     getblock: {
-      params: ['blockhash', 'verbosity'],
+      params: ['blockhash', 'verbosity|verbose'],
       required: 1,
       run: ([h, v]) => {
         const block = blockOrThrow(hashArg(h, 'blockhash'));
@@ -316,7 +354,7 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
       },
     },
     getrawtransaction: {
-      params: ['txid', 'verbosity', 'blockhash'],
+      params: ['txid', 'verbosity|verbose', 'blockhash'],
       required: 1,
       run: ([t, v, bh]) => {
         const txid = hashArg(t, 'parameter 1');
@@ -358,6 +396,7 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
       required: 1,
       run: ([h]) => txToJson(decodeTx(h), { includeHex: false }),
     },
+    ...(ctx.wallet && walletMethods(ctx.wallet)),
     sendrawtransaction: {
       params: ['hexstring', 'maxfeerate', 'maxburnamount'],
       required: 1,
