@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rowsOf } from './fast.js';
 import { toNum, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
@@ -15,7 +16,7 @@ export interface StoredBlock {
 }
 
 export async function loadTip(q: Q): Promise<Tip | null> {
-  const r: Row | undefined = await q('chain_state').where({ id: 1 }).first();
+  const [r] = await rowsOf(q, 'SELECT * FROM chain_state WHERE id = ?', [1]);
   return r ? { hash: String(r.tip_hash), height: toNum(r.tip_height) } : null;
 }
 

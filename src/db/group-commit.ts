@@ -15,7 +15,8 @@ interface Unit {
  *
  * If any unit of a batch throws, the batch is rolled back and every unit of it is run
  * again alone, so one failing request never takes others down with it and never
- * leaves half its writes behind. That is why a unit must be pure database work.
+ * leaves half its writes behind. That is why a unit must be pure database work, and
+ * why every change it makes must be a compare-and-set (units of a batch run at once).
  */
 export class GroupCommit {
   private queue: Unit[] = [];
@@ -58,10 +59,13 @@ export class GroupCommit {
     let results: unknown[];
     try {
       results = await this.knex.transaction(async (trx) => {
-        const out: unknown[] = [];
-        // In order, one at a time: the units share one connection.
-        for (const u of batch) out.push(await u.fn(trx));
-        return out;
+        // All at once: their statements queue on the one connection and run back to back,
+        // with no round trip to JavaScript between them. Every change a unit makes is a
+        // compare-and-set, so two units that collide fail, and the batch reruns one by one.
+        const settled = await Promise.allSettled(batch.map((u) => u.fn(trx)));
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       });
     } catch {
       for (const u of batch) await this.solo(u);

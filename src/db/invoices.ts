@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Invoice, InvoiceLine, InvoiceStatus } from '../domain/invoice.js';
 import { formatInvoiceNumber } from '../domain/ids.js';
+import { execute, rowsOf } from './fast.js';
 import { fromBig, parseJson, toBig, toBigOrNull, toNum, toNumOrNull, type Row } from './rows.js';
 
 export type Q = Knex | Knex.Transaction;
@@ -94,74 +95,50 @@ async function linesFor(q: Q, ids: number[]): Promise<Map<number, InvoiceLine[]>
  * inside the caller's write transaction, so numbers are gap-free: a rolled-back insert
  * takes none. (PostgreSQL will need the table locked for this; SQLite has one writer.)
  */
+const INSERT_INVOICE = `INSERT INTO invoices (
+  seq, ref, public_id, bitpay_id, status, exception, currency, subtotal, tax_rate, tax, discount, total,
+  rate, due_sats, paid_sats, required_confirmations, address_id, customer_email, customer_name,
+  customer_company, notes, payment_methods, dialect, metadata, dialect_data, payment_link_id, api_key_id,
+  created_at, updated_at, finalized_at, quote_expires_at, grace_until, paid_at, confirmed_at, expired_at,
+  cancelled_at
+) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id, seq`;
+
+const INSERT_LINE = 'INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_price, amount) VALUES (?, ?, ?, ?, ?, ?)';
+
+const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+const big = (v: bigint | null) => (v === null ? null : fromBig(v));
+
 export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Promise<Invoice> {
-  const [row] = (await trx('invoices')
-    .insert({
-      seq: trx.raw('(SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices)'),
-      ref: inv.ref,
-      public_id: inv.publicId,
-      bitpay_id: inv.bitpayId,
-      status: inv.status,
-      exception: inv.exception,
-      currency: inv.currency,
-      subtotal: fromBig(inv.subtotal),
-      tax_rate: inv.taxRate,
-      tax: fromBig(inv.tax),
-      discount: fromBig(inv.discount),
-      total: fromBig(inv.total),
-      rate: inv.rate,
-      due_sats: inv.dueSats === null ? null : fromBig(inv.dueSats),
-      paid_sats: fromBig(inv.paidSats),
-      required_confirmations: inv.requiredConfirmations,
-      address_id: inv.addressId,
-      customer_email: inv.customerEmail,
-      customer_name: inv.customerName,
-      customer_company: inv.customerCompany,
-      notes: inv.notes,
-      payment_methods: JSON.stringify(inv.paymentMethods),
-      dialect: inv.dialect,
-      metadata: inv.metadata === null ? null : JSON.stringify(inv.metadata),
-      dialect_data: inv.dialectData === null ? null : JSON.stringify(inv.dialectData),
-      payment_link_id: inv.paymentLinkId,
-      api_key_id: inv.apiKeyId,
-      created_at: inv.createdAt,
-      updated_at: inv.updatedAt,
-      finalized_at: inv.finalizedAt,
-      quote_expires_at: inv.quoteExpiresAt,
-      grace_until: inv.graceUntil,
-      paid_at: inv.paidAt,
-      confirmed_at: inv.confirmedAt,
-      expired_at: inv.expiredAt,
-      cancelled_at: inv.cancelledAt,
-    })
-    .returning(['id', 'seq'])) as [{ id: number; seq: number }];
-  const id = toNum(row.id);
-  const seq = toNum(row.seq);
+  const [row] = await rowsOf(trx, INSERT_INVOICE, [
+    inv.ref, inv.publicId, inv.bitpayId, inv.status, inv.exception, inv.currency, big(inv.subtotal), inv.taxRate,
+    big(inv.tax), big(inv.discount), big(inv.total), inv.rate, big(inv.dueSats), big(inv.paidSats),
+    inv.requiredConfirmations, inv.addressId, inv.customerEmail, inv.customerName, inv.customerCompany, inv.notes,
+    JSON.stringify(inv.paymentMethods), inv.dialect, json(inv.metadata), json(inv.dialectData), inv.paymentLinkId,
+    inv.apiKeyId, inv.createdAt, inv.updatedAt, inv.finalizedAt, inv.quoteExpiresAt, inv.graceUntil, inv.paidAt,
+    inv.confirmedAt, inv.expiredAt, inv.cancelledAt,
+  ]);
+  const id = toNum(row!.id);
+  const seq = toNum(row!.seq);
   const number = formatInvoiceNumber(seq);
-  if (inv.lines.length > 0) {
-    await trx('invoice_lines').insert(
-      inv.lines.map((l) => ({
-        invoice_id: id,
-        position: l.position,
-        description: l.description,
-        quantity: l.quantity,
-        unit_price: fromBig(l.unitPrice),
-        amount: fromBig(l.amount),
-      })),
-    );
+  for (const l of inv.lines) {
+    await execute(trx, INSERT_LINE, [id, l.position, l.description, l.quantity, fromBig(l.unitPrice), fromBig(l.amount)]);
   }
   return { ...inv, id, seq, number, address: null, lines: inv.lines };
 }
 
+const SELECT_INVOICE = 'SELECT i.*, a.address AS address FROM invoices i LEFT JOIN addresses a ON a.id = i.address_id WHERE ';
+const KEY_COLUMN: Record<InvoiceKey['by'], string> = {
+  id: 'i.id', seq: 'i.seq', ref: 'i.ref', public_id: 'i.public_id', bitpay_id: 'i.bitpay_id',
+};
+
 export async function findInvoice(q: Q, key: InvoiceKey): Promise<Invoice | null> {
-  const row: Row | undefined = await q('invoices as i')
-    .leftJoin('addresses as a', 'a.id', 'i.address_id')
-    .select(COLUMNS)
-    .where(`i.${key.by}`, key.value)
-    .first();
+  const [row] = await rowsOf(q, `${SELECT_INVOICE}${KEY_COLUMN[key.by]} = ?`, [key.value]);
   if (!row) return null;
-  const lines = await linesFor(q, [toNum(row.id)]);
-  return mapInvoice(row, lines.get(toNum(row.id)) ?? []);
+  const id = toNum(row.id);
+  const lines = (await rowsOf(q, 'SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY position', [id])).map(mapLine);
+  return mapInvoice(row, lines);
 }
 
 /** The columns a status poll needs, with no join and no lines: the hottest read. */
@@ -232,11 +209,13 @@ export async function updateInvoice(
   fromStatus: InvoiceStatus,
   patch: InvoicePatch,
 ): Promise<boolean> {
-  const row: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) {
-    row[PATCH_COLUMNS[k as keyof InvoicePatch]] = typeof v === 'bigint' ? fromBig(v) : v;
-  }
-  const n = await trx('invoices').where({ id, status: fromStatus }).update(row);
+  const keys = Object.keys(patch) as (keyof InvoicePatch)[];
+  const sets = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
+  const values = keys.map((k) => {
+    const v = patch[k];
+    return typeof v === 'bigint' ? fromBig(v) : v;
+  });
+  const n = await execute(trx, `UPDATE invoices SET ${sets} WHERE id = ? AND status = ?`, [...values, id, fromStatus]);
   return n === 1;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventType } from '../domain/invoice.js';
+import { execute } from './fast.js';
 
 export interface OutboxEvent {
   eventId: string;
@@ -16,13 +17,11 @@ export async function appendEvent(
   e: { type: EventType; invoiceId: number | null; payload: unknown; createdAt: number },
 ): Promise<OutboxEvent> {
   const event = { eventId: randomUUID(), ...e };
-  await trx('outbox').insert({
-    event_id: event.eventId,
-    type: event.type,
-    invoice_id: event.invoiceId,
-    payload: JSON.stringify(event.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-    created_at: event.createdAt,
-  });
+  await execute(
+    trx,
+    'INSERT INTO outbox (event_id, type, invoice_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+    [event.eventId, event.type, event.invoiceId, JSON.stringify(event.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), event.createdAt],
+  );
   return event;
 }
 

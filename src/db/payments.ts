@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { PaymentStatus } from '../domain/payment-state.js';
+import { execute, rowsOf } from './fast.js';
 import { fromBig, toBig, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
@@ -35,7 +36,7 @@ function map(r: Row): Payment {
 }
 
 export async function findPayment(q: Q, txid: string, vout: number): Promise<Payment | null> {
-  const r: Row | undefined = await q('payments').where({ txid, vout }).first();
+  const [r] = await rowsOf(q, 'SELECT * FROM payments WHERE txid = ? AND vout = ?', [txid, vout]);
   return r ? map(r) : null;
 }
 
@@ -44,7 +45,7 @@ export async function paymentsOfTx(q: Q, txid: string): Promise<Payment[]> {
 }
 
 export async function paymentsForInvoice(q: Q, invoiceId: number): Promise<Payment[]> {
-  return ((await q('payments').where({ invoice_id: invoiceId }).orderBy('id')) as Row[]).map(map);
+  return (await rowsOf(q, 'SELECT * FROM payments WHERE invoice_id = ? ORDER BY id', [invoiceId])).map(map);
 }
 
 export async function paymentsForInvoices(q: Q, ids: number[]): Promise<Map<number, Payment[]>> {
@@ -70,22 +71,13 @@ export async function mempoolPayments(q: Q): Promise<Payment[]> {
 }
 
 export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'> & { now: number }): Promise<Payment> {
-  const [row] = (await trx('payments')
-    .insert({
-      invoice_id: p.invoiceId,
-      address_id: p.addressId,
-      txid: p.txid,
-      vout: p.vout,
-      sats: fromBig(p.sats),
-      status: p.status,
-      seen_at: p.seenAt,
-      block_hash: p.blockHash,
-      block_height: p.blockHeight,
-      confirmed_at: p.confirmedAt,
-      updated_at: p.now,
-    })
-    .returning('id')) as [{ id: number }];
-  return { ...p, id: toNum(row.id) };
+  const [row] = await rowsOf(
+    trx,
+    `INSERT INTO payments (invoice_id, address_id, txid, vout, sats, status, seen_at, block_hash, block_height, confirmed_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [p.invoiceId, p.addressId, p.txid, p.vout, fromBig(p.sats), p.status, p.seenAt, p.blockHash, p.blockHeight, p.confirmedAt, p.now],
+  );
+  return { ...p, id: toNum(row!.id) };
 }
 
 export async function updatePayment(
@@ -93,13 +85,11 @@ export async function updatePayment(
   id: number,
   patch: { status: PaymentStatus; blockHash: string | null; blockHeight: number | null; confirmedAt: number | null; now: number },
 ): Promise<void> {
-  await trx('payments').where({ id }).update({
-    status: patch.status,
-    block_hash: patch.blockHash,
-    block_height: patch.blockHeight,
-    confirmed_at: patch.confirmedAt,
-    updated_at: patch.now,
-  });
+  await execute(
+    trx,
+    'UPDATE payments SET status = ?, block_hash = ?, block_height = ?, confirmed_at = ?, updated_at = ? WHERE id = ?',
+    [patch.status, patch.blockHash, patch.blockHeight, patch.confirmedAt, patch.now, id],
+  );
 }
 
 /** Invoices whose standing payments are in blocks: a new tip may change their confirmations. */

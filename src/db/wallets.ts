@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { execute, rowsOf } from './fast.js';
 import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
@@ -54,7 +55,7 @@ function mapAddress(r: Row): AddressRow {
 }
 
 export async function findActiveWallet(q: Q): Promise<WalletRow | null> {
-  const r: Row | undefined = await q('wallets').where({ active: true }).first();
+  const [r] = await rowsOf(q, 'SELECT * FROM wallets WHERE active = ? LIMIT 1', [true]);
   return r ? mapWallet(r) : null;
 }
 
@@ -81,10 +82,11 @@ export async function insertActiveWallet(
 
 /** The lowest free index first, so released addresses are reused before new ones widen the gap. */
 export async function lowestFreeAddress(trx: Knex.Transaction, walletId: number): Promise<AddressRow | null> {
-  const r: Row | undefined = await trx('addresses')
-    .where({ wallet_id: walletId, state: 'free' })
-    .orderBy('derivation_index')
-    .first();
+  const [r] = await rowsOf(
+    trx,
+    'SELECT * FROM addresses WHERE wallet_id = ? AND state = ? ORDER BY derivation_index LIMIT 1',
+    [walletId, 'free'],
+  );
   return r ? mapAddress(r) : null;
 }
 
@@ -110,7 +112,11 @@ export async function insertAddress(
 
 /** Hands a free address to an invoice; false if someone else took it first. */
 export async function assignAddress(trx: Knex.Transaction, id: number, invoiceId: number, now: number): Promise<boolean> {
-  const n = await trx('addresses').where({ id, state: 'free' }).update({ state: 'assigned', invoice_id: invoiceId, assigned_at: now });
+  const n = await execute(
+    trx,
+    'UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ? WHERE id = ? AND state = ?',
+    ['assigned', invoiceId, now, id, 'free'],
+  );
   return n === 1;
 }
 
@@ -121,7 +127,7 @@ export async function releaseAddress(trx: Knex.Transaction, id: number): Promise
 }
 
 export async function findAddress(q: Q, id: number): Promise<AddressRow | null> {
-  const r: Row | undefined = await q('addresses').where({ id }).first();
+  const [r] = await rowsOf(q, 'SELECT * FROM addresses WHERE id = ?', [id]);
   return r ? mapAddress(r) : null;
 }
 
@@ -134,7 +140,7 @@ export async function countAddresses(q: Q, walletId: number): Promise<Record<Add
 
 /** An address that ever received money is used for good: it is never handed out again. */
 export async function markAddressUsed(trx: Knex.Transaction, id: number): Promise<void> {
-  await trx('addresses').where({ id }).whereNot({ state: 'used' }).update({ state: 'used' });
+  await execute(trx, 'UPDATE addresses SET state = ? WHERE id = ? AND state <> ?', ['used', id, 'used']);
 }
 
 /** Indexes of the active wallet: the highest that received money and the next to hand out. */

@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+
+/**
+ * The hottest statements skip knex's query builder: on SQLite they run as cached
+ * prepared statements on the transaction's own connection (about 25 µs instead of
+ * 100–200 µs per statement through the builder), elsewhere through `knex.raw`. The
+ * SQL is plain and portable (`?` placeholders, RETURNING), so PostgreSQL runs it too.
+ */
+interface SqliteStatement {
+  all(params: unknown[], cb: (err: Error | null, rows: Record<string, unknown>[]) => void): void;
+  run(params: unknown[], cb: (this: { changes: number }, err: Error | null) => void): void;
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+const statements = new WeakMap<object, Map<string, SqliteStatement>>();
+
+async function sqliteConnection(q: Knex | Knex.Transaction): Promise<SqliteConnection | null> {
+  if (q.client.config.client !== undefined && typeof q.client.config.client === 'string' && q.client.config.client !== 'sqlite3') return null;
+  if (!(q as Knex.Transaction).isTransaction) return null;
+  const conn = (await q.client.acquireConnection()) as Partial<SqliteConnection>;
+  return typeof conn.prepare === 'function' ? (conn as SqliteConnection) : null;
+}
+
+function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
+  let cache = statements.get(conn);
+  if (!cache) statements.set(conn, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) cache.set(sql, (st = conn.prepare(sql)));
+  return st;
+}
+
+/** Rows of a statement: prepared inside a write transaction, through knex.raw elsewhere. */
+export async function rowsOf(trx: Knex | Knex.Transaction, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  const conn = await sqliteConnection(trx);
+  if (!conn) {
+    const r = (await trx.raw(sql, params as Knex.RawBinding[])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
+    return Array.isArray(r) ? r : (r.rows ?? []);
+  }
+  const st = prepared(conn, sql);
+  return new Promise((resolve, reject) => st.all(params, (err, rows) => (err ? reject(err) : resolve(rows))));
+}
+
+/** Runs a statement inside a write transaction; resolves to the number of rows changed. */
+export async function execute(trx: Knex.Transaction, sql: string, params: unknown[]): Promise<number> {
+  const conn = await sqliteConnection(trx);
+  if (!conn) {
+    const r = (await trx.raw(sql, params as Knex.RawBinding[])) as { rowCount?: number };
+    return r.rowCount ?? 0;
+  }
+  const st = prepared(conn, sql);
+  return new Promise((resolve, reject) =>
+    st.run(params, function (err) {
+      if (err) reject(err);
+      else resolve(this.changes);
+    }),
+  );
+}
