@@ -80,44 +80,44 @@ export async function insertActiveWallet(
   return { ...w, id: toNum(row.id), nextIndex: w.firstIndex, active: true };
 }
 
-/** The lowest free index first, so released addresses are reused before new ones widen the gap. */
-export async function lowestFreeAddress(trx: Knex.Transaction, walletId: number): Promise<AddressRow | null> {
+/**
+ * Takes the lowest free address for an invoice in one statement, so two finalizes in
+ * one transaction batch can never take the same one. Lowest first: released addresses
+ * are reused before new ones widen the gap.
+ */
+export async function claimFreeAddress(
+  trx: Knex.Transaction,
+  walletId: number,
+  invoiceId: number,
+  now: number,
+): Promise<AddressRow | null> {
   const [r] = await rowsOf(
     trx,
-    'SELECT * FROM addresses WHERE wallet_id = ? AND state = ? ORDER BY derivation_index LIMIT 1',
-    [walletId, 'free'],
+    `UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ?
+     WHERE id = (SELECT id FROM addresses WHERE wallet_id = ? AND state = ? ORDER BY derivation_index LIMIT 1)
+     RETURNING *`,
+    ['assigned', invoiceId, now, walletId, 'free'],
   );
   return r ? mapAddress(r) : null;
+}
+
+/** Reserves the wallet's next derivation index, atomically. */
+export async function reserveIndex(trx: Knex.Transaction, walletId: number): Promise<number> {
+  const [r] = await rowsOf(trx, 'UPDATE wallets SET next_index = next_index + 1 WHERE id = ? RETURNING next_index', [walletId]);
+  return toNum(r!.next_index) - 1;
 }
 
 export async function insertAddress(
   trx: Knex.Transaction,
   a: { walletId: number; derivationIndex: number; address: string; scriptHex: string; state: AddressState; invoiceId: number | null; now: number },
 ): Promise<AddressRow> {
-  const [row] = (await trx('addresses')
-    .insert({
-      wallet_id: a.walletId,
-      derivation_index: a.derivationIndex,
-      address: a.address,
-      script_hex: a.scriptHex,
-      state: a.state,
-      invoice_id: a.invoiceId,
-      assigned_at: a.state === 'assigned' ? a.now : null,
-      created_at: a.now,
-    })
-    .returning('id')) as [{ id: number }];
-  await trx('wallets').where({ id: a.walletId }).update({ next_index: a.derivationIndex + 1 });
-  return { id: toNum(row.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
-}
-
-/** Hands a free address to an invoice; false if someone else took it first. */
-export async function assignAddress(trx: Knex.Transaction, id: number, invoiceId: number, now: number): Promise<boolean> {
-  const n = await execute(
+  const [row] = await rowsOf(
     trx,
-    'UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ? WHERE id = ? AND state = ?',
-    ['assigned', invoiceId, now, id, 'free'],
+    `INSERT INTO addresses (wallet_id, derivation_index, address, script_hex, state, invoice_id, assigned_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [a.walletId, a.derivationIndex, a.address, a.scriptHex, a.state, a.invoiceId, a.state === 'assigned' ? a.now : null, a.now],
   );
-  return n === 1;
+  return { id: toNum(row!.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
 }
 
 /** Returns an assigned, never-paid address to the pool. A used address never comes back. */

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { TillError } from '../domain/errors.js';
 import type { Database } from '../db/connection.js';
 import {
-  assignAddress, findActiveWallet, insertActiveWallet, insertAddress, lowestFreeAddress, releaseAddress,
+  claimFreeAddress, findActiveWallet, insertActiveWallet, insertAddress, releaseAddress, reserveIndex,
   type AddressRow, type WalletRow,
 } from '../db/wallets.js';
 import type { Chain } from './chain.js';
@@ -62,14 +62,9 @@ export class AddressPool {
     if (!active) {
       throw new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
     }
-    const free = await lowestFreeAddress(trx, active.row.id);
-    if (free) {
-      if (!(await assignAddress(trx, free.id, invoiceId, now))) {
-        throw new Error(`address ${free.id} was taken inside a write transaction`);
-      }
-      return { ...free, state: 'assigned', invoiceId };
-    }
-    const index = active.row.nextIndex;
+    const free = await claimFreeAddress(trx, active.row.id, invoiceId, now);
+    if (free) return free;
+    const index = await reserveIndex(trx, active.row.id);
     const derived = active.wallet.derive(index);
     return insertAddress(trx, {
       walletId: active.row.id,
