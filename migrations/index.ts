@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as init from './0001_init.js';
 import * as chain from './0002_chain.js';
+import * as notify from './0003_notify.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '0001_init': init,
   '0002_chain': chain,
+  '0003_notify': notify,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -20,6 +20,14 @@ import { ChainWatcher } from './chain/watcher.js';
 import { ChainFollower } from './chain/follower.js';
 import { PaymentService } from './invoicing/payments.js';
 import { gapOfActiveWallet } from './db/wallets.js';
+import { AllowList, type Resolver } from './notify/ssrf.js';
+import { createSocksAgent } from './rates/index.js';
+import { EmailSender, parseSmtpUrl } from './notify/email.js';
+import { NotifyWorker } from './notify/worker.js';
+import { emailAdapter, webhookAdapter } from './notify/targets.js';
+
+/** Sent as the User-Agent of notifications. */
+export const VERSION = '0.1.0';
 
 export interface TillOptions {
   config: Config;
@@ -29,6 +37,10 @@ export interface TillOptions {
   rateProviders?: RateProvider[];
   /** False: no chain follower (API tests with no node). */
   followChain?: boolean;
+  /** False: no notification worker. */
+  notify?: boolean;
+  /** DNS for webhook targets (tests resolve names without a network). */
+  resolve?: Resolver;
 }
 
 export interface Till {
@@ -41,6 +53,7 @@ export interface Till {
     payments: PaymentService;
     watcher: ChainWatcher;
     follower: ChainFollower;
+    notifier: NotifyWorker;
   };
   health(): Promise<Health>;
   /** Listens on config.host:config.port (0 = any free port); resolves to the bound port. */
@@ -117,7 +130,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     db,
     now,
     policy: invoices.policy,
-    onInvoicesChanged: (ids) => invoices.invalidate(ids),
+    onInvoicesChanged: (ids) => {
+      invoices.invalidate(ids);
+      notify.wake();
+    },
     onUnassignedPayment: (p) =>
       chainLog.warn({ txid: p.txid, vout: p.vout, sats: p.sats.toString() }, 'payment to an address no invoice holds: recorded, address retired'),
   });
@@ -168,7 +184,32 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     return { ok, ...chain, warnings };
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
-  const webhooks = new WebhookService(db, config.webhookAllowHttp, now);
+  const notifyLog = log.child({ mod: 'notify' });
+  const allowHosts = [...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])];
+  const allow = AllowList.parse(allowHosts);
+  const onionAgent = config.proxy ? createSocksAgent(config.proxy) : undefined;
+  const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
+  const email = new EmailSender(smtp, notifyLog);
+  let notifier: NotifyWorker | null = null;
+  const webhooks = new WebhookService({
+    db, allowHttp: allowHosts, allow, proxyConfigured: onionAgent !== undefined, now, resolve: opts.resolve,
+    onQueued: () => notifier?.wake(),
+  });
+  notifier = new NotifyWorker({
+    db,
+    log: notifyLog,
+    now,
+    scheduleMs: config.webhookRetrySchedule.map((sec) => Number(sec) * 1000),
+    leaseMs: config.notifyLeaseSeconds * 1000,
+    merchantEmail: config.notifyEmail || null,
+    adapters: {
+      webhook: webhookAdapter({
+        db, allow, timeoutMs: config.webhookTimeoutMs, onionAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve,
+      }),
+      email: emailAdapter(email, config.shopName || undefined),
+    },
+  });
+  const notify = notifier;
 
   const app = buildApp({
     db, log, now, keys, invoices, links, webhooks, rates,
@@ -184,7 +225,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     config,
     db,
     log,
-    services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower },
+    services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower, notifier: notify },
     health,
     async listen() {
       server = http.createServer(app.callback());
@@ -199,11 +240,14 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       );
       rates.start();
       if (opts.followChain !== false) follower.start();
+      if (opts.notify !== false) notify.start();
       return (server.address() as AddressInfo).port;
     },
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
       await follower.stop();
+      await notify.stop();
+      email.close();
       await rates.stop();
       if (server) {
         const s = server;

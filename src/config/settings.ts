@@ -102,6 +102,26 @@ export const SETTINGS = {
   apiRateLimit: { env: 'TILL_API_RATE_LIMIT', type: 'integer', default: 100, min: 1, max: 1000000 },
   maxBodyBytes: { env: 'TILL_MAX_BODY_BYTES', type: 'integer', default: 65536, min: 1024, max: 10485760 },
   webhookAllowHttp: { env: 'TILL_WEBHOOK_ALLOW_HTTP', type: 'list', default: [] },
+  webhookAllowHosts: {
+    env: 'TILL_WEBHOOK_ALLOW_HOSTS', type: 'list', default: [],
+    hint: 'host names, *.suffixes, addresses or CIDR ranges that webhooks may reach although private (a LAN shop, *.onion)',
+  },
+  webhookRetrySchedule: {
+    env: 'TILL_WEBHOOK_RETRY_SCHEDULE', type: 'list', default: ['60', '300', '900', '3600', '7200'], pattern: '^[0-9]{1,7}$',
+    hint: 'seconds before each retry, e.g. 60,300,900,3600,7200',
+  },
+  webhookTimeoutMs: { env: 'TILL_WEBHOOK_TIMEOUT_MS', type: 'integer', default: 10000, min: 100, max: 120000 },
+  notifyLeaseSeconds: { env: 'TILL_NOTIFY_LEASE_SECONDS', type: 'integer', default: 60, min: 1, max: 3600 },
+  smtpUrl: {
+    env: 'TILL_SMTP_URL', type: 'string', default: '', fromFile: true, secret: true,
+    pattern: '^(|smtps?://[^\\s]+)$', hint: 'smtp://user:password@host:587 or smtps://host:465',
+  },
+  smtpFrom: { env: 'TILL_SMTP_FROM', type: 'string', default: '' },
+  notifyEmail: {
+    env: 'TILL_NOTIFY_EMAIL', type: 'string', default: '', pattern: '^(|[^\\s@<>]+@[^\\s@<>]+)$',
+    hint: 'the merchant address for paid, confirmed and expired invoices',
+  },
+  shopName: { env: 'TILL_SHOP_NAME', type: 'string', default: '' },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

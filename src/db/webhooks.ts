@@ -50,3 +50,23 @@ export async function deleteWebhook(trx: Knex.Transaction, id: number, now: numb
   const n = await trx('webhooks').where({ id }).whereNull('deleted_at').update({ deleted_at: now, is_active: false });
   return n === 1;
 }
+
+export async function findWebhook(q: Q, id: number): Promise<Webhook | null> {
+  const r: Row | undefined = await q('webhooks').where({ id }).whereNull('deleted_at').first();
+  return r ? map(r) : null;
+}
+
+/** Active webhooks, for fanning events out. */
+export async function activeWebhooks(q: Q): Promise<Webhook[]> {
+  const rows: Row[] = await q('webhooks').where({ is_active: true }).whereNull('deleted_at').orderBy('id');
+  return rows.map(map);
+}
+
+export async function setWebhookSecret(trx: Knex.Transaction, id: number, secret: string): Promise<boolean> {
+  return (await trx('webhooks').where({ id }).whereNull('deleted_at').update({ secret })) === 1;
+}
+
+/** A receiver that answered 410 Gone asked to hear no more. */
+export async function disableWebhook(trx: Knex.Transaction, id: number): Promise<void> {
+  await trx('webhooks').where({ id }).update({ is_active: false });
+}

@@ -2,7 +2,13 @@ import { TillError } from '../domain/errors.js';
 import { newWebhookSecret } from '../domain/ids.js';
 import { EVENT_TYPES } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
-import { deleteWebhook, insertWebhook, listWebhooks, type Webhook } from '../db/webhooks.js';
+import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, setWebhookSecret, type Webhook } from '../db/webhooks.js';
+import {
+  attemptsOf, findDelivery, insertDelivery, listDeliveries, rescheduleNow, type Delivery, type DeliveryAttempt,
+} from '../db/deliveries.js';
+import { randomUUID } from 'node:crypto';
+import { checkWebhookTarget, type AllowList, type Resolver } from './ssrf.js';
+import { isoSeconds } from './targets.js';
 
 export type { Webhook };
 
@@ -41,12 +47,28 @@ export function checkWebhookUrl(text: string, allowHttp: readonly string[]): str
   return url.toString();
 }
 
+export interface WebhookServiceOptions {
+  db: Database;
+  /** Hosts allowed plain http (and, through `allow`, private addresses). */
+  allowHttp: readonly string[];
+  allow: AllowList;
+  proxyConfigured: boolean;
+  now: () => number;
+  resolve?: Resolver;
+  /** Told when a delivery was queued, so it goes out at once. */
+  onQueued?: () => void;
+}
+
 export class WebhookService {
-  constructor(
-    private readonly db: Database,
-    private readonly allowHttp: readonly string[],
-    private readonly now: () => number,
-  ) {}
+  private readonly db: Database;
+  private readonly allowHttp: readonly string[];
+  private readonly now: () => number;
+
+  constructor(private readonly o: WebhookServiceOptions) {
+    this.db = o.db;
+    this.allowHttp = o.allowHttp;
+    this.now = o.now;
+  }
 
   list(): Promise<Webhook[]> {
     return listWebhooks(this.db.read);
@@ -55,6 +77,8 @@ export class WebhookService {
   /** Returns the webhook with its secret: the only time the secret leaves Till. */
   async create(input: { url: string; events?: string[]; description?: string | null }): Promise<Webhook> {
     const url = checkWebhookUrl(input.url, this.allowHttp);
+    // Refused when saved, and again at each connect (the name may resolve elsewhere then).
+    await checkWebhookTarget(url, { allow: this.o.allow, resolve: this.o.resolve, proxyConfigured: this.o.proxyConfigured });
     const events = [...new Set(input.events ?? ['*'])];
     for (const e of events) {
       if (!WEBHOOK_EVENTS.includes(e)) {
@@ -75,5 +99,60 @@ export class WebhookService {
   async remove(id: number): Promise<void> {
     const done = await this.db.tx((trx) => deleteWebhook(trx, id, this.now()));
     if (!done) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
+  }
+
+  async get(id: number): Promise<Webhook> {
+    const w = await findWebhook(this.db.read, id);
+    if (!w) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
+    return w;
+  }
+
+  /** A new secret, returned once; the old one stops signing at once. */
+  async rotateSecret(id: number): Promise<Webhook> {
+    const secret = newWebhookSecret();
+    const done = await this.db.tx((trx) => setWebhookSecret(trx, id, secret));
+    if (!done) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
+    return { ...(await this.get(id)), secret };
+  }
+
+  async deliveries(id: number, page: { limit: number; offset: number }): Promise<{ deliveries: Delivery[]; total: number }> {
+    await this.get(id);
+    return listDeliveries(this.db.read, 'webhook', id, page);
+  }
+
+  async delivery(id: number, deliveryId: string): Promise<{ delivery: Delivery; attempts: DeliveryAttempt[] }> {
+    const d = await findDelivery(this.db.read, deliveryId);
+    if (!d || d.targetKind !== 'webhook' || d.targetId !== id) {
+      throw new TillError('not_found', `Delivery ${deliveryId} of webhook ${id} not found`);
+    }
+    return { delivery: d, attempts: await attemptsOf(this.db.read, d.id) };
+  }
+
+  /** Sends a delivery again now, with the same delivery id and body. */
+  async redeliver(id: number, deliveryId: string): Promise<Delivery> {
+    const { delivery } = await this.delivery(id, deliveryId);
+    await this.db.tx((trx) => rescheduleNow(trx, delivery.id, this.now()));
+    this.o.onQueued?.();
+    return (await findDelivery(this.db.read, deliveryId))!;
+  }
+
+  /** Queues a signed ping to the webhook; resolves to its delivery. */
+  async test(id: number): Promise<Delivery> {
+    const hook = await this.get(id);
+    const now = this.now();
+    const deliveryId = randomUUID();
+    const body = JSON.stringify({
+      event: 'webhook.test',
+      data: { webhook_id: hook.id, message: 'This is a test delivery from Till.' },
+      timestamp: isoSeconds(now),
+    });
+    await this.db.tx((trx) =>
+      insertDelivery(trx, {
+        deliveryId, outboxId: null, eventType: 'webhook.test', targetKind: 'webhook', targetId: hook.id,
+        target: hook.url, payload: body, now,
+      }),
+    );
+    this.o.onQueued?.();
+    return (await findDelivery(this.db.read, deliveryId))!;
   }
 }

@@ -78,7 +78,7 @@ describe('v1 payment links', () => {
 describe('v1 webhooks (endpoints)', () => {
   let t: TestTill;
   beforeEach(async () => {
-    t = await startTill({ env: { TILL_WEBHOOK_ALLOW_HTTP: 'shop.lan,*.onion' } });
+    t = await startTill({ env: { TILL_WEBHOOK_ALLOW_HTTP: 'shop.lan,*.onion', TILL_PROXY: 'socks5h://127.0.0.1:9050' } });
   });
   afterEach(async () => {
     await t.stop();

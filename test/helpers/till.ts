@@ -9,6 +9,7 @@ import { createFixedRateProvider } from '../../src/rates/index.js';
 import type { RateProvider } from '../../src/rates/index.js';
 import { bip32Api } from '../../src/wallet/ecc.js';
 import type { Scope } from '../../src/api/keys.js';
+import type { Resolver } from '../../src/notify/ssrf.js';
 
 /** A tpub for regtest tests, from a fixed seed: m/84'/1'/0'. */
 export function testTpub(seed: number | Buffer = 1): string {
@@ -58,6 +59,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Follow a node (chain tests); API tests run without one. */
   followChain?: boolean;
+  /** Run the notification worker (notify tests). */
+  notify?: boolean;
+  /** DNS for webhook targets; by default every name resolves to a documentation-free public address. */
+  resolve?: Resolver;
   rateProviders?: RateProvider[];
   clock?: Clock;
 }
@@ -79,6 +84,10 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
     now: clock.now,
     log: createLogger(process.env.TILL_TEST_LOG ?? 'silent'),
     followChain: opts.followChain ?? false,
+    notify: opts.notify ?? false,
+    // No test reaches the internet: names resolve here, and nothing is sent unless a test
+    // starts the worker against its own loopback receiver.
+    resolve: opts.resolve ?? (async () => [{ address: '93.184.215.14', family: 4 }]),
     rateProviders: opts.rateProviders ?? [
       createFixedRateProvider('USD=70862.71,EUR=61919.68,JPY=10500000,BHD=26700.125'),
     ],

@@ -4,6 +4,7 @@ import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../db/payment-links.js';
 import type { Webhook } from '../../db/webhooks.js';
 import type { Payment } from '../../db/payments.js';
+import type { Delivery, DeliveryAttempt } from '../../db/deliveries.js';
 import type { V1Status } from './schemas.js';
 
 /** v1 speaks seven status words; the core's underpaid and invalid read as expired. */
@@ -126,5 +127,32 @@ export function presentWebhook(w: Webhook) {
     events: w.events,
     is_active: w.isActive,
     description: w.description,
+  };
+}
+
+export function presentDelivery(d: Delivery) {
+  return {
+    id: d.deliveryId,
+    event: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.status === 'pending' ? seconds(d.nextAttemptAt) : null,
+    last_attempt_at: seconds(d.lastAttemptAt),
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    response_excerpt: d.responseExcerpt,
+    delivered_at: seconds(d.deliveredAt),
+    created_at: seconds(d.createdAt),
+  };
+}
+
+export function presentAttempt(a: DeliveryAttempt) {
+  return {
+    attempt: a.attempt,
+    started_at: seconds(a.startedAt),
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    error: a.error,
+    response_excerpt: a.responseExcerpt,
   };
 }

@@ -9,10 +9,10 @@ import { v1ErrorBody } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import {
-  coreStatuses, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
+  coreStatuses, presentAttempt, presentDelivery, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
 } from './present.js';
 import type {
-  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, V1Schemas,
+  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, PageQuery, V1Schemas,
 } from './schemas.js';
 
 const meta = (m: Record<string, unknown> | null | undefined) =>
@@ -131,11 +131,42 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
     ctx.body = { ...presentWebhook(w), secret: w.secret };
   });
 
-  r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx: Context) => {
+  const hookId = (ctx: Context): number => {
     const id = ctx.params.id!;
     if (!/^[0-9]{1,12}$/.test(id)) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
-    await webhooks.remove(Number(id));
+    return Number(id);
+  };
+  const noBody = { query: s.noQuery, body: s.empty, bodyOptional: true };
+
+  r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+    await webhooks.remove(hookId(ctx));
     ctx.body = { ok: true };
+  });
+
+  r.get('/webhooks/:id/deliveries', requireScope('webhooks:write'), validate({ query: s.page }), async (ctx) => {
+    const q = ctx.state.query as PageQuery;
+    const { deliveries, total } = await webhooks.deliveries(hookId(ctx), q);
+    ctx.body = { deliveries: deliveries.map(presentDelivery), total, limit: q.limit, offset: q.offset };
+  });
+
+  r.get('/webhooks/:id/deliveries/:delivery', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+    const { delivery, attempts } = await webhooks.delivery(hookId(ctx), ctx.params.delivery!);
+    ctx.body = { ...presentDelivery(delivery), attempt_log: attempts.map(presentAttempt) };
+  });
+
+  r.post('/webhooks/:id/deliveries/:delivery/redeliver', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+    ctx.status = 202;
+    ctx.body = presentDelivery(await webhooks.redeliver(hookId(ctx), ctx.params.delivery!));
+  });
+
+  r.post('/webhooks/:id/test', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+    ctx.status = 202;
+    ctx.body = presentDelivery(await webhooks.test(hookId(ctx)));
+  });
+
+  r.post('/webhooks/:id/rotate-secret', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+    const w = await webhooks.rotateSecret(hookId(ctx));
+    ctx.body = { ...presentWebhook(w), secret: w.secret };
   });
 
   return r;

@@ -127,6 +127,20 @@ const createWebhook = {
   },
 };
 
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+const page = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+  },
+};
+
 const empty = { type: 'object', additionalProperties: false, properties: {} };
 
 export function compileV1Schemas(body: Ajv, query: Ajv) {
@@ -138,6 +152,7 @@ export function compileV1Schemas(body: Ajv, query: Ajv) {
     listInvoices: query.compile<ListInvoicesQuery>(listInvoices),
     getInvoice: query.compile<GetInvoiceQuery>(getInvoice),
     noQuery: query.compile<Record<string, never>>(empty),
+    page: query.compile<PageQuery>(page),
   };
 }
 export type V1Schemas = ReturnType<typeof compileV1Schemas>;

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/connection.js';
+import {
+  claimDue, insertDelivery, outboxAfter, readCursor, recordAttempt, saveCursor, type Delivery, type DeliveryStatus,
+} from '../db/deliveries.js';
+import { activeWebhooks, disableWebhook } from '../db/webhooks.js';
+import type { Logger } from '../log.js';
+import { startLoop, type Loop } from '../loop.js';
+import type { Adapters, AttemptResult, StoredEvent } from './targets.js';
+
+/** The seed's schedule: retries after 60 s, 5 min, 15 min, 1 h and 2 h, then failed. */
+export const SEED_RETRY_SCHEDULE_MS = [60_000, 300_000, 900_000, 3_600_000, 7_200_000];
+
+/** Events a merchant's notification email is sent for. */
+export const EMAIL_EVENTS = ['invoice.paid', 'invoice.confirmed', 'invoice.expired'];
+
+const CURSOR = 'notify.fanout';
+
+export interface NotifyOptions {
+  db: Database;
+  log: Logger;
+  now: () => number;
+  adapters: Adapters;
+  /** Delay before retry n (n = 1 … length); past the last the delivery has failed. */
+  scheduleMs?: number[];
+  /** How long a claimed delivery is held; longer than a request can take. */
+  leaseMs?: number;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  pollMs?: number;
+  /** The merchant's address for notification emails, if any. */
+  merchantEmail?: string | null;
+}
+
+/**
+ * Delivers the outbox, at least once. Each event fans out into one delivery per
+ * matching receiver (in the transaction that moves the fan-out cursor, so a crash
+ * neither loses nor doubles one); deliveries are leased, sent, and their next attempt
+ * written back to the database, so a restart (even a SIGKILL mid-request) resumes the
+ * schedule and re-sends with the same delivery id.
+ */
+export class NotifyWorker {
+  private loop: Loop | null = null;
+  private inFlight = new Set<Promise<void>>();
+  private ticking: Promise<void> | null = null;
+  private wakeTimer: NodeJS.Immediate | null = null;
+  private readonly o: Required<Omit<NotifyOptions, 'merchantEmail'>> & Pick<NotifyOptions, 'merchantEmail'>;
+
+  constructor(opts: NotifyOptions) {
+    this.o = {
+      scheduleMs: SEED_RETRY_SCHEDULE_MS, leaseMs: 60_000, concurrency: 16, pollMs: 250, ...opts,
+    };
+  }
+
+  start(): void {
+    this.loop = startLoop({ name: 'notify', everyMs: this.o.pollMs, log: this.o.log, runAtOnce: true, run: () => this.tick() });
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    if (this.wakeTimer) clearImmediate(this.wakeTimer);
+    await this.ticking;
+    await Promise.all(this.inFlight);
+  }
+
+  /** Something was committed to the outbox: deliver now rather than at the next poll. */
+  wake(): void {
+    if (this.wakeTimer || !this.loop) return;
+    this.wakeTimer = setImmediate(() => {
+      this.wakeTimer = null;
+      this.tick().catch((err: unknown) => this.o.log.error({ err }, 'notify: delivery round failed'));
+    });
+  }
+
+  /** One round: fan out new events, then send what is due. Rounds never overlap. */
+  tick(): Promise<void> {
+    this.ticking ??= (async () => {
+      try {
+        while ((await this.fanOut()) > 0);
+        await this.sendDue();
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  /** Turns outbox events after the cursor into deliveries; returns how many events it read. */
+  async fanOut(batch = 500): Promise<number> {
+    const { db, now } = this.o;
+    return db.tx(async (trx) => {
+      const cursor = await readCursor(trx, CURSOR);
+      const events = await outboxAfter(trx, cursor, batch);
+      if (events.length === 0) return 0;
+      const hooks = await activeWebhooks(trx);
+      const at = now();
+      for (const e of events) {
+        const type = String(e.type);
+        const outboxId = Number(e.id);
+        for (const h of hooks) {
+          if (!h.events.includes('*') && !h.events.includes(type)) continue;
+          await insertDelivery(trx, {
+            deliveryId: randomUUID(), outboxId, eventType: type, targetKind: 'webhook', targetId: h.id, target: h.url, payload: null, now: at,
+          });
+        }
+        const invoiceId = e.invoice_id === null ? null : Number(e.invoice_id);
+        if (this.o.merchantEmail && invoiceId !== null && EMAIL_EVENTS.includes(type)) {
+          await insertDelivery(trx, {
+            deliveryId: randomUUID(), outboxId, eventType: type, targetKind: 'email', targetId: invoiceId,
+            target: this.o.merchantEmail, payload: null, now: at,
+          });
+        }
+      }
+      await saveCursor(trx, CURSOR, Number(events[events.length - 1]!.id));
+      return events.length;
+    });
+  }
+
+  private async sendDue(): Promise<void> {
+    const { db, now, leaseMs, concurrency } = this.o;
+    for (;;) {
+      const room = concurrency - this.inFlight.size;
+      if (room <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const claimed = await db.tx((trx) => claimDue(trx, now(), leaseMs, room));
+      if (claimed.length === 0) return;
+      for (const d of claimed) {
+        const p = this.deliver(d).catch((err: unknown) => this.o.log.error({ err, delivery: d.deliveryId }, 'notify: delivery failed unexpectedly'));
+        this.inFlight.add(p);
+        void p.finally(() => this.inFlight.delete(p));
+      }
+    }
+  }
+
+  private async event(d: Delivery): Promise<StoredEvent | null> {
+    if (d.outboxId === null) return null;
+    const row = await this.o.db.read('outbox').where({ id: d.outboxId }).first();
+    if (!row) return null;
+    return { type: String(row.type), payload: JSON.parse(String(row.payload)) as StoredEvent['payload'], createdAt: Number(row.created_at) };
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    const { now, log } = this.o;
+    const adapter = this.o.adapters[d.targetKind];
+    const startedAt = now();
+    let r: AttemptResult;
+    if (!adapter) {
+      r = { ok: false, skipped: true, statusCode: null, error: `no sender for ${d.targetKind}`, responseExcerpt: null, durationMs: 0 };
+    } else {
+      try {
+        r = await adapter.send(d, await this.event(d));
+      } catch (err) {
+        r = { ok: false, statusCode: null, error: (err as Error).message, responseExcerpt: null, durationMs: now() - startedAt };
+      }
+    }
+    const attempt = d.attempts + 1;
+    const retries = this.o.scheduleMs;
+    let status: DeliveryStatus;
+    let nextAttemptAt = d.nextAttemptAt;
+    if (r.ok) status = 'delivered';
+    else if (r.skipped) status = 'skipped';
+    else if (r.permanent || r.gone || attempt > retries.length) status = 'failed';
+    else {
+      status = 'pending';
+      // From when this attempt started: a slow receiver does not stretch the schedule.
+      nextAttemptAt = startedAt + retries[attempt - 1]!;
+    }
+    await this.o.db.tx(async (trx) => {
+      await recordAttempt(
+        trx,
+        d.id,
+        { attempt, startedAt, durationMs: r.durationMs, statusCode: r.statusCode, error: r.error, responseExcerpt: r.responseExcerpt },
+        { status, nextAttemptAt, deliveredAt: r.ok ? now() : null, now: now() },
+      );
+      if (r.gone && d.targetKind === 'webhook') await disableWebhook(trx, d.targetId);
+    });
+    const fields = { delivery: d.deliveryId, event: d.eventType, kind: d.targetKind, attempt, status, code: r.statusCode };
+    if (status === 'failed') log.warn({ ...fields, error: r.error }, 'notification failed for good');
+    else if (r.gone) log.warn(fields, 'receiver answered 410 Gone: webhook disabled');
+    else if (!r.ok && !r.skipped) log.info({ ...fields, error: r.error, retryAt: new Date(nextAttemptAt).toISOString() }, 'notification not delivered; will retry');
+  }
+}

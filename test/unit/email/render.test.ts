@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import type { Invoice } from '../../../src/domain/invoice.js';
+import { escapeHtml, renderInvoiceEmail, type RenderOptions } from '../../../src/notify/email.js';
+import { loadFixture } from './helpers.js';
+
+type Json = Record<string, unknown>;
+
+interface RenderFixture {
+  invoice: Json;
+  cases: {
+    description: string;
+    event: string;
+    patch?: Json;
+    opts?: RenderOptions;
+    subject?: string;
+    text?: string[];
+    notText?: string[];
+    html?: string[];
+    notHtml?: string[];
+  }[];
+}
+
+const BIGINT_FIELDS = ['subtotal', 'tax', 'discount', 'total', 'dueSats', 'paidSats'];
+
+/** JSON cannot hold a bigint: the fixture writes money as strings. */
+function toInvoice(raw: Json): Invoice {
+  const inv: Json = { ...raw };
+  for (const f of BIGINT_FIELDS) {
+    const v = inv[f];
+    if (typeof v === 'string') inv[f] = BigInt(v);
+  }
+  inv.lines = (raw.lines as Json[]).map((l) => ({
+    ...l, unitPrice: BigInt(l.unitPrice as string), amount: BigInt(l.amount as string),
+  }));
+  return inv as unknown as Invoice;
+}
+
+const fixture = loadFixture<RenderFixture>('render.json');
+
+describe('renderInvoiceEmail', () => {
+  for (const c of fixture.cases) {
+    describe(c.description, () => {
+      const out = renderInvoiceEmail(c.event, toInvoice({ ...fixture.invoice, ...c.patch }), c.opts);
+
+      if (c.subject !== undefined) {
+        it('has the expected subject', () => expect(out.subject).to.equal(c.subject));
+      }
+      it('has a subject without control characters', () => {
+        // eslint-disable-next-line no-control-regex -- looking for them
+        expect(out.subject).not.to.match(/[\u0000-\u001f\u007f]/);
+      });
+      for (const s of c.text ?? []) it(`text has ${JSON.stringify(s)}`, () => expect(out.text).to.include(s));
+      for (const s of c.notText ?? []) it(`text lacks ${JSON.stringify(s)}`, () => expect(out.text).not.to.include(s));
+      for (const s of c.html ?? []) it(`html has ${JSON.stringify(s)}`, () => expect(out.html).to.include(s));
+      for (const s of c.notHtml ?? []) it(`html lacks ${JSON.stringify(s)}`, () => expect(out.html).not.to.include(s));
+      it('starts the text with one field per line: no forged Status line', () => {
+        expect(out.text.match(/^Status:/gm)).to.have.length(1);
+        expect(out.text.match(/^Received:/gm)).to.have.length(1);
+      });
+    });
+  }
+
+  it('never formats money through a float', () => {
+    // 2^53 + 1 minor units would lose its last digit through a JS number.
+    const inv = toInvoice({ ...fixture.invoice, total: '9007199254740993', dueSats: '2099999999999999' });
+    const out = renderInvoiceEmail('invoice.paid', inv, {});
+    expect(out.subject).to.equal('Invoice INV-0001 paid: 90071992547409.93 USD (20999999.99999999 BTC)');
+  });
+
+  it('falls back to the ref when the invoice has no number', () => {
+    const out = renderInvoiceEmail('invoice.paid', toInvoice({ ...fixture.invoice, number: '' }), {});
+    expect(out.subject).to.match(/^Invoice 9f3c2a1b7d4e5f60 paid: /);
+  });
+
+  it('escapeHtml escapes the five markup characters and nothing else', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a> é`)).to.equal(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt; é',
+    );
+  });
+});
