@@ -130,21 +130,26 @@ describeEachNode('payment detection', [], (node, kind) => {
     expect(await t.count('payments')).to.equal(1);
   });
 
-  it('1-block reorg: confirmed goes back to the mempool, then confirms again', async () => {
-    t = await tillOn(node());
-    const inv = await btcInvoice(t, 44_000n);
-    const txid = await node().pay(inv.address, 44_000n);
-    await node().mine(1);
-    await statusOf(t, inv.ref, 'confirmed');
-    // The new branch leaves the payment out: it is back in the mempool.
-    await node().reorg(1, { dropTxs: [txid] });
-    const back = await statusOf(t, inv.ref, 'paid');
-    expect(back.payments[0]).to.include({ status: 'mempool', confirmations: 0, block_height: null });
-    await node().mine(1);
-    const re = await statusOf(t, inv.ref, 'confirmed');
-    expect(re.payments[0].status).to.equal('confirmed');
-    expect(re.btc_paid).to.equal(btc(44_000n));
-  });
+  for (const depth of [1, 3]) {
+    it(`${depth}-block reorg: confirmed goes back to the mempool, then confirms again`, async () => {
+      t = await tillOn(node());
+      const inv = await btcInvoice(t, 44_000n);
+      const txid = await node().pay(inv.address, 44_000n);
+      await node().mine(1);
+      if (depth > 1) await node().mine(depth - 1);
+      await statusOf(t, inv.ref, 'confirmed', (i) => i.payments[0].confirmations === depth);
+      // The new branch leaves the payment out: it is back in the mempool.
+      await node().reorg(depth, { dropTxs: [txid] });
+      const back = await statusOf(t, inv.ref, 'paid');
+      expect(back.payments[0]).to.include({ status: 'mempool', confirmations: 0, block_height: null });
+      expect(back.payments).to.have.length(1);
+      await node().mine(1);
+      const re = await statusOf(t, inv.ref, 'confirmed');
+      expect(re.payments[0].status).to.equal('confirmed');
+      expect(re.btc_paid).to.equal(btc(44_000n));
+      expect(await t.count('payments')).to.equal(1);
+    });
+  }
 
   it('3-block reorg that takes the payment out for good: reorged, and the invoice waits again', async function () {
     if (!node().caps.evict) this.skip();

@@ -63,14 +63,16 @@ export interface ListInvoicesQuery {
   offset: number;
 }
 
+/** The seed's paging: limit up to 100 (default 50), offset from 0. */
+const paging = {
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+};
+
 const listInvoices = {
   type: 'object',
   additionalProperties: false,
-  properties: {
-    status: { type: 'string', enum: [...V1_STATUSES] },
-    limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
-    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
-  },
+  properties: { status: { type: 'string', enum: [...V1_STATUSES] }, ...paging },
 };
 
 export interface GetInvoiceQuery {
@@ -132,14 +134,7 @@ export interface PageQuery {
   offset: number;
 }
 
-const page = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
-    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
-  },
-};
+const page = { type: 'object', additionalProperties: false, properties: paging };
 
 const empty = { type: 'object', additionalProperties: false, properties: {} };
 
