@@ -237,6 +237,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       });
       loops.push(
         startLoop({ name: 'expiry', everyMs: config.expirySweepSeconds * 1000, log, run: () => invoices.expireDue() }),
+        startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }),
       );
       rates.start();
       if (opts.followChain !== false) follower.start();
