@@ -1,6 +1,7 @@
 import { TillError } from '../domain/errors.js';
 import type { Quote } from './aggregate.js';
 import { aggregateQuotes } from './aggregate.js';
+import { askSource, type Answer } from './ask-source.js';
 import { formatRateDecimal, parseRateDecimal } from './rate-decimal.js';
 import type { Rate, RateLogger, RateProvider, RateStore } from './types.js';
 import { silentLogger } from './types.js';
@@ -259,7 +260,7 @@ export class RateService {
     const signal = this.lifecycle.signal;
     const currencies = [...this.currencies];
     if (currencies.length === 0) return;
-    const answers = await Promise.all(this.providers.map((p) => this.ask(p, currencies, signal)));
+    const answers = await Promise.all(this.providers.map((p) => askSource(p, currencies, { timeoutMs: this.timeoutMs, lifecycle: signal, log: this.log })));
     if (signal.aborted) return;
     const fetchedAt = this.now();
     const at = fetchedAt.getTime();
@@ -318,46 +319,6 @@ export class RateService {
     }
   }
 
-  private async ask(provider: RateProvider, currencies: string[], lifecycle: AbortSignal): Promise<Answer | undefined> {
-    const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, lifecycle]);
-    // A provider that ignores its signal still cannot hold the refresh past the deadline.
-    let timer: NodeJS.Timeout | undefined;
-    let onStop: (() => void) | undefined;
-    const cutOff = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      onStop = () => reject(new Error('rate service stopped'));
-      lifecycle.addEventListener('abort', onStop, { once: true });
-    });
-    try {
-      const raw = await Promise.race([
-        Promise.resolve().then(() => provider.fetchRates([...currencies], signal)),
-        cutOff,
-      ]);
-      if (!(raw instanceof Map)) throw new Error('provider did not answer with a Map');
-      const quotes = new Map<string, Quote>();
-      const garbage: Record<string, string> = {};
-      for (const currency of currencies) {
-        const text: unknown = raw.get(currency);
-        if (text === undefined) continue;
-        const value = typeof text === 'string' ? parseRateDecimal(text) : undefined;
-        if (value === undefined) garbage[currency] = String(text).slice(0, 40);
-        else quotes.set(currency, { source: provider.name, value });
-      }
-      if (Object.keys(garbage).length > 0) {
-        this.log.warn({ source: provider.name, dropped: garbage }, 'rate source sent unusable prices; they are ignored');
-      }
-      return { source: provider.name, quotes };
-    } catch (e) {
-      if (!lifecycle.aborted) this.log.warn({ source: provider.name, err: errorText(e) }, 'rate source failed; skipping it');
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-      if (onStop) lifecycle.removeEventListener('abort', onStop);
-      controller.abort();
-    }
-  }
-
   private persist(): void {
     const store = this.store;
     if (store === undefined) return;
@@ -403,11 +364,6 @@ export class RateService {
       `No exchange rate for ${currency}: none of the rate sources (${names}) gave a usable price and ${age}`,
     );
   }
-}
-
-interface Answer {
-  readonly source: string;
-  readonly quotes: Map<string, Quote>;
 }
 
 function errorText(e: unknown): string {
