@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as init from './0001_init.js';
 import * as chain from './0002_chain.js';
 import * as notify from './0003_notify.js';
+import * as markPaid from './0004_mark_paid.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001_init': init,
   '0002_chain': chain,
   '0003_notify': notify,
+  '0004_mark_paid': markPaid,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

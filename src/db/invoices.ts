@@ -63,6 +63,7 @@ function mapInvoice(r: Row, lines: InvoiceLine[]): Invoice {
     confirmedAt: toNumOrNull(r.confirmed_at),
     expiredAt: toNumOrNull(r.expired_at),
     cancelledAt: toNumOrNull(r.cancelled_at),
+    markedPaidAt: toNumOrNull(r.marked_paid_at),
     lines,
   };
 }
@@ -189,14 +190,15 @@ export async function listInvoices(
 export type InvoicePatch = Partial<Pick<
   Invoice,
   | 'status' | 'exception' | 'rate' | 'dueSats' | 'paidSats' | 'addressId' | 'requiredConfirmations'
-  | 'finalizedAt' | 'quoteExpiresAt' | 'graceUntil' | 'paidAt' | 'confirmedAt' | 'expiredAt' | 'cancelledAt'
+  | 'finalizedAt' | 'quoteExpiresAt' | 'graceUntil' | 'paidAt' | 'confirmedAt' | 'expiredAt' | 'cancelledAt' | 'markedPaidAt'
 >> & { updatedAt: number };
 
 const PATCH_COLUMNS: Record<keyof InvoicePatch, string> = {
   status: 'status', exception: 'exception', rate: 'rate', dueSats: 'due_sats', paidSats: 'paid_sats',
   addressId: 'address_id', requiredConfirmations: 'required_confirmations', finalizedAt: 'finalized_at',
   quoteExpiresAt: 'quote_expires_at', graceUntil: 'grace_until', paidAt: 'paid_at',
-  confirmedAt: 'confirmed_at', expiredAt: 'expired_at', cancelledAt: 'cancelled_at', updatedAt: 'updated_at',
+  confirmedAt: 'confirmed_at', expiredAt: 'expired_at', cancelledAt: 'cancelled_at', markedPaidAt: 'marked_paid_at',
+  updatedAt: 'updated_at',
 };
 
 /**
@@ -233,4 +235,8 @@ export async function dueForSettlement(q: Q, now: number, limit: number): Promis
     .orderBy('quote_expires_at')
     .limit(limit);
   return rows.map((r) => toNum(r.id));
+}
+
+export async function setDialectData(trx: Knex.Transaction, id: number, data: Record<string, unknown>): Promise<void> {
+  await execute(trx, 'UPDATE invoices SET dialect_data = ? WHERE id = ?', [JSON.stringify(data), id]);
 }

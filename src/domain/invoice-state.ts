@@ -27,3 +27,16 @@ export function cancel(inv: Pick<Invoice, 'status' | 'number' | 'paidSats'>): Tr
   }
   return { status: 'cancelled', events: ['invoice.cancelled'] };
 }
+
+const MARKABLE: readonly InvoiceStatus[] = ['draft', 'pending', 'partial', 'expired', 'underpaid', 'invalid'];
+
+/** A wire invoice the merchant saw paid into the bank: settled by hand, at once. */
+export function markPaid(inv: Pick<Invoice, 'status' | 'number' | 'paymentMethods' | 'paidAt'>): Transition {
+  if (!inv.paymentMethods.includes('wire')) {
+    throw new TillError('invalid_state', `Invoice ${inv.number} does not accept wire transfers, so it cannot be marked paid by hand`);
+  }
+  if (!MARKABLE.includes(inv.status)) {
+    throw new TillError('invalid_state', `Invoice ${inv.number} cannot be marked paid (status: ${inv.status})`);
+  }
+  return { status: 'confirmed', events: inv.paidAt === null ? ['invoice.paid', 'invoice.confirmed'] : ['invoice.confirmed'] };
+}

@@ -62,6 +62,8 @@ export interface Invoice {
   confirmedAt: number | null;
   expiredAt: number | null;
   cancelledAt: number | null;
+  /** Set when the merchant marked it paid by hand (wire transfer): the chain no longer moves it. */
+  markedPaidAt: number | null;
   lines: InvoiceLine[];
 }
 

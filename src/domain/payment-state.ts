@@ -34,7 +34,7 @@ export type EvaluatedInvoice = Pick<
   Invoice,
   | 'status' | 'exception' | 'dueSats' | 'quoteExpiresAt' | 'graceUntil' | 'requiredConfirmations'
   | 'paidAt' | 'confirmedAt' | 'expiredAt'
->;
+> & { markedPaidAt?: number | null };
 
 export interface Policy {
   /** A full payment first complete this long after the deadline still counts as paid (0 = off). */
@@ -89,6 +89,8 @@ export function evaluate(
     paidAt: inv.paidAt, confirmedAt: inv.confirmedAt, expiredAt: inv.expiredAt, events: [],
   };
   if (!OPEN.includes(inv.status) || inv.dueSats === null || inv.quoteExpiresAt === null) return unchanged;
+  // The merchant's word (a wire transfer marked paid) is final; money on-chain is still recorded.
+  if (inv.markedPaidAt) return unchanged;
 
   const due = inv.dueSats;
   const deadline = inv.quoteExpiresAt;

@@ -3,11 +3,11 @@ import { BTC } from '../domain/currency.js';
 import { fiatToSats } from '../domain/money.js';
 import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
 import { newBitpayId, newPublicId, newRef } from '../domain/ids.js';
-import { assertFinalizable, cancel as cancelTransition } from '../domain/invoice-state.js';
+import { assertFinalizable, cancel as cancelTransition, markPaid as markPaidTransition } from '../domain/invoice-state.js';
 import type { Dialect, EventType, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
 import {
-  dueForSettlement, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
+  dueForSettlement, setDialectData, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
   type InvoiceKey, type InvoiceSummary,
 } from '../db/invoices.js';
 import { SummaryCache } from './summary-cache.js';
@@ -160,6 +160,7 @@ export class InvoiceService {
           confirmedAt: null,
           expiredAt: null,
           cancelledAt: null,
+          markedPaidAt: null,
           lines: totals.lines.map((l, position) => ({ position, ...l })),
         },
       );
@@ -254,6 +255,35 @@ export class InvoiceService {
     });
     this.changed(cancelled.id);
     return cancelled;
+  }
+
+  /**
+   * Marks a wire-transfer invoice paid by hand: confirmed at once, with its events, and
+   * left alone by the chain from then on. The note and the key that did it are kept.
+   */
+  async markPaid(key: string, by: { apiKeyId: number | null; note: string | null }): Promise<Invoice> {
+    const { db, now } = this.deps;
+    const target = await this.mustFind(db.read, key);
+    const updated = await db.tx(async (trx) => {
+      const current = await this.mustFind(trx, { by: 'id', value: target.id });
+      const t = markPaidTransition(current);
+      const at = now();
+      const patch = {
+        status: t.status, exception: null, markedPaidAt: at, paidAt: current.paidAt ?? at, confirmedAt: at, updatedAt: at,
+      };
+      if (!(await updateInvoice(trx, current.id, current.status, patch))) {
+        throw new TillError('invalid_state', `Invoice ${current.number} changed while marking it paid; try again`);
+      }
+      await setDialectData(trx, current.id, {
+        ...(current.dialectData ?? {}),
+        marked_paid: { at, api_key_id: by.apiKeyId, note: by.note },
+      });
+      const inv = { ...current, ...patch };
+      for (const type of t.events) await emit(trx, type, inv, at);
+      return inv;
+    });
+    this.changed(updated.id);
+    return updated;
   }
 
   /**

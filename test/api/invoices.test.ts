@@ -219,6 +219,33 @@ describe('v1 invoices', () => {
     expect((await t.request('GET', '/api/v1/invoices/INV-0002/status')).body.status).to.equal('cancelled');
   });
 
+  it('marks a wire-transfer invoice paid by hand; the chain leaves it alone after', async () => {
+    await t.setWallet();
+    const wire = await t.request('POST', '/api/v1/invoices', { body: { ...SEED_INVOICE, payment_methods: ['onchain_btc', 'wire'] } });
+    const btcOnly = await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE });
+    await t.request('POST', `/api/v1/invoices/${wire.body.ref}/finalize`);
+
+    const refused = await t.request('POST', `/api/v1/invoices/${btcOnly.body.ref}/mark-paid`);
+    expect(refused.status).to.equal(400);
+    expect(refused.body.error).to.match(/does not accept wire/);
+    const badBody = await t.request('POST', `/api/v1/invoices/${wire.body.ref}/mark-paid`, { body: { note: 5 } });
+    expect(badBody.status).to.equal(400);
+
+    const res = await t.request('POST', `/api/v1/invoices/${wire.body.ref}/mark-paid`, { body: { note: 'SEPA ref 4711' } });
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ status: 'confirmed', exception: null, marked_paid_at: Math.floor(t.clock.now() / 1000) });
+    const types = (await t.till.db.read('outbox').where({ invoice_id: wire.body.id }).orderBy('id')).map((e: any) => e.type);
+    expect(types).to.deep.equal(['invoice.created', 'invoice.paid', 'invoice.confirmed']);
+    const row = await t.till.db.read('invoices').where({ id: wire.body.id }).first();
+    expect(JSON.parse(row.dialect_data).marked_paid).to.include({ note: 'SEPA ref 4711' });
+
+    expect((await t.request('POST', `/api/v1/invoices/${wire.body.ref}/mark-paid`)).status).to.equal(400);
+    t.clock.advance(24 * 3600_000);
+    await t.till.services.invoices.expireDue();
+    await t.till.services.payments.apply({ connected: [{ hash: 'ab'.repeat(32), height: 5, prevHash: 'cd'.repeat(32), outputs: [] }] });
+    expect((await t.request('GET', `/api/v1/invoices/${wire.body.ref}/status`)).body.status).to.equal('confirmed');
+  });
+
   it('numbers invoices without gaps or repeats under concurrent creates', async () => {
     const results = await Promise.all(
       Array.from({ length: 60 }, () => t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE })),

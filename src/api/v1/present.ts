@@ -69,6 +69,7 @@ export function presentInvoice(inv: Invoice) {
     expires_at: seconds(inv.quoteExpiresAt),
     paid_at: seconds(inv.paidAt),
     confirmed_at: seconds(inv.confirmedAt),
+    marked_paid_at: seconds(inv.markedPaidAt ?? null),
     lines: inv.lines.map((l) => ({
       description: l.description,
       quantity: l.quantity,

@@ -8,11 +8,12 @@ import type { ApiKey } from '../keys.js';
 import { v1ErrorBody } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
+import type { Logger } from '../../log.js';
 import {
   coreStatuses, presentAttempt, presentDelivery, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
 } from './present.js';
 import type {
-  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, PageQuery, V1Schemas,
+  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, MarkPaidBody, PageQuery, V1Schemas,
 } from './schemas.js';
 
 const meta = (m: Record<string, unknown> | null | undefined) =>
@@ -76,6 +77,15 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
   r.post('/invoices/:ref/finalize', requireScope('invoices:write'),
     validate({ query: s.noQuery, body: s.empty, bodyOptional: true }), async (ctx) => {
       ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!));
+    });
+
+  r.post('/invoices/:ref/mark-paid', requireScope('invoices:write'),
+    validate({ query: s.noQuery, body: s.markPaid, bodyOptional: true }), async (ctx) => {
+      const b = ctx.state.body as MarkPaidBody;
+      const key = ctx.state.apiKey as ApiKey;
+      const inv = await invoices.markPaid(ctx.params.ref!, { apiKeyId: key.id, note: b.note ?? null });
+      (ctx.state.log as Logger).info({ invoice: inv.number, api_key: key.prefix }, 'invoice marked paid by hand');
+      ctx.body = presentInvoice(inv);
     });
 
   r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }), async (ctx) => {

@@ -136,6 +136,16 @@ export interface PageQuery {
 
 const page = { type: 'object', additionalProperties: false, properties: paging };
 
+export interface MarkPaidBody {
+  note?: string | null;
+}
+
+const markPaid = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { note: { type: ['string', 'null'], maxLength: 500 } },
+};
+
 const empty = { type: 'object', additionalProperties: false, properties: {} };
 
 export function compileV1Schemas(body: Ajv, query: Ajv) {
@@ -144,6 +154,7 @@ export function compileV1Schemas(body: Ajv, query: Ajv) {
     createLink: body.compile<CreateLinkBody>(createLink),
     createWebhook: body.compile<CreateWebhookBody>(createWebhook),
     empty: body.compile<Record<string, never>>(empty),
+    markPaid: body.compile<MarkPaidBody>(markPaid),
     listInvoices: query.compile<ListInvoicesQuery>(listInvoices),
     getInvoice: query.compile<GetInvoiceQuery>(getInvoice),
     noQuery: query.compile<Record<string, never>>(empty),
