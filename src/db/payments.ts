@@ -70,14 +70,15 @@ export async function mempoolPayments(q: Q): Promise<Payment[]> {
   return ((await q('payments').where({ status: 'mempool' })) as Row[]).map(map);
 }
 
-export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'> & { now: number }): Promise<Payment> {
+/** Inserts a payment unless txid:vout is known already (then null): idempotent by the unique key. */
+export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'> & { now: number }): Promise<Payment | null> {
   const [row] = await rowsOf(
     trx,
     `INSERT INTO payments (invoice_id, address_id, txid, vout, sats, status, seen_at, block_hash, block_height, confirmed_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, vout) DO NOTHING RETURNING id`,
     [p.invoiceId, p.addressId, p.txid, p.vout, fromBig(p.sats), p.status, p.seenAt, p.blockHash, p.blockHeight, p.confirmedAt, p.now],
   );
-  return { ...p, id: toNum(row!.id) };
+  return row ? { ...p, id: toNum(row.id) } : null;
 }
 
 export async function updatePayment(

@@ -126,10 +126,6 @@ export async function releaseAddress(trx: Knex.Transaction, id: number): Promise
   return n === 1;
 }
 
-export async function findAddress(q: Q, id: number): Promise<AddressRow | null> {
-  const [r] = await rowsOf(q, 'SELECT * FROM addresses WHERE id = ?', [id]);
-  return r ? mapAddress(r) : null;
-}
 
 export async function countAddresses(q: Q, walletId: number): Promise<Record<AddressState, number>> {
   const rows: Row[] = await q('addresses').where({ wallet_id: walletId }).groupBy('state').select('state').count({ n: '*' });
@@ -138,10 +134,6 @@ export async function countAddresses(q: Q, walletId: number): Promise<Record<Add
   return out;
 }
 
-/** An address that ever received money is used for good: it is never handed out again. */
-export async function markAddressUsed(trx: Knex.Transaction, id: number): Promise<void> {
-  await execute(trx, 'UPDATE addresses SET state = ? WHERE id = ? AND state <> ?', ['used', id, 'used']);
-}
 
 /** Indexes of the active wallet: the highest that received money and the next to hand out. */
 export async function gapOfActiveWallet(q: Q): Promise<{ lastUsed: number | null; next: number; firstIndex: number } | null> {
@@ -156,4 +148,13 @@ export async function gapOfActiveWallet(q: Q): Promise<{ lastUsed: number | null
 export async function earliestAddressTime(q: Q): Promise<number | null> {
   const r = (await q('addresses').min({ m: 'created_at' }).first()) as Row | undefined;
   return r?.m === null || r?.m === undefined ? null : toNum(r.m);
+}
+
+/**
+ * Retires an address that received money, in one statement, and says which invoice
+ * holds it (null for a free one: released addresses hold none).
+ */
+export async function useAddress(trx: Knex.Transaction, id: number): Promise<{ invoiceId: number | null } | null> {
+  const [r] = await rowsOf(trx, 'UPDATE addresses SET state = ? WHERE id = ? RETURNING invoice_id', ['used', id]);
+  return r ? { invoiceId: toNumOrNull(r.invoice_id) } : null;
 }

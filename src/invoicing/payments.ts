@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Policy } from '../domain/payment-state.js';
 import type { EventType } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
-import { findAddress, markAddressUsed } from '../db/wallets.js';
+import { useAddress } from '../db/wallets.js';
 import {
   findPayment, insertPayment, invoicesAwaitingConfirmations, paymentsInBlocks, paymentsOfTx, updatePayment,
   type Payment,
@@ -118,7 +118,7 @@ export class PaymentService {
             touch(updated);
           }
         } else {
-          const p = await this.newPayment(trx, o, now, { status: 'confirmed', blockHash: b.hash, blockHeight: b.height, confirmedAt: now });
+          const p = (await this.newPayment(trx, o, now, { status: 'confirmed', blockHash: b.hash, blockHeight: b.height, confirmedAt: now }))!;
           newPayments.push(p);
           addEvent(p, 'payment.received');
           addEvent(p, 'payment.confirmed');
@@ -138,13 +138,15 @@ export class PaymentService {
 
     // 4. Mempool sightings: new payments, or old ones seen again after a reorg or replacement.
     for (const o of c.seen ?? []) {
-      const existing = await findPayment(trx, o.txid, o.vout);
-      if (!existing) {
-        const p = await this.newPayment(trx, o, now, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null });
+      const p = await this.newPayment(trx, o, now, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null });
+      if (p) {
         newPayments.push(p);
         addEvent(p, 'payment.received');
         touch(p);
-      } else if (existing.status === 'replaced' || existing.status === 'reorged') {
+        continue;
+      }
+      const existing = await findPayment(trx, o.txid, o.vout);
+      if (existing && (existing.status === 'replaced' || existing.status === 'reorged')) {
         await updatePayment(trx, existing.id, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null, now });
         touch(existing);
       }
@@ -185,13 +187,12 @@ export class PaymentService {
     o: SeenOutput,
     now: number,
     at: Pick<Payment, 'status' | 'blockHash' | 'blockHeight' | 'confirmedAt'>,
-  ): Promise<Payment> {
-    const address = await findAddress(trx, o.addressId);
+  ): Promise<Payment | null> {
+    const address = await useAddress(trx, o.addressId);
     if (!address) throw new Error(`watched address ${o.addressId} is not in the database`);
-    await markAddressUsed(trx, address.id);
     return insertPayment(trx, {
-      invoiceId: address.state === 'free' ? null : address.invoiceId,
-      addressId: address.id,
+      invoiceId: address.invoiceId,
+      addressId: o.addressId,
       txid: o.txid,
       vout: o.vout,
       sats: o.sats,
