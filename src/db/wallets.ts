@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { execute, rowsOf } from './fast.js';
+import { rowsOf } from './fast.js';
 import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
