@@ -41,8 +41,9 @@ describe('developer tools on the simulated node', function () {
     const mine = await cli(['regtest', 'mine', '2'], env);
     expect(mine.status, mine.stderr).to.equal(0);
     expect(mine.stdout).to.match(/Mined 2 blocks/);
-    const done = await statusOf(t, inv.ref, 'confirmed');
-    expect(done.payments[0].confirmations).to.equal(2);
+    // Both blocks reach Till, one message each: wait for the second, not only for "confirmed".
+    const done = await statusOf(t, inv.ref, 'confirmed', (i) => i.payments[0].confirmations === 2);
+    expect(done.btc_paid).to.equal('0.00250000');
 
     const main = await cli(['regtest', 'mine'], { ...env, TILL_CHAIN: 'main' });
     expect(main.status).to.equal(1);
