@@ -154,6 +154,20 @@ describe('v1 rates and health', () => {
     expect(res.body.rates[0].sources).to.deep.equal(['fixed']);
   });
 
+  it('warns on /health when unpaid addresses run past a wallet\'s gap limit of 20', async () => {
+    t = await startTill();
+    await t.setWallet();
+    const make = async () => {
+      const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
+      await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+    };
+    for (let i = 0; i < 20; i++) await make();
+    expect((await t.till.health()).warnings.join(' ')).to.not.contain('gap limit');
+    await make();
+    const h = await t.request('GET', '/health', { key: null });
+    expect(h.body.warnings.join(' ')).to.contain('21 addresses in a row').and.contain('gap limit of 20');
+  });
+
   it('answers /health without a key', async () => {
     t = await startTill();
     const res = await t.request('GET', '/health', { key: null });
