@@ -130,7 +130,8 @@ class GuardedHttpAgent extends http.Agent {
     private readonly allow: AllowList,
     lookup: LookupFunction,
   ) {
-    super({ lookup, keepAlive: false });
+    // Every new connection is checked; a kept-alive one was checked when it opened.
+    super({ lookup, keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
@@ -143,7 +144,8 @@ class GuardedHttpsAgent extends https.Agent {
     private readonly allow: AllowList,
     lookup: LookupFunction,
   ) {
-    super({ lookup, keepAlive: false });
+    // Every new connection is checked; a kept-alive one was checked when it opened.
+    super({ lookup, keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
   }
 
   override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {

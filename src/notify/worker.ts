@@ -43,6 +43,7 @@ export class NotifyWorker {
   private loop: Loop | null = null;
   private inFlight = new Set<Promise<void>>();
   private ticking: Promise<void> | null = null;
+  private again = false;
   private wakeTimer: NodeJS.Immediate | null = null;
   private readonly o: Required<Omit<NotifyOptions, 'merchantEmail'>> & Pick<NotifyOptions, 'merchantEmail'>;
 
@@ -72,12 +73,23 @@ export class NotifyWorker {
     });
   }
 
-  /** One round: fan out new events, then send what is due. Rounds never overlap. */
+  /**
+   * One round: fan out new events, then send what is due. Rounds never overlap; a wake
+   * during a round runs another right after it, so an event committed mid-round does
+   * not wait for the next poll.
+   */
   tick(): Promise<void> {
-    this.ticking ??= (async () => {
+    if (this.ticking) {
+      this.again = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
       try {
-        while ((await this.fanOut()) > 0);
-        await this.sendDue();
+        do {
+          this.again = false;
+          while ((await this.fanOut()) > 0);
+          await this.sendDue();
+        } while (this.again);
       } finally {
         this.ticking = null;
       }
