@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection.js';
+import { TillError } from '../domain/errors.js';
 import { findBlock, loadTip, watchedScripts, type Tip } from '../db/chain.js';
 import { mempoolPayments, paymentsOfTx } from '../db/payments.js';
 import { earliestAddressTime } from '../db/wallets.js';
@@ -140,8 +141,15 @@ export class ChainWatcher {
         const blocks: ConnectedBlock[] = [];
         for (let h = prev.height + 1; h <= end; h++) {
           const hash = await node.getBlockHash(h);
-          const raw = hash ? await node.getBlock(hash) : null;
-          if (!hash || !raw) break;
+          if (!hash) break;
+          const raw = await node.getBlock(hash);
+          if (!raw) {
+            // Pruned away while Till was down: stop loudly rather than skip blocks that may pay us.
+            throw new TillError(
+              'node_unavailable',
+              `block ${h} (${hash}) is no longer on the node (pruned): Till needs every block after height ${prev.height} to see the payments in them; raise the node's prune target or re-download the blocks`,
+            );
+          }
           const block = parseBlock(raw);
           const linkTo = blocks.length > 0 ? blocks[blocks.length - 1]!.hash : prev.hash;
           if (block.prevHash !== linkTo) break;
