@@ -42,3 +42,15 @@ export async function listEvents(
     createdAt: Number(r.created_at),
   }));
 }
+
+export async function findEvent(q: Knex | Knex.Transaction, id: number): Promise<OutboxEvent | null> {
+  const r = (await q('outbox').where({ id }).first()) as Record<string, unknown> | undefined;
+  if (!r) return null;
+  return {
+    eventId: String(r.event_id),
+    type: r.type as EventType,
+    invoiceId: r.invoice_id === null ? null : Number(r.invoice_id),
+    payload: JSON.parse(String(r.payload)) as unknown,
+    createdAt: Number(r.created_at),
+  };
+}

@@ -4,6 +4,7 @@ import {
   claimDue, insertDelivery, outboxAfter, readCursor, recordAttempt, saveCursor, type Delivery, type DeliveryStatus,
 } from '../db/deliveries.js';
 import { activeWebhooks, disableWebhook } from '../db/webhooks.js';
+import { findEvent } from '../db/outbox.js';
 import type { Logger } from '../log.js';
 import { startLoop, type Loop } from '../loop.js';
 import type { Adapters, AttemptResult, StoredEvent } from './targets.js';
@@ -148,9 +149,8 @@ export class NotifyWorker {
 
   private async event(d: Delivery): Promise<StoredEvent | null> {
     if (d.outboxId === null) return null;
-    const row = await this.o.db.read('outbox').where({ id: d.outboxId }).first();
-    if (!row) return null;
-    return { type: String(row.type), payload: JSON.parse(String(row.payload)) as StoredEvent['payload'], createdAt: Number(row.created_at) };
+    const e = await findEvent(this.o.db.read, d.outboxId);
+    return e ? { type: e.type, payload: e.payload as StoredEvent['payload'], createdAt: e.createdAt } : null;
   }
 
   private async deliver(d: Delivery): Promise<void> {

@@ -78,6 +78,9 @@ describe('webhook delivery', function () {
     await t.request('POST', '/api/v1/invoices', { body: { lines: [{ description: 'x', quantity: 1, unit_price: '1.00' }] } });
     await until(() => r.got.length === 1, 'first attempt');
     const steps = [60_000, 300_000, 900_000];
+    const recorded = (n: number) =>
+      until(async () => (await t.till.db.read('deliveries').first())?.attempts === n, `attempt ${n} recorded`);
+    await recorded(1);
     for (const [i, delay] of steps.entries()) {
       t.clock.advance(delay - 1);
       await t.till.services.notifier.tick();
@@ -85,11 +88,16 @@ describe('webhook delivery', function () {
       t.clock.advance(1);
       await t.till.services.notifier.tick();
       await until(() => r.got.length === i + 2, `attempt ${i + 2}`);
+      await recorded(i + 2);
     }
     const ids = new Set(r.got.map((g) => g.headers['x-btpay-delivery']));
     expect(ids.size).to.equal(1);
     expect(new Set(r.got.map((g) => g.body)).size).to.equal(1);
-    const list = await t.request('GET', `/api/v1/webhooks/1/deliveries`);
+    // The receiver has the request before Till has its answer written down.
+    const list = await until(async () => {
+      const l = await t.request('GET', '/api/v1/webhooks/1/deliveries');
+      return l.body.deliveries[0].status === 'delivered' ? l : null;
+    }, 'the delivery to be recorded');
     expect(list.body.deliveries[0]).to.include({ status: 'delivered', attempts: 4, last_status_code: 200, event: 'invoice.created' });
     const detail = await t.request('GET', `/api/v1/webhooks/1/deliveries/${list.body.deliveries[0].id}`);
     expect(detail.body.attempt_log.map((a: any) => a.status_code)).to.deep.equal([500, 500, 500, 200]);
@@ -102,18 +110,25 @@ describe('webhook delivery', function () {
     closers.push(r.close);
     await hook(r.url, ['invoice.created']);
     await t.request('POST', '/api/v1/invoices', { body: { lines: [{ description: 'x', quantity: 1, unit_price: '1.00' }] } });
+    // Each attempt is written down before the clock moves on (the receiver hears it first).
+    const recorded = (n: number) =>
+      until(async () => (await t.till.db.read('deliveries').first())?.attempts === n, `attempt ${n} recorded`);
     await until(() => r.got.length === 1, 'first attempt');
-    for (const delay of [60_000, 300_000, 900_000, 3_600_000, 7_200_000]) {
+    await recorded(1);
+    for (const [i, delay] of [60_000, 300_000, 900_000, 3_600_000, 7_200_000].entries()) {
       t.clock.advance(delay);
-      const before = r.got.length;
       await t.till.services.notifier.tick();
-      await until(() => r.got.length === before + 1, 'a retry');
+      await until(() => r.got.length === i + 2, 'a retry');
+      await recorded(i + 2);
     }
+    const list = await until(async () => {
+      const l = await t.request('GET', '/api/v1/webhooks/1/deliveries');
+      return l.body.deliveries[0].status === 'failed' ? l : null;
+    }, 'the delivery to fail');
     t.clock.advance(86_400_000);
     await t.till.services.notifier.tick();
     await new Promise((res) => setTimeout(res, 100));
     expect(r.got).to.have.length(6);
-    const list = await t.request('GET', '/api/v1/webhooks/1/deliveries');
     expect(list.body.deliveries[0]).to.include({ status: 'failed', attempts: 6, last_status_code: 503, next_attempt_at: null });
 
     // The merchant fixes the receiver and redelivers by hand: same delivery id.
