@@ -27,7 +27,10 @@ describe('sim node: wallet payments and big blocks', function () {
   let client: ReturnType<typeof rpcClient>;
 
   before(async function () {
-    node = await startSimNode();
+    // A 1,000-transaction block is 2,001 frames at once: past Core's default high-water
+    // mark a slow subscriber loses some, as it would from Core. This suite checks the
+    // frames themselves, so it gives the publisher room.
+    node = await startSimNode({ zmq: { hwm: 100_000 } });
     client = rpcClient(node);
   });
 
