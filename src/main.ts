@@ -185,14 +185,13 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const notifyLog = log.child({ mod: 'notify' });
-  const allowHosts = [...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])];
-  const allow = AllowList.parse(allowHosts);
+  const allow = AllowList.parse([...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])]);
   const onionAgent = config.proxy ? createSocksAgent(config.proxy) : undefined;
   const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
   const email = new EmailSender(smtp, notifyLog);
   let notifier: NotifyWorker | null = null;
   const webhooks = new WebhookService({
-    db, allowHttp: allowHosts, allow, proxyConfigured: onionAgent !== undefined, now, resolve: opts.resolve,
+    db, allow, proxyConfigured: onionAgent !== undefined, now, resolve: opts.resolve,
     onQueued: () => notifier?.wake(),
   });
   notifier = new NotifyWorker({

@@ -15,11 +15,12 @@ export type { Webhook };
 export const WEBHOOK_EVENTS: readonly string[] = [...EVENT_TYPES, '*'];
 
 /**
- * A receiver URL must be https; plain http only for hosts the operator lists in
- * TILL_WEBHOOK_ALLOW_HTTP (a shop on the LAN, a .onion service). `*.onion` in the list
- * allows every onion host.
+ * A receiver URL must be https; plain http only for hosts the operator allowed
+ * (TILL_WEBHOOK_ALLOW_HOSTS, or its older name TILL_WEBHOOK_ALLOW_HTTP): a shop on the
+ * LAN, a .onion service. The same list, matched the same way, lets the SSRF guard
+ * through.
  */
-export function checkWebhookUrl(text: string, allowHttp: readonly string[]): string {
+export function checkWebhookUrl(text: string, allow: AllowList): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -31,15 +32,10 @@ export function checkWebhookUrl(text: string, allowHttp: readonly string[]): str
   }
   if (url.hostname === '') throw new TillError('validation_failed', 'url must name a host');
   if (url.protocol === 'http:') {
-    const host = url.hostname.toLowerCase();
-    const allowed = allowHttp.some((h) => {
-      const rule = h.toLowerCase();
-      return rule === host || (rule.startsWith('*.') && host.endsWith(rule.slice(1)));
-    });
-    if (!allowed) {
+    if (!allow.allowsHost(url.hostname)) {
       throw new TillError(
         'validation_failed',
-        `url must use https (plain http is allowed only for hosts listed in TILL_WEBHOOK_ALLOW_HTTP; ${host} is not)`,
+        `url must use https (plain http is allowed only for hosts listed in TILL_WEBHOOK_ALLOW_HOSTS; ${url.hostname} is not)`,
       );
     }
   }
@@ -49,8 +45,7 @@ export function checkWebhookUrl(text: string, allowHttp: readonly string[]): str
 
 export interface WebhookServiceOptions {
   db: Database;
-  /** Hosts allowed plain http (and, through `allow`, private addresses). */
-  allowHttp: readonly string[];
+  /** Hosts allowed plain http and private addresses. */
   allow: AllowList;
   proxyConfigured: boolean;
   now: () => number;
@@ -61,12 +56,10 @@ export interface WebhookServiceOptions {
 
 export class WebhookService {
   private readonly db: Database;
-  private readonly allowHttp: readonly string[];
   private readonly now: () => number;
 
   constructor(private readonly o: WebhookServiceOptions) {
     this.db = o.db;
-    this.allowHttp = o.allowHttp;
     this.now = o.now;
   }
 
@@ -76,7 +69,7 @@ export class WebhookService {
 
   /** Returns the webhook with its secret: the only time the secret leaves Till. */
   async create(input: { url: string; events?: string[]; description?: string | null }): Promise<Webhook> {
-    const url = checkWebhookUrl(input.url, this.allowHttp);
+    const url = checkWebhookUrl(input.url, this.o.allow);
     // Refused when saved, and again at each connect (the name may resolve elsewhere then).
     await checkWebhookTarget(url, { allow: this.o.allow, resolve: this.o.resolve, proxyConfigured: this.o.proxyConfigured });
     const events = [...new Set(input.events ?? ['*'])];
