@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { RegtestNode } from '../../regtest/node.js';
+import { waitFor } from '../helpers/wait.js';
 import { realClock, startTill, testTpub, type TestTill } from '../helpers/till.js';
 
 /** Till's settings for following `node`, polling fast so tests run in seconds. */
@@ -31,25 +32,7 @@ export async function tillOn(node: RegtestNode, env: Record<string, string> = {}
   return t;
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | false | null | undefined>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../helpers/wait.js';
 
 /** A BTC-priced invoice for exactly `sats`, finalized: its number and address. */
 export async function btcInvoice(t: TestTill, sats: bigint): Promise<{ ref: string; address: string; number: string }> {

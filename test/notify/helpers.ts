@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { startTill, testClock, testTpub, type TestTill } from '../helpers/till.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -52,15 +53,7 @@ export async function notifyTill(env: Record<string, string> = {}): Promise<Test
   return t;
 }
 
-export async function until<T>(probe: () => T | Promise<T>, what: string, ms = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor as until };
 
 /** Makes an invoice, pays it and confirms it through the real payment path. */
 export async function lifecycle(t: TestTill, sats = 100_000n): Promise<{ ref: string; id: number }> {

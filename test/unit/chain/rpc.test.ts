@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { pino } from 'pino';
+import { captureLog } from '../../helpers/capture-log.js';
 import { CoreRpc, type CoreRpcOptions } from '../../../src/chain/rpc.js';
 import { TillError } from '../../../src/domain/errors.js';
 import { FakeCore, closedPort, type Reply } from './fake-core.js';
@@ -36,16 +35,6 @@ const PASSWORD = 's3cr3t-Pa55word-that-must-not-leak';
 const TXID = (i: number) => i.toString(16).padStart(64, '0');
 const GENESIS = '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206';
 
-function captureLog() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return { log: pino({ level: 'trace' }, stream), lines };
-}
 
 async function rejection(p: Promise<unknown>): Promise<TillError> {
   try {

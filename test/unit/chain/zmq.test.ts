@@ -1,22 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { pino } from 'pino';
+import { captureLog } from '../../helpers/capture-log.js';
 import { ZmqFeed, type ZmqConnectionEvent, type ZmqFeedOptions, type ZmqMessage } from '../../../src/chain/zmq.js';
 import { CorePublisher, PRIME, Recorder, gate, prime, until } from './zmq-helpers.js';
 
-function captureLog() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
 
 describe('chain/zmq ZmqFeed', function () {
   this.timeout(10_000);
@@ -170,7 +159,7 @@ describe('chain/zmq ZmqFeed', function () {
 
   it('a handler that throws or rejects, or an onGap that throws, does not stop the feed; errors are counted and logged', async () => {
     const pub = await publisher({ rawtx: 10 });
-    const { log, lines } = captureLog();
+    const { log, lines } = captureLog('debug');
     const seen: string[] = [];
     const f = feed({
       endpoints: { rawtx: pub.endpoint },
