@@ -22,10 +22,28 @@ export function authenticate(keys: ApiKeys, extract: KeyExtractor, hint: string)
   };
 }
 
+/**
+ * The key `authenticate` put on the request. Anything that acts on a key reads it here,
+ * so a request that somehow skipped authentication (a router quirk, a new mount) is
+ * refused as unauthenticated instead of crashing on an undefined key or running keyless.
+ */
+export function apiKeyOf(ctx: Context): ApiKey {
+  const key = ctx.state.apiKey as ApiKey | undefined;
+  if (!key) throw new TillError('unauthorized', 'Missing API key');
+  return key;
+}
+
 export function requireScope(scope: Scope) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const key = ctx.state.apiKey as ApiKey;
-    if (!hasScope(key, scope)) throw new TillError('forbidden', `This API key lacks the ${scope} scope`);
+    if (!hasScope(apiKeyOf(ctx), scope)) throw new TillError('forbidden', `This API key lacks the ${scope} scope`);
+    return next();
+  };
+}
+
+/** For routes open to any valid key: still refuses a request that carries none. */
+export function requireKey() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    apiKeyOf(ctx);
     return next();
   };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/connection.js';
 import {
   claimIdempotency, completeIdempotency, findIdempotency, releaseIdempotency,
 } from '../db/idempotency.js';
-import type { ApiKey } from './keys.js';
+import { apiKeyOf } from './auth.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -24,7 +24,7 @@ export function idempotency(db: Database, now: () => number) {
     if (!KEY.test(key)) {
       throw new TillError('validation_failed', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
-    const apiKey = ctx.state.apiKey as ApiKey;
+    const apiKey = apiKeyOf(ctx);
     const raw = (ctx.state.rawBody as Buffer | undefined) ?? Buffer.alloc(0);
     const requestHash = createHash('sha256').update(`${ctx.method} ${ctx.path}\n`).update(raw).digest('hex');
 

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { TillError } from '../domain/errors.js';
-import type { ApiKey } from './keys.js';
+import { apiKeyOf } from './auth.js';
 
 interface Bucket {
   tokens: number;
@@ -45,7 +45,7 @@ export class RateLimiter {
 
   middleware() {
     return async (ctx: Context, next: Next): Promise<void> => {
-      const key = ctx.state.apiKey as ApiKey;
+      const key = apiKeyOf(ctx);
       const r = this.take(key.id);
       ctx.set('RateLimit-Limit', String(this.limit));
       ctx.set('RateLimit-Remaining', String(r.remaining));

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { TillError } from '../../domain/errors.js';
-import { authenticate, bearerKey, requireScope } from '../auth.js';
+import { authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
 import type { ApiKey } from '../keys.js';
@@ -21,7 +21,9 @@ const meta = (m: Record<string, unknown> | null | undefined) =>
 
 /** The native dialect (seed 000): schema in, core call, v1 shape out. */
 export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
-  const r = new Router({ prefix: '/api/v1' });
+  // Case-sensitive like the router-level middleware below: a case-insensitive route
+  // matched /api/V1/... while authenticate, the limiter and idempotency did not run.
+  const r = new Router({ prefix: '/api/v1', sensitive: true });
   const { invoices, links, webhooks, rates } = deps;
 
   r.use(async (ctx, next) => {
@@ -118,7 +120,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
     ctx.body = { ok: true };
   });
 
-  r.get('/rates', validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/rates', requireKey(), validate({ query: s.noQuery }), async (ctx) => {
     const list = await rates.listRates();
     ctx.body = {
       rates: list.map((x) => ({
