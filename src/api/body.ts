@@ -16,6 +16,43 @@ function parseNumber(text: string): number | UnsafeNumber {
   return isSafeNumber(text) ? Number(text) : new UnsafeNumber(text);
 }
 
+/** Deeper than any real request (metadata is a flat bag); deep enough for any client. */
+export const MAX_JSON_DEPTH = 32;
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The deepest nesting of objects and arrays in a JSON text, stopping as soon as it
+ * passes `limit`. One pass over the bytes with no recursion, so the parser (and
+ * everything that walks the parsed value recursively) never sees a body deep enough to
+ * overflow the stack. Brackets inside strings are text; UTF-8 continuation bytes are
+ * all >= 0x80 and never look like ASCII punctuation. Malformed input is the parser's
+ * business: this only counts.
+ */
+export function jsonDepthExceeds(raw: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /**
  * Reads a JSON request body with a hard size limit. An empty body reads as `{}` only
  * where the route allows it; anything that is not JSON is a 400, a body over the limit
@@ -43,6 +80,9 @@ export function jsonBody(maxBytes: number) {
     }
     if (!ctx.is('application/json', '+json')) {
       throw new TillError('unsupported_media_type', 'Request body must be JSON (Content-Type: application/json)');
+    }
+    if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) {
+      throw new TillError('validation_failed', `Request body is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     try {
       ctx.request.body = parse(raw.toString('utf8'), null, parseNumber);

@@ -190,3 +190,47 @@ describe('v1 bad input', () => {
     expect(await t.count('invoices')).to.equal(0);
   });
 });
+
+describe('v1 deeply nested JSON', () => {
+  let t: TestTill;
+  before(async () => {
+    t = await startTill();
+  });
+  after(async () => {
+    await t.stop();
+  });
+
+  const nested = (depth: number, open = '{"a":', close = '}', leaf = '1') => open.repeat(depth) + leaf + close.repeat(depth);
+  const post = (raw: string) => t.request('POST', '/api/v1/invoices', { raw, headers: { 'Content-Type': 'application/json' } });
+  const invoiceWithMetadata = (metadata: string) =>
+    `{"currency":"USD","lines":[{"description":"x","quantity":1,"unit_price":"1.00"}],"metadata":${metadata}}`;
+
+  for (const depth of [33, 100, 2_500, 5_000, 7_000]) {
+    it(`refuses metadata nested ${depth} levels with a 400, not a stack overflow`, async () => {
+      const res = await post(invoiceWithMetadata(nested(depth)));
+      expect(res.status).to.equal(400);
+      expect(res.body.code).to.equal('validation_failed');
+      expect(res.body.error).to.match(/nested deeper than 32/);
+      expect(await t.count('invoices')).to.equal(0);
+    });
+  }
+
+  it('refuses 10,000 open brackets (no closing ones) and arrays nested 20,000 deep', async () => {
+    for (const raw of ['['.repeat(10_000), nested(20_000, '[', ']'), `{"metadata":${nested(9_000, '[', ']')}}`]) {
+      const res = await post(raw);
+      expect(res.status).to.equal(400);
+      expect(res.body.error).to.match(/nested deeper than 32/);
+    }
+  });
+
+  it('takes metadata at the deepest allowed level and counts brackets inside strings as text', async () => {
+    // The body object is level 1, metadata level 2: 31 more objects inside reach 32.
+    const ok = await post(invoiceWithMetadata(nested(31)));
+    expect(ok.status).to.equal(201);
+    const deep = await post(invoiceWithMetadata(nested(32)));
+    expect(deep.status).to.equal(400);
+    const braces = await post(invoiceWithMetadata(JSON.stringify({ note: '{'.repeat(5_000) + '\\"[' + '['.repeat(5_000) })));
+    expect(braces.status).to.equal(201);
+    expect(braces.body.metadata.note).to.equal('{'.repeat(5_000) + '\\"[' + '['.repeat(5_000));
+  });
+});

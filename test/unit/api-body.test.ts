@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/api/body.js';
+
+const depthOf = (text: string): number => {
+  // The smallest limit the text does not exceed is its depth.
+  const raw = Buffer.from(text, 'utf8');
+  let limit = 0;
+  while (jsonDepthExceeds(raw, limit)) limit++;
+  return limit;
+};
+
+describe('jsonDepthExceeds (the pre-parse nesting scan)', () => {
+  it('counts objects and arrays', () => {
+    expect(depthOf('1')).to.equal(0);
+    expect(depthOf('{}')).to.equal(1);
+    expect(depthOf('[[],[[]],{}]')).to.equal(3);
+    expect(depthOf('{"a":{"b":[{"c":1}]}}')).to.equal(4);
+  });
+
+  it('treats brackets inside strings, escaped quotes and escaped backslashes as text', () => {
+    expect(depthOf('{"a":"[[[{{{"}')).to.equal(1);
+    expect(depthOf(JSON.stringify({ a: 'say \\"[[[' }))).to.equal(1);
+    expect(depthOf(JSON.stringify({ a: '\\', b: [[1]] }))).to.equal(3);
+    expect(depthOf(JSON.stringify({ a: '"[', b: '\\\\"{' }))).to.equal(1);
+    expect(depthOf(JSON.stringify({ 'κλειδί': ['€', ['𝄞[']] }))).to.equal(3);
+  });
+
+  it('stops at the limit: 32 levels pass, 33 do not', () => {
+    const nest = (n: number) => Buffer.from('['.repeat(n) + ']'.repeat(n));
+    expect(jsonDepthExceeds(nest(MAX_JSON_DEPTH), MAX_JSON_DEPTH)).to.equal(false);
+    expect(jsonDepthExceeds(nest(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH)).to.equal(true);
+    expect(jsonDepthExceeds(Buffer.from('['.repeat(1_000_000)), MAX_JSON_DEPTH)).to.equal(true);
+  });
+
+  it('is linear: megabytes of shallow JSON in well under a second', () => {
+    const raw = Buffer.from(JSON.stringify(Array.from({ length: 200_000 }, (_, i) => ({ k: `v"${i}[`, n: [i] }))));
+    expect(raw.length).to.be.greaterThan(4_000_000);
+    const started = process.hrtime.bigint();
+    expect(jsonDepthExceeds(raw, MAX_JSON_DEPTH)).to.equal(false);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(1000);
+  });
+});
