@@ -27,7 +27,8 @@ export interface AttemptResult {
 
 /** How a kind of receiver is rendered and reached; the worker does the rest. */
 export interface TargetAdapter {
-  send(d: Delivery, event: StoredEvent | null): Promise<AttemptResult>;
+  /** `at`: when this attempt started (ms, the worker's clock). */
+  send(d: Delivery, event: StoredEvent | null, at: number): Promise<AttemptResult>;
 }
 
 export interface StoredEvent {
@@ -54,8 +55,37 @@ export function webhookBody(e: StoredEvent): string {
   return JSON.stringify({ event: e.type, data, timestamp: isoSeconds(e.createdAt) });
 }
 
+/** The seed's X-BTPay-Signature: hex HMAC-SHA256 of the raw body, the whole secret string as key. */
 export function sign(body: string, secret: string): string {
   return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * Standard Webhooks' `webhook-signature` (https://www.standardwebhooks.com):
+ * "v1," + base64 HMAC-SHA256 of "<id>.<timestamp>.<body>", keyed by the base64-decoding
+ * of the secret after its "whsec_" prefix (Till's 64 hex characters decode to 48 bytes),
+ * as the standardwebhooks libraries do, so a receiver can use them unchanged.
+ */
+export function standardSignature(id: string, timestampSec: number, body: string, secret: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSec}.${body}`, 'utf8').digest('base64')}`;
+}
+
+/**
+ * The signature headers of one attempt. The id is the delivery's (the same on every
+ * retry: a receiver drops duplicates by it); the timestamp is this attempt's, inside
+ * the Standard Webhooks signature, so a receiver can refuse a request replayed later.
+ */
+export function signatureHeaders(deliveryId: string, body: string, secret: string, atMs: number): Record<string, string> {
+  const ts = Math.floor(atMs / 1000);
+  return {
+    'X-BTPay-Signature': sign(body, secret),
+    'X-BTPay-Delivery': deliveryId,
+    'X-BTPay-Timestamp': String(ts),
+    'webhook-id': deliveryId,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': standardSignature(deliveryId, ts, body, secret),
+  };
 }
 
 export interface WebhookAdapterOptions {
@@ -75,7 +105,7 @@ export function webhookAdapter(o: WebhookAdapterOptions): TargetAdapter {
     https: guardedAgent({ allow: o.allow, https: true, resolve: o.resolve }),
   };
   return {
-    async send(d, event) {
+    async send(d, event, at) {
       const hook = await findWebhook(o.db.read, d.targetId);
       if (!hook || !hook.isActive) {
         return { ok: false, skipped: true, statusCode: null, error: 'webhook deleted or disabled', responseExcerpt: null, durationMs: 0 };
@@ -90,7 +120,6 @@ export function webhookAdapter(o: WebhookAdapterOptions): TargetAdapter {
         const why = e instanceof SsrfError || e instanceof Error ? e.message : String(e);
         return { ok: false, statusCode: null, error: `refused: ${why}`, responseExcerpt: null, durationMs: 0 };
       }
-      const timestamp = event ? Math.floor(event.createdAt / 1000) : Math.floor(d.createdAt / 1000);
       const r = await postJson(
         url,
         body,
@@ -98,9 +127,7 @@ export function webhookAdapter(o: WebhookAdapterOptions): TargetAdapter {
           'Content-Type': 'application/json',
           'User-Agent': o.userAgent,
           'X-BTPay-Event': d.eventType,
-          'X-BTPay-Signature': sign(body, hook.secret),
-          'X-BTPay-Delivery': d.deliveryId,
-          'X-BTPay-Timestamp': String(timestamp),
+          ...signatureHeaders(d.deliveryId, body, hook.secret, at),
         },
         { timeoutMs: o.timeoutMs, agent: viaProxy && o.onionAgent ? o.onionAgent : url.protocol === 'https:' ? agents.https : agents.http },
       );

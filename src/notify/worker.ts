@@ -162,7 +162,7 @@ export class NotifyWorker {
       r = { ok: false, skipped: true, statusCode: null, error: `no sender for ${d.targetKind}`, responseExcerpt: null, durationMs: 0 };
     } else {
       try {
-        r = await adapter.send(d, await this.event(d));
+        r = await adapter.send(d, await this.event(d), startedAt);
       } catch (err) {
         r = { ok: false, statusCode: null, error: (err as Error).message, responseExcerpt: null, durationMs: now() - startedAt };
       }
