@@ -536,6 +536,14 @@ class CoreNode implements RegtestNode {
     }
   }
 
+  async invalidateBlock(hash: string): Promise<void> {
+    await this.call('invalidateblock', [hash]);
+  }
+
+  async reconsiderBlock(hash: string): Promise<void> {
+    await this.call('reconsiderblock', [hash]);
+  }
+
   /**
    * Without `outputs`: the wallet's own `bumpfee`. With `outputs`: a new transaction over the
    * same inputs paying those outputs, the rest back to the wallet, at a clearly higher fee.

@@ -70,6 +70,14 @@ export interface RegtestNode {
    * (they stay in the mempool unless `evict` too); otherwise they are mined again.
    */
   reorg(depth: number, opts?: { extra?: number; dropTxs?: string[]; evict?: boolean }): Promise<string[]>;
+  /**
+   * `invalidateblock`: the block and those above it leave the active chain, their
+   * transactions go back to the mempool, and nothing takes their place (the node's best
+   * block becomes the block's parent).
+   */
+  invalidateBlock(hash: string): Promise<void>;
+  /** `reconsiderblock`: undoes invalidateBlock; the branch is active again if it has the most work. */
+  reconsiderBlock(hash: string): Promise<void>;
   /** RBF: replaces an unconfirmed transaction; resolves to the new txid. */
   replace(txid: string, opts?: ReplaceOptions): Promise<string>;
   /** Removes an unconfirmed transaction from the mempool with no replacement. */

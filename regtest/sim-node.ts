@@ -104,6 +104,8 @@ export class SimNode implements RegtestNode {
   private readonly now: () => Date;
   private startedAt: number;
   private pruneHeight = 0;
+  private mempoolLoading = false;
+  private ibd = false;
   private closed = false;
 
   constructor(private readonly opts: SimNodeOptions = {}) {
@@ -121,6 +123,8 @@ export class SimNode implements RegtestNode {
       zmqNotifications: () => this.notifier.notifications(),
       uptime: () => Math.floor((this.now().getTime() - this.startedAt) / 1000),
       pruneHeight: () => this.pruneHeight,
+      mempoolLoading: () => this.mempoolLoading,
+      initialBlockDownload: () => this.ibd,
       wallet: {
         newAddress: () => this.wallet.address,
         sendToAddress: (address, sats) =>
@@ -217,6 +221,18 @@ export class SimNode implements RegtestNode {
     return blocks.map((b) => b.hash);
   }
 
+  async invalidateBlock(hash: string): Promise<void> {
+    this.ensureOpen();
+    this.walletCall(() => this.sim.invalidate(hash));
+    await this.notifier.flush();
+  }
+
+  async reconsiderBlock(hash: string): Promise<void> {
+    this.ensureOpen();
+    this.walletCall(() => this.sim.reconsider(hash));
+    await this.notifier.flush();
+  }
+
   async replace(txid: string, opts: ReplaceOptions = {}): Promise<string> {
     this.ensureOpen();
     const outputs = opts.outputs?.map(({ address, sats }) => this.txOut(address, sats));
@@ -300,6 +316,19 @@ export class SimNode implements RegtestNode {
    */
   failRpc(method: string, error: { code: number; message: string }, times = 1): void {
     this.coreRpc.faults.set(method, { ...error, times });
+  }
+
+  /**
+   * As a node that restarted with a large mempool.dat: RPC answers, but the mempool reads
+   * as empty and `getmempoolinfo.loaded` is false until `setMempoolLoading(false)`.
+   */
+  setMempoolLoading(loading: boolean): void {
+    this.mempoolLoading = loading;
+  }
+
+  /** getblockchaininfo reports initial block download while on. */
+  setInitialBlockDownload(on: boolean): void {
+    this.ibd = on;
   }
 
   /** Blocks below `height` lose their data: getblock answers -1 "Block not available (pruned data)". */

@@ -68,6 +68,18 @@ export class ChainState {
     this.invalid.add(block.hash);
   }
 
+  /** reconsiderblock: the block and its descendants may be connected again. */
+  clearInvalid(block: BlockRecord): void {
+    for (const b of this.blocks.values()) {
+      for (let at: BlockRecord | null = b; at !== null; at = at.prev) {
+        if (at === block) {
+          this.invalid.delete(b.hash);
+          break;
+        }
+      }
+    }
+  }
+
   undoFor(block: BlockRecord): Coin[][] | undefined {
     return this.undo.get(block.hash);
   }

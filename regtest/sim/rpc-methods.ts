@@ -54,6 +54,13 @@ export interface RpcContext {
   /** Blocks below this height have been pruned (0: not pruned). */
   pruneHeight(): number;
   /**
+   * Still loading mempool.dat after a restart: getmempoolinfo says `loaded: false` and the
+   * mempool reads as empty until the load is done (Core answers RPC meanwhile).
+   */
+  mempoolLoading?(): boolean;
+  /** Still in initial block download (getblockchaininfo's estimate). */
+  initialBlockDownload?(): boolean;
+  /**
    * The few wallet calls `till regtest pay|mine` and `npm run demo` make (as on a
    * bitcoind with a wallet loaded). Absent: the node has no wallet RPCs.
    */
@@ -221,7 +228,7 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
           time: tip.time,
           mediantime: tip.medianTime,
           verificationprogress: 1,
-          initialblockdownload: false,
+          initialblockdownload: ctx.initialBlockDownload?.() ?? false,
           chainwork: hex256(tip.chainWork),
           size_on_disk: chain.active.reduce((s, b) => s + b.size + 8, 0),
           pruned: pruneHeight > 0,
@@ -319,7 +326,7 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
         const verbose = bool(v, false);
         const withSequence = bool(s, false);
         if (verbose && withSequence) throw new RpcError(RPC_ERR.INVALID_PARAMETER, 'Verbose results cannot contain mempool sequence values.');
-        const txids = sim.mempool.topological();
+        const txids = ctx.mempoolLoading?.() === true ? [] : sim.mempool.topological();
         if (verbose) return Object.fromEntries(txids.map((t) => [t, entryJson(sim.mempool.get(t) as MempoolEntry)]));
         return withSequence ? { txids, mempool_sequence: sim.mempool.currentSequence() } : txids;
       },
@@ -337,9 +344,10 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
       params: [],
       required: 0,
       run: () => {
-        const entries = sim.mempool.all();
+        const loading = ctx.mempoolLoading?.() === true;
+        const entries = loading ? [] : sim.mempool.all();
         return {
-          loaded: true,
+          loaded: !loading,
           size: entries.length,
           bytes: entries.reduce((s, e) => s + e.rec.vsize, 0),
           usage: entries.reduce((s, e) => s + e.rec.size * 4 + 512, 0),

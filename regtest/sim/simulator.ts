@@ -335,6 +335,57 @@ export class Simulator implements CoinSource {
     return block;
   }
 
+  // ---------------------------------------------------------------- invalidate / reconsider
+
+  /**
+   * Core's `invalidateblock`: disconnects the block and everything above it (rawtx…, D
+   * each) with their transactions back in the mempool, and mines nothing in their place:
+   * the node's best block becomes the block's parent.
+   */
+  invalidate(hash: string): BlockRecord[] {
+    const block = this.chain.get(hash);
+    if (block === undefined) throw new RangeError(`invalidateblock: unknown block ${hash}`);
+    const disconnected: BlockRecord[] = [];
+    if (this.chain.onActiveChain(block)) {
+      while (this.chain.tip() !== block) disconnected.push(this.disconnect());
+      disconnected.push(this.disconnect());
+    }
+    this.chain.markInvalid(block);
+    // Tip first, as Core's DisconnectTip loop hands them back; no hashblock/rawblock follows
+    // (Core announces no new tip for an invalidation, only the D of each block).
+    for (const b of disconnected) this.returnToMempool(b.txs);
+    return disconnected;
+  }
+
+  /**
+   * Core's `reconsiderblock`: clears the mark and, when the block's branch has more work
+   * than the active chain, switches back to it (the blocks reconnected in order).
+   */
+  reconsider(hash: string): BlockRecord[] {
+    const block = this.chain.get(hash);
+    if (block === undefined) throw new RangeError(`reconsiderblock: unknown block ${hash}`);
+    this.chain.clearInvalid(block);
+    let best = block;
+    for (const tip of this.chain.tips()) {
+      for (let at: BlockRecord | null = tip; at !== null; at = at.prev) {
+        if (at === block) {
+          if (tip.chainWork > best.chainWork) best = tip;
+          break;
+        }
+      }
+    }
+    if (best.chainWork <= this.chain.tip().chainWork) return [];
+    const branch: BlockRecord[] = [];
+    for (let at: BlockRecord | null = best; at !== null && !this.chain.onActiveChain(at); at = at.prev) branch.unshift(at);
+    const fork = branch[0]!.prev!;
+    const dropped: BlockRecord[] = [];
+    while (this.chain.tip() !== fork) dropped.push(this.disconnect());
+    for (const b of branch) this.connect(b, { tip: false });
+    for (const b of dropped.reverse()) this.returnToMempool(b.txs);
+    this.listener.tipUpdated(this.chain.tip());
+    return branch;
+  }
+
   // ---------------------------------------------------------------- reorg
 
   reorg(depth: number, opts: ReorgOptions = {}): BlockRecord[] {
