@@ -19,7 +19,7 @@ import { CoreRpc } from './chain/rpc.js';
 import { ChainWatcher } from './chain/watcher.js';
 import { ChainFollower } from './chain/follower.js';
 import { PaymentService } from './invoicing/payments.js';
-import { gapOfActiveWallet } from './db/wallets.js';
+import { longestUnpaidRun } from './db/wallets.js';
 import { AllowList, type Resolver } from './notify/ssrf.js';
 import { createSocksAgent } from './rates/index.js';
 import { EmailSender, parseSmtpUrl } from './notify/email.js';
@@ -169,14 +169,12 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const health = async (): Promise<Health> => {
     const chain = follower.health();
     const warnings: string[] = [];
-    const gap = await gapOfActiveWallet(db.read);
-    if (gap) {
-      const unpaidRun = gap.next - 1 - (gap.lastUsed ?? gap.firstIndex - 1);
-      if (unpaidRun > GAP_LIMIT) {
-        warnings.push(
-          `${unpaidRun} addresses in a row after the last paid one have received nothing: a wallet restored with the usual gap limit of ${GAP_LIMIT} may not see payments beyond them. Raise its gap limit to at least ${unpaidRun + 1}.`,
-        );
-      }
+    const run = await longestUnpaidRun(db.read);
+    const needed = run ? run.length + (run.paidAfter ? 1 : 0) : 0;
+    if (run && needed > GAP_LIMIT) {
+      warnings.push(
+        `${run.length} addresses in a row (indexes ${run.start}–${run.start + run.length - 1}) have received nothing${run.paidAfter ? ', though a later one has' : ''}: a wallet restored with the usual gap limit of ${GAP_LIMIT} stops looking after ${GAP_LIMIT} unused addresses and may not see payments beyond them. Raise its gap limit to at least ${needed}.`,
+      );
     }
     if (chain.mode === 'polling') warnings.push('ZMQ is not configured: payments are found by polling, seconds later than they could be.');
     if (chain.node.initial_block_download) warnings.push('Bitcoin Core is still syncing (initial block download).');

@@ -144,6 +144,45 @@ export async function gapOfActiveWallet(q: Q): Promise<{ lastUsed: number | null
   return { lastUsed: m === null || m === undefined ? null : toNum(m), next: w.nextIndex, firstIndex: w.firstIndex };
 }
 
+/** A run of never-paid addresses of the active wallet: indexes start … start + length - 1. */
+export interface UnpaidRun {
+  start: number;
+  length: number;
+  /** A paid address follows the run (false: the run ends at the last address handed out). */
+  paidAfter: boolean;
+}
+
+/**
+ * The run of never-paid addresses that asks the most of a wallet restoring from its seed,
+ * which stops looking after `gap limit` unused addresses in a row: runs lie between paid
+ * addresses, from the wallet's first index to the first paid one, and from the last paid
+ * one to the last address handed out. A run before a paid address needs a gap limit of
+ * length + 1 to reach that address, a run at the end length (to reach its last address,
+ * should it be paid); the run needing the most is returned, null if there is none.
+ * One statement over the (wallet_id, state, derivation_index) index.
+ */
+export async function longestUnpaidRun(q: Q): Promise<UnpaidRun | null> {
+  const [r] = await rowsOf(
+    q,
+    `WITH w AS (SELECT id, first_index AS f, next_index AS n FROM wallets WHERE active = ? ORDER BY id LIMIT 1),
+     paid AS (
+       SELECT derivation_index AS i, LAG(derivation_index) OVER (ORDER BY derivation_index) AS prev
+       FROM addresses WHERE wallet_id = (SELECT id FROM w) AND state = ?
+     ),
+     runs AS (
+       SELECT COALESCE(p.prev + 1, w.f) AS run_start, p.i AS run_end, 1 AS paid_after FROM paid p CROSS JOIN w
+       UNION ALL
+       SELECT COALESCE(MAX(p.i) + 1, w.f), w.n, 0 FROM w LEFT JOIN paid p ON 1 = 1 GROUP BY w.f, w.n
+     )
+     SELECT run_start, run_end - run_start AS run_length, paid_after FROM runs
+     WHERE run_end > run_start
+     ORDER BY run_end - run_start + paid_after DESC, run_start
+     LIMIT 1`,
+    [true, 'used'],
+  );
+  return r ? { start: toNum(r.run_start), length: toNum(r.run_length), paidAfter: toNum(r.paid_after) === 1 } : null;
+}
+
 /** When the first address was handed out (ms), or null if none ever was. */
 export async function earliestAddressTime(q: Q): Promise<number | null> {
   const r = (await q('addresses').min({ m: 'created_at' }).first()) as Row | undefined;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { startTill, type TestTill } from '../helpers/till.js';
+import { randomBytes } from 'node:crypto';
+import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 
 describe('v1 payment links', () => {
   let t: TestTill;
@@ -166,6 +167,75 @@ describe('v1 rates and health', () => {
     await make();
     const h = await t.request('GET', '/health', { key: null });
     expect(h.body.warnings.join(' ')).to.contain('21 addresses in a row').and.contain('gap limit of 20');
+  });
+
+  describe('the gap-limit warning measures every run of unpaid addresses', () => {
+    /** Hands out `n` more addresses of the active wallet, one finalized invoice each. */
+    const handOut = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
+        expect((await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`)).status).to.equal(200);
+      }
+    };
+    /** Money arrives at the address with this derivation index (through the payment path). */
+    const pay = async (...indexes: number[]) => {
+      for (const index of indexes) {
+        const a = await t.till.db.read('addresses').where({ derivation_index: index }).first();
+        await t.till.services.payments.apply({ seen: [{ txid: randomBytes(32).toString('hex'), vout: 0, sats: 100_000n, addressId: a.id }] });
+      }
+    };
+    const gapWarning = async () => (await t.till.health()).warnings.find((w) => w.includes('gap limit')) ?? null;
+
+    it('paying index 24 of 30 still warns: 21 unpaid addresses before it', async () => {
+      t = await startTill({ env: { TILL_API_RATE_LIMIT: '100000' } });
+      await t.setWallet();
+      await handOut(30);
+      await pay(0, 1, 2, 24);
+      const w = await gapWarning();
+      expect(w).to.contain('21 addresses in a row (indexes 3–23)').and.contain('gap limit of 20').and.contain('at least 22');
+      // Money in the middle of the run splits it into two of 10: no warning.
+      await pay(13);
+      expect(await gapWarning()).to.equal(null);
+    });
+
+    it('a run of exactly 20 before a paid address warns (a gap-20 wallet stops after 20 unused)', async () => {
+      t = await startTill({ env: { TILL_API_RATE_LIMIT: '100000' } });
+      await t.setWallet();
+      await handOut(21);
+      await pay(20);
+      expect(await gapWarning()).to.contain('20 addresses in a row (indexes 0–19)').and.contain('at least 21');
+    });
+
+    it('a run at the end warns past 20, up to the wallet\'s next index', async () => {
+      t = await startTill({ env: { TILL_API_RATE_LIMIT: '100000' } });
+      await t.setWallet();
+      await handOut(21);
+      await pay(0);
+      expect(await gapWarning(), '20 unpaid at the end').to.equal(null);
+      await handOut(1);
+      expect(await gapWarning()).to.contain('21 addresses in a row (indexes 1–21)').and.contain('at least 21');
+    });
+
+    it('counts from the wallet\'s first index', async () => {
+      t = await startTill({ env: { TILL_API_RATE_LIMIT: '100000' } });
+      await t.till.services.pool.setWallet(t.till.db, `wpkh(${testTpub(7)}/0/*)`, 100, t.clock.now());
+      await handOut(22);
+      await pay(121);
+      expect(await gapWarning()).to.contain('21 addresses in a row (indexes 100–120)').and.contain('at least 22');
+      await pay(110);
+      expect(await gapWarning(), 'runs 100–109 and 111–120').to.equal(null);
+    });
+
+    it('no warning while every run before a paid address is under 20 and the run at the end is at most 20', async () => {
+      t = await startTill({ env: { TILL_API_RATE_LIMIT: '100000' } });
+      await t.setWallet();
+      await handOut(60);
+      await pay(19, 39);
+      // Runs: 0–18 (19) before 19, 20–38 (19) before 39, 40–59 (20) at the end.
+      expect(await gapWarning()).to.equal(null);
+      await handOut(1);
+      expect(await gapWarning()).to.contain('21 addresses in a row (indexes 40–60)');
+    });
   });
 
   it('answers /health without a key', async () => {
