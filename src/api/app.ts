@@ -1,4 +1,4 @@
-import Koa from 'koa';
+import Koa, { type Context, type Next } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { jsonBody } from './body.js';
 import type { ApiDeps } from './deps.js';
@@ -20,26 +20,44 @@ export function buildApp(deps: ApiDeps): Koa {
   app.use(jsonBody(deps.maxBodyBytes));
 
   app.use(async (ctx, next) => {
-    if (ctx.path === '/health' && ctx.method === 'GET') {
-      const body = deps.health ? ((await deps.health()) as { ok: boolean }) : { ok: true };
-      // Orchestrators (Docker, Umbrel, Start9) read the status code.
-      ctx.status = body.ok ? 200 : 503;
-      ctx.body = body;
-      return;
-    }
-    await next();
-  });
-  // Whatever no route answered becomes a JSON 404 (or 405, with Allow) in the dialect's shape.
-  app.use(async (ctx, next) => {
-    await next();
-    if (ctx.status === 405) {
+    if (ctx.path !== '/health') return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD');
+      if (ctx.method === 'OPTIONS') {
+        ctx.status = 204;
+        return;
+      }
       throw new TillError('method_not_allowed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
     }
-    if (ctx.status === 404 && ctx.body == null) {
-      throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
-    }
+    const body = deps.health ? ((await deps.health()) as { ok: boolean }) : { ok: true };
+    // Orchestrators (Docker, Umbrel, Start9) read the status code.
+    ctx.status = body.ok ? 200 : 503;
+    ctx.body = body;
   });
+  app.use(unansweredToJson);
   app.use(v1.routes());
   app.use(v1.allowedMethods({ throw: false }));
   return app;
+}
+
+/**
+ * Whatever no route answered becomes a JSON error in the dialect's shape: 404 for a path
+ * nothing serves, 405 (with the router's Allow) for a method the path does not take.
+ * The router says 501 for a method it implements nowhere (TRACE, PROPFIND): to a client
+ * that is a method this resource does not allow, so it is a 405 too. OPTIONS, which the
+ * router answers with an empty 200 and Allow, says the same as 204 No Content.
+ */
+async function unansweredToJson(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (ctx.status === 405 || ctx.status === 501) {
+    if (!ctx.response.get('Allow')) ctx.set('Allow', '');
+    throw new TillError('method_not_allowed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
+  }
+  if (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '') {
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.status === 404 && ctx.body == null) {
+    throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
+  }
 }
