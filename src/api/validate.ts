@@ -67,6 +67,19 @@ export function describeAjvError(err: ErrorObject, where: 'body' | 'query'): str
 }
 
 /**
+ * Coercion turns "Infinity" or 400 nines into Infinity, and ajv checks minimum/maximum
+ * only on finite numbers, so a limit of Infinity passed (and knex then dropped the
+ * LIMIT). A query string never means a non-finite number.
+ */
+function refuseNonFinite(query: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new TillError('validation_failed', `${name} must be a finite number`);
+    }
+  }
+}
+
+/**
  * Validates the body and/or query of a route with compiled schemas; on success the
  * typed values are on ctx.state.body / ctx.state.query.
  */
@@ -82,6 +95,7 @@ export function validate<B = unknown, Q = unknown>(schemas: {
       if (!schemas.query(query)) {
         throw new TillError('validation_failed', describeAjvError(schemas.query.errors![0]!, 'query'));
       }
+      refuseNonFinite(query);
       ctx.state.query = query;
     }
     if (schemas.body) {
