@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { isTillError, type ErrorCode } from '../domain/errors.js';
+import { isTillError, type ErrorCode, type TillError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 
 /** The one place where error codes become HTTP statuses. */
@@ -46,6 +46,17 @@ export type ErrorFormatter = (e: ApiError) => unknown;
 
 export const v1ErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
 
+/** What an expected error becomes on the wire: its code's status, its message shown. */
+export function apiErrorOf(err: TillError): ApiError {
+  return { status: statusFor(err.code), code: err.code, message: err.message };
+}
+
+/** The body of an error in the shape of the dialect that handled the request. */
+export function errorBodyFor(ctx: Context, e: ApiError): unknown {
+  const format = (ctx.state.errorFormat as ErrorFormatter | undefined) ?? v1ErrorBody;
+  return format(e);
+}
+
 /**
  * Turns anything thrown below into a JSON error in the dialect's shape. Expected errors
  * keep their message; anything else is a 500 whose message is logged, never shown.
@@ -57,7 +68,7 @@ export function errorMiddleware(log: Logger) {
     } catch (err) {
       let e: ApiError;
       if (isTillError(err)) {
-        e = { status: statusFor(err.code), code: err.code, message: err.message };
+        e = apiErrorOf(err);
       } else {
         const status = (err as { status?: unknown }).status;
         const expose = (err as { expose?: unknown }).expose === true;
@@ -69,9 +80,8 @@ export function errorMiddleware(log: Logger) {
           e = { status: 500, code: 'internal', message: `Internal error (request ${String(ctx.state.requestId ?? '')})` };
         }
       }
-      const format = (ctx.state.errorFormat as ErrorFormatter | undefined) ?? v1ErrorBody;
       ctx.status = e.status;
-      ctx.body = format(e);
+      ctx.body = errorBodyFor(ctx, e);
     }
   };
 }

@@ -1,20 +1,64 @@
 import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import { TillError } from '../domain/errors.js';
+import { isTillError, TillError, type ErrorCode } from '../domain/errors.js';
 import type { Database } from '../db/connection.js';
 import {
   claimIdempotency, completeIdempotency, findIdempotency, releaseIdempotency,
 } from '../db/idempotency.js';
 import { apiKeyOf } from './auth.js';
+import { apiErrorOf, errorBodyFor } from './errors.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * Whether an error means the operation ran (its answer is kept and replayed) or the
+ * request was refused before it ran (the key stays free, so a corrected request may
+ * reuse it). A Record so that a new error code cannot be added without deciding. A
+ * 5xx is never kept whatever this says: the retry must run again.
+ */
+const RAN: Record<ErrorCode, boolean> = {
+  validation_failed: false,
+  malformed_json: false,
+  body_too_large: false,
+  unsupported_media_type: false,
+  unsupported_currency: false,
+  unauthorized: false,
+  forbidden: false,
+  not_found: false,
+  method_not_allowed: false,
+  rate_limited: false,
+  idempotency_conflict: false,
+  idempotency_in_progress: false,
+  invalid_state: true,
+  no_wallet: true,
+  wallet_invalid: true,
+  wallet_network_mismatch: true,
+  invoice_not_found: true,
+  payment_link_not_found: true,
+  webhook_not_found: true,
+  slug_taken: true,
+  internal: false,
+  config_invalid: false,
+  rate_unavailable: false,
+  address_pool_exhausted: false,
+  node_unavailable: false,
+};
+
+/** The answer to keep for a request that threw, or null to free its key. */
+export function answerToKeep(err: unknown, ctx: Context): { status: number; body: unknown } | null {
+  if (!isTillError(err) || !RAN[err.code]) return null;
+  const e = apiErrorOf(err);
+  if (e.status >= 500) return null;
+  return { status: e.status, body: errorBodyFor(ctx, e) };
+}
+
+/**
  * Optional `Idempotency-Key` on POST, with Stripe's semantics: the same key with the
- * same request replays the first response (marked `Idempotent-Replayed: true`); the
+ * same request replays the first answer (marked `Idempotent-Replayed: true`), be it a
+ * 2xx or a 4xx from an operation that ran (no_wallet, invalid_state, slug_taken…); the
  * same key with another request is a 422; a key whose first request is still running is
- * a 409. Keys belong to the API key that sent them. A 5xx is not stored, so a retry
- * after a server fault runs again.
+ * a 409. A request refused before it ran (validation, auth, no such route) and any 5xx
+ * keep nothing, so the retry runs. Keys belong to the API key that sent them.
  */
 export function idempotency(db: Database, now: () => number) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -45,19 +89,17 @@ export function idempotency(db: Database, now: () => number) {
       return;
     }
 
+    const keep = (status: number, body: unknown) =>
+      db.tx((trx) => completeIdempotency(trx, { apiKeyId: apiKey.id, key, status, body: JSON.stringify(body ?? null) }));
+    const release = () => db.tx((trx) => releaseIdempotency(trx, apiKey.id, key));
     try {
       await next();
     } catch (err) {
-      // Errors become responses in the error middleware above; store what it will send.
-      await db.tx((trx) => releaseIdempotency(trx, apiKey.id, key));
+      // The error middleware above turns this into the response; keep exactly that.
+      const answer = answerToKeep(err, ctx);
+      await (answer ? keep(answer.status, answer.body) : release());
       throw err;
     }
-    if (ctx.status >= 500) {
-      await db.tx((trx) => releaseIdempotency(trx, apiKey.id, key));
-      return;
-    }
-    await db.tx((trx) =>
-      completeIdempotency(trx, { apiKeyId: apiKey.id, key, status: ctx.status, body: JSON.stringify(ctx.body ?? null) }),
-    );
+    await (ctx.status >= 500 ? release() : keep(ctx.status, ctx.body));
   };
 }

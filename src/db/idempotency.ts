@@ -36,6 +36,7 @@ export async function claimIdempotency(
   return rows.length === 1;
 }
 
+/** Keeps the answer of a request that ran (2xx or 4xx) for replays. */
 export async function completeIdempotency(
   trx: Knex.Transaction,
   r: { apiKeyId: number; key: string; status: number; body: string },
@@ -45,7 +46,7 @@ export async function completeIdempotency(
     .update({ response_status: r.status, response_body: r.body });
 }
 
-/** A request that failed before it changed anything frees its key for a retry. */
+/** A request refused before it ran, or answered with a 5xx, frees its key for a retry. */
 export async function releaseIdempotency(trx: Knex.Transaction, apiKeyId: number, key: string): Promise<void> {
   await trx('idempotency_keys').where({ api_key_id: apiKeyId, key }).whereNull('response_status').delete();
 }
