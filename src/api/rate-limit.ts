@@ -2,51 +2,117 @@ import type { Context, Next } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { apiKeyOf } from './auth.js';
 
-interface Bucket {
-  tokens: number;
-  updated: number;
+const WINDOW_MS = 60_000;
+const MIN_SLOTS = 8;
+
+/**
+ * The times of one key's admitted requests still inside the window, oldest first, in a
+ * ring that doubles when full (never past the limit) and halves when mostly empty: a
+ * key holds memory for the requests it made, not for the limit, which tests and
+ * benchmarks set to a million.
+ */
+class Log {
+  private times = new Float64Array(MIN_SLOTS);
+  private head = 0;
+  count = 0;
+
+  get slots(): number {
+    return this.times.length;
+  }
+
+  oldest(): number {
+    return this.times[this.head]!;
+  }
+
+  newest(): number {
+    return this.times[(this.head + this.count - 1) % this.times.length]!;
+  }
+
+  /** Drops every time at or before `cutoff`. */
+  dropUntil(cutoff: number): void {
+    while (this.count > 0 && this.oldest() <= cutoff) {
+      this.head = (this.head + 1) % this.times.length;
+      this.count--;
+    }
+    if (this.count === 0) this.head = 0;
+    if (this.times.length > MIN_SLOTS && this.count * 4 <= this.times.length) this.resize(this.times.length / 2);
+  }
+
+  push(t: number, limit: number): void {
+    if (this.count === this.times.length) this.resize(Math.min(limit, this.times.length * 2));
+    this.times[(this.head + this.count) % this.times.length] = t;
+    this.count++;
+  }
+
+  private resize(slots: number): void {
+    const next = new Float64Array(Math.max(MIN_SLOTS, slots));
+    for (let i = 0; i < this.count; i++) next[i] = this.times[(this.head + i) % this.times.length]!;
+    this.times = next;
+    this.head = 0;
+  }
+}
+
+export interface Admission {
+  allowed: boolean;
+  remaining: number;
+  /** Seconds until the oldest admitted request leaves the window (when refused). */
+  retryAfterS: number;
+  /** Seconds until every admitted request has left the window: the full quota is back. */
+  resetS: number;
 }
 
 /**
- * A token bucket per API key: `limit` requests a minute, refilled smoothly, so a client
- * that keeps to the limit is never refused and one that bursts waits only as long as it
- * must. Every response says where the caller stands (IETF RateLimit fields); a 429 says
- * when to come back in Retry-After.
+ * An exact sliding window per API key: a request is admitted when fewer than `limit`
+ * requests were admitted in the 60 seconds before it, so no 60-second window ever holds
+ * more than the limit (a bucket refilled per minute let about twice through at a minute's
+ * edge), and a client keeping to the limit is never refused. Every response says where
+ * the caller stands (IETF RateLimit fields); a 429 says when to come back in Retry-After.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<number, Bucket>();
-  private readonly perMs: number;
+  private readonly logs = new Map<number, Log>();
+  private nextSweep = 0;
 
   constructor(
     private readonly limit: number,
     private readonly now: () => number,
-  ) {
-    this.perMs = limit / 60_000;
+  ) {}
+
+  take(id: number): Admission {
+    const t = this.now();
+    this.sweep(t);
+    let log = this.logs.get(id);
+    if (!log) {
+      log = new Log();
+      this.logs.set(id, log);
+    }
+    log.dropUntil(t - WINDOW_MS);
+    if (log.count >= this.limit) {
+      return { allowed: false, remaining: 0, retryAfterS: secondsUntil(log.oldest() + WINDOW_MS, t), resetS: secondsUntil(log.newest() + WINDOW_MS, t) };
+    }
+    // A clock stepped back must not put a time before a later one: the log stays sorted.
+    log.push(log.count > 0 ? Math.max(t, log.newest()) : t, this.limit);
+    return { allowed: true, remaining: this.limit - log.count, retryAfterS: 0, resetS: secondsUntil(log.newest() + WINDOW_MS, t) };
   }
 
-  take(id: number): { allowed: boolean; remaining: number; retryAfterS: number; resetS: number } {
-    const t = this.now();
-    let b = this.buckets.get(id);
-    if (!b) {
-      if (this.buckets.size > 100_000) this.buckets.clear();
-      b = { tokens: this.limit, updated: t };
-      this.buckets.set(id, b);
-    } else {
-      b.tokens = Math.min(this.limit, b.tokens + (t - b.updated) * this.perMs);
-      b.updated = t;
+  /** Time slots held across every key (tests: memory follows use). */
+  slotsHeld(): number {
+    let n = 0;
+    for (const log of this.logs.values()) n += log.slots;
+    return n;
+  }
+
+  /** Once a window, forgets keys that made no request in the last one. */
+  private sweep(t: number): void {
+    if (t < this.nextSweep) return;
+    this.nextSweep = t + WINDOW_MS;
+    for (const [id, log] of this.logs) {
+      if (log.count === 0 || log.newest() <= t - WINDOW_MS) this.logs.delete(id);
     }
-    const resetS = Math.ceil((this.limit - b.tokens) / this.perMs / 1000);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return { allowed: true, remaining: Math.floor(b.tokens), retryAfterS: 0, resetS };
-    }
-    return { allowed: false, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.perMs / 1000)), resetS };
   }
 
   middleware() {
     return async (ctx: Context, next: Next): Promise<void> => {
-      const key = apiKeyOf(ctx);
-      const r = this.take(key.id);
+      const r = this.take(apiKeyOf(ctx).id);
       ctx.set('RateLimit-Limit', String(this.limit));
       ctx.set('RateLimit-Remaining', String(r.remaining));
       ctx.set('RateLimit-Reset', String(r.resetS));
@@ -58,4 +124,9 @@ export class RateLimiter {
       return next();
     };
   }
+}
+
+/** Whole seconds from `t` to `at`, rounded up (a client that waits them is in time), at least 1. */
+function secondsUntil(at: number, t: number): number {
+  return Math.max(1, Math.ceil((at - t) / 1000));
 }
