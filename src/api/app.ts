@@ -1,3 +1,6 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import Koa, { type Context, type Next } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { jsonBody } from './body.js';
@@ -60,4 +63,40 @@ async function unansweredToJson(ctx: Context, next: Next): Promise<void> {
   if (ctx.status === 404 && ctx.body == null) {
     throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
   }
+}
+
+/** The statuses node itself gives the requests its parser refuses. */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * For the server's 'clientError' event: a request node's parser refused (headers past
+ * its size limit, raw bytes in the path, a repeated Authorization, garbage after a
+ * body) never reaches the app, and node's own answer is a bare status line. This gives
+ * it the same JSON error shape as everything else, then closes the connection.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex & Partial<Pick<Socket, 'setTimeout'>>): void {
+  // As node does: answer only where no response has started, or the bytes would garble it.
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
+  const message = status === 431 ? 'Request headers are too large' : `Malformed HTTP request (${STATUS_CODES[status] ?? 'Bad Request'})`;
+  const body = JSON.stringify({ error: message, code: 'validation_failed' });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+  // Read and drop what the client is still sending: closing with unread bytes resets the
+  // connection, and a reset can throw away the answer before the client reads it.
+  socket.resume();
+  socket.setTimeout?.(5000, () => socket.destroy());
 }

@@ -1,5 +1,7 @@
 import http from 'node:http';
+import net from 'node:net';
 import { expect } from 'chai';
+import { answerClientError } from '../../src/api/app.js';
 import { startTill, type TestTill } from '../helpers/till.js';
 
 interface RawResponse {
@@ -29,6 +31,18 @@ function raw(
   });
 }
 
+/** Bytes straight onto a socket, for what even node's client will not send. */
+function rawSocket(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    s.end(Buffer.from(text, 'latin1'));
+  });
+}
+
 interface Case {
   method: string;
   path: string;
@@ -38,8 +52,9 @@ interface Case {
   expect?: number[];
   code?: string;
   /**
-   * Bytes node's HTTP parser refuses before the app sees them (a raw 0xFF in the path, a
-   * body longer than its Content-Length): node answers a bare 400 and closes.
+   * What node refuses before the app sees it (a raw 0xFF in the path, a body longer than
+   * its Content-Length, no Host header): a bare 400 from node today; a JSON one once the
+   * server answers its 'clientError' with answerClientError.
    */
   nodeLevel?: boolean;
 }
@@ -211,10 +226,10 @@ describe('v1 hostile input: methods, paths, headers, nesting', function () {
         cases.push({ method: 'POST', path, headers: { Authorization: a, 'Content-Type': 'application/json' }, body });
       }
     }
-    // Repeated Authorization headers, sent as a raw header list: node itself refuses them.
-    for (const pair of [[`Bearer ${key}`, 'Bearer other'], ['Bearer other', `Bearer ${key}`]]) {
-      const headers = pair.flatMap((v) => ['Authorization', v]);
-      cases.push({ method: 'GET', path: '/api/v1/invoices', headers, nodeLevel: true });
+    // Repeated Authorization headers, sent as a raw header list (node keeps the first).
+    for (const pair of [[`Bearer ${key}`, 'Bearer other'], ['Bearer other', `Bearer ${key}`], [`Bearer ${key}`, `Bearer ${key}`]]) {
+      const headers = ['Host', '127.0.0.1', ...pair.flatMap((v) => ['Authorization', v])];
+      cases.push({ method: 'GET', path: '/api/v1/invoices', headers });
     }
     for (const ct of contentTypes) {
       for (const b of [body, '', '{', 'a=1&b=2', '\u00ff\u00fe{', '{}']) {
@@ -229,6 +244,7 @@ describe('v1 hostile input: methods, paths, headers, nesting', function () {
       cases.push({ method: 'POST', path: '/api/v1/invoices/INV-0001/finalize', headers: { ...auth, 'Idempotency-Key': k } });
       cases.push({ method: 'GET', path: '/api/v1/invoices', headers: { ...auth, 'Idempotency-Key': k } });
     }
+    cases.push({ method: 'GET', path: '/api/v1/invoices', headers: ['Authorization', `Bearer ${key}`], nodeLevel: true });
     const big = 'x'.repeat(6000);
     for (const headers of [
       { ...auth, 'X-Request-Id': big }, { ...auth, 'X-Request-Id': '../../etc' }, { ...auth, Accept: 'text/html' },
@@ -300,5 +316,38 @@ describe('v1 hostile input: methods, paths, headers, nesting', function () {
 
   it('sent thousands of requests in all', () => {
     expect(sent).to.be.greaterThan(5000);
+  });
+});
+
+describe('answerClientError (for requests node refuses before the app)', () => {
+  let server: http.Server;
+  let port: number;
+  before(async () => {
+    server = http.createServer((_req, res) => res.end('{}'));
+    server.on('clientError', answerClientError);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('answers oversize headers with a JSON 431 and malformed requests with a JSON 400', async () => {
+    const big = await raw(false, port, 'GET', '/', { 'X-Filler': 'x'.repeat(20_000) });
+    expect(big.status).to.equal(431);
+    expect(big.headers['content-type']).to.match(/^application\/json/);
+    expect(JSON.parse(big.text)).to.include({ code: 'validation_failed' });
+    for (const [path, headers] of [
+      ['/\u00ff', {}],
+      ['/a b', {}],
+      ['/', { 'Content-Length': 'abc' }],
+      ['/', { 'Transfer-Encoding': 'chunked', 'Content-Length': '5' }],
+    ] as const) {
+      const res = await rawSocket(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      expect(res, path).to.match(/^HTTP\/1\.1 400 /);
+      expect(res, path).to.match(/Content-Type: application\/json/);
+      expect(JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4)).error).to.match(/Malformed HTTP request/);
+    }
   });
 });
