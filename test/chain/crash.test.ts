@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,14 @@ import { testTpub } from '../helpers/till.js';
 import { nodeEnv, waitFor } from './helpers.js';
 import { tillCliArgs } from '../helpers/spawn.js';
 
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** Till as its own process, the way `npm start` runs it, so it can be killed for real. */
 function spawnTill(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, tillCliArgs('start'), {
@@ -25,7 +34,9 @@ describeEachNode('crash safety', [], (node) => {
   it('Till killed with SIGKILL while payments and blocks happen loses nothing and counts nothing twice', async function () {
     this.timeout(120_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-crash-'));
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    // A port the kernel just handed out, not a random one: a random port can be some
+    // socket's ephemeral port already, and then Till cannot listen on it.
+    const port = await freePort();
     const env = {
       ...nodeEnv(node()), TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
       TILL_RATES_FIXED: 'USD=70000', TILL_LOG_LEVEL: 'warn',
