@@ -1,5 +1,6 @@
 import { formatBtc, formatBtcTrimmed, formatMoney, satsToFiatMinor } from '../../domain/money.js';
 import { BTC } from '../../domain/currency.js';
+import { paymentState } from '../../domain/payment-state.js';
 import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../db/payment-links.js';
 import type { Webhook } from '../../db/webhooks.js';
@@ -25,12 +26,17 @@ export function money(minor: bigint, currency: string): string {
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
-type PaidFields = Pick<Invoice, 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats'>;
+type PaidFields = Pick<Invoice, 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats' | 'markedPaidAt'>;
 
-/** What was received, in the invoice currency at the locked rate; never above the total. */
+/**
+ * What was received, in the invoice currency at the locked rate; never above the total.
+ * Money within the 1-satoshi tolerance of the amount due is the whole total (as `status`
+ * says), and a wire invoice the merchant marked paid was paid in full, off-chain.
+ */
 export function paidMinor(inv: PaidFields): bigint {
+  if (inv.markedPaidAt) return inv.total;
   if (inv.paidSats === 0n || inv.rate === null || inv.dueSats === null) return 0n;
-  if (inv.paidSats >= inv.dueSats) return inv.total;
+  if (paymentState(inv.paidSats, inv.dueSats) !== 'partial') return inv.total;
   if (inv.currency === BTC) return inv.paidSats;
   const v = satsToFiatMinor(inv.paidSats, inv.currency, inv.rate);
   return v < inv.total ? v : inv.total;
