@@ -3,6 +3,7 @@ import * as init from './0001_init.js';
 import * as chain from './0002_chain.js';
 import * as notify from './0003_notify.js';
 import * as markPaid from './0004_mark_paid.js';
+import * as moneyCore from './0005_money_core.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0002_chain': chain,
   '0003_notify': notify,
   '0004_mark_paid': markPaid,
+  '0005_money_core': moneyCore,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,7 +4,7 @@ import type { Config } from './config/load.js';
 import { openDatabase, migrateLatest, type Database } from './db/connection.js';
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
-import { buildApp } from './api/app.js';
+import { answerClientError, buildApp } from './api/app.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
 import type { ApiDeps } from './api/deps.js';
@@ -108,7 +108,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   });
   await rates.init();
 
-  const pool = new AddressPool(config.chain as Chain);
+  const pool = new AddressPool(config.chain as Chain, config.addressCooldownMinutes * 60_000);
   const keys = new ApiKeys(db, now);
   let watcher: ChainWatcher | null = null;
   const invoices = new InvoiceService({
@@ -136,6 +136,11 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     },
     onUnassignedPayment: (p) =>
       chainLog.warn({ txid: p.txid, vout: p.vout, sats: p.sats.toString() }, 'payment to an address no invoice holds: recorded, address retired'),
+    onReverted: (p, reason) =>
+      chainLog.warn(
+        { txid: p.txid, vout: p.vout, sats: p.sats.toString(), invoice_id: p.invoiceId, reason, status: p.status },
+        reason === 'reorged' ? 'payment lost its block in a reorg' : `payment left the mempool unmined (${reason}): marked replaced`,
+      ),
   });
   const rpc = new CoreRpc({
     host: config.rpcHost,
@@ -177,7 +182,13 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       );
     }
     if (chain.mode === 'polling') warnings.push('ZMQ is not configured: payments are found by polling, seconds later than they could be.');
-    if (chain.node.initial_block_download) warnings.push('Bitcoin Core is still syncing (initial block download).');
+    warnings.push(...chain.zmq_warnings);
+    if (chain.node.initial_block_download || chain.syncing) {
+      warnings.push('Bitcoin Core is syncing (initial block download): Till scans nothing, and confirms nothing, until it has caught up.');
+    }
+    if (chain.mempool_loading) {
+      warnings.push('Bitcoin Core is loading its mempool after a restart: Till waits for it before it trusts what the mempool lacks.');
+    }
     const ok = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
     return { ok, ...chain, warnings };
   };
@@ -226,6 +237,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     health,
     async listen() {
       server = http.createServer(app.callback());
+      // Requests node refuses before Koa sees them still get a JSON error.
+      server.on('clientError', answerClientError);
       server.keepAliveTimeout = 65_000;
       server.requestTimeout = 30_000;
       await new Promise<void>((resolve, reject) => {
@@ -233,7 +246,16 @@ export async function createTill(opts: TillOptions): Promise<Till> {
         server!.listen(config.port, config.host, resolve);
       });
       loops.push(
-        startLoop({ name: 'expiry', everyMs: config.expirySweepSeconds * 1000, log, run: () => invoices.expireDue() }),
+        // Deadlines are judged only on a chain Till has caught up with: after downtime, an
+        // invoice paid in time must not expire before the catch-up finds its payment.
+        startLoop({
+          name: 'expiry',
+          everyMs: config.expirySweepSeconds * 1000,
+          log,
+          run: async () => {
+            if (opts.followChain === false || follower.healthy) await invoices.expireDue();
+          },
+        }),
         startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }),
       );
       rates.start();

@@ -3,7 +3,7 @@
  * order, error codes and messages). It has no wallet RPCs and no txindex: confirmed
  * transactions are only found with a block hash, as on Till's real nodes.
  */
-import { isHash } from './bytes.js';
+import { isHash, outpointKey } from './bytes.js';
 import type { Coin } from './chain.js';
 import { hex256, type BlockRecord } from './consensus.js';
 import { btc, float16 } from './json.js';
@@ -358,6 +358,26 @@ function buildMethods(ctx: RpcContext): Record<string, MethodSpec> {
           incrementalrelayfee: btc(1000n),
           unbroadcastcount: 0,
           fullrbf: true,
+        };
+      },
+    },
+    gettxout: {
+      params: ['txid', 'n', 'include_mempool'],
+      required: 2,
+      run: ([t, n, m]) => {
+        const key = outpointKey(hashArg(t, 'parameter 1'), int(n));
+        const withMempool = bool(m, true);
+        if (withMempool && sim.mempool.spender(key) !== undefined) return null;
+        const confirmed = sim.chain.utxo.get(key);
+        const coin = confirmed ?? (withMempool ? sim.mempool.output(key) : undefined);
+        if (coin === undefined) return null;
+        const tip = chain.tip();
+        return {
+          bestblock: tip.hash,
+          confirmations: confirmed === undefined ? 0 : tip.height - coin.height + 1,
+          value: btc(coin.value),
+          scriptPubKey: { hex: Buffer.from(coin.script).toString('hex') },
+          coinbase: coin.coinbase,
         };
       },
     },

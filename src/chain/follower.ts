@@ -56,6 +56,8 @@ export class ChainFollower {
   private reachable = false;
   private lastNodeError: string | null = null;
   private lastMempoolAt = 0;
+  /** Topics the feed was built from: compared again on every reconnect. */
+  private endpoints: ZmqEndpoints = {};
   private readonly o: Required<Pick<FollowerOptions, 'zmqPollMs' | 'pollingMs' | 'mempoolEveryMs'>> & FollowerOptions;
 
   constructor(opts: FollowerOptions) {
@@ -79,12 +81,18 @@ export class ChainFollower {
     await this.o.watcher.settled();
   }
 
-  /** One round: first the node check and a full catch-up, then a cheap tip poll. */
+  /**
+   * One round: first the node check and a full catch-up, then a cheap tip poll. While the
+   * node is in initial block download nothing is scanned: its chain and mempool are old,
+   * and the catch-up after it reads every block it missed.
+   */
   async tick(): Promise<void> {
     const { watcher, log } = this.o;
     try {
       if (!this.ready) {
         await this.connect();
+        watcher.paused = this.report?.initialBlockDownload === true;
+        if (watcher.paused) return;
         await watcher.catchUpAll();
         this.lastMempoolAt = this.o.now();
         this.ready = true;
@@ -92,6 +100,21 @@ export class ChainFollower {
         const info = await this.o.node.getBlockchainInfo();
         if (this.report) {
           this.report = { ...this.report, blocks: info.blocks, headers: info.headers, initialBlockDownload: info.initialblockdownload };
+        }
+        if (info.initialblockdownload !== watcher.paused) {
+          log.warn({ blocks: info.blocks, headers: info.headers }, info.initialblockdownload
+            ? 'Bitcoin Core is in initial block download: Till scans nothing until it has caught up'
+            : 'Bitcoin Core left initial block download: catching up');
+          watcher.paused = info.initialblockdownload;
+          if (!watcher.paused) {
+            await watcher.catchUpAll();
+            this.lastMempoolAt = this.o.now();
+          }
+        }
+        if (watcher.paused) {
+          this.reachable = true;
+          this.lastNodeError = null;
+          return;
         }
         await watcher.syncToTip();
         const now = this.o.now();
@@ -118,8 +141,8 @@ export class ChainFollower {
       log.warn({ blocks: report.blocks, headers: report.headers }, 'Bitcoin Core is still in initial block download: payments confirm only once it has caught up');
     }
     if (this.feed) return;
-    const configured = Object.values(this.o.zmq).some(Boolean);
-    const endpoints = this.o.useZmq === false ? {} : configured ? this.o.zmq : endpointsFromNode(report.zmq, this.o.rpcHost);
+    const endpoints = this.wantedEndpoints(report.zmq);
+    this.endpoints = endpoints;
     if (!endpoints.rawtx || !(endpoints.rawblock || endpoints.hashblock)) {
       this.mode = 'polling';
       log.warn(
@@ -131,23 +154,68 @@ export class ChainFollower {
       return;
     }
     this.mode = 'zmq';
+    this.startFeed(endpoints);
+  }
+
+  /** From TILL_ZMQ_*, else what the node says it publishes (its 0.0.0.0 made reachable). */
+  private wantedEndpoints(fromNode: ZmqNotification[]): ZmqEndpoints {
+    if (this.o.useZmq === false) return {};
+    const configured = Object.values(this.o.zmq).some(Boolean);
+    return configured ? this.o.zmq : endpointsFromNode(fromNode, this.o.rpcHost);
+  }
+
+  private startFeed(endpoints: ZmqEndpoints): void {
+    const { log } = this.o;
     this.feed = new ZmqFeed({
       endpoints,
       log,
       onMessage: (m) => this.o.watcher.handle(m),
       onGap: async (g) => {
         log.warn(g, 'ZMQ messages were lost; catching up over RPC');
+        await this.refreshZmq();
         await this.o.watcher.catchUpAll();
       },
       onConnect: async (e) => {
         if (e.reconnect) {
           log.warn({ endpoint: e.endpoint }, 'ZMQ reconnected; catching up over RPC');
+          await this.refreshZmq();
           await this.o.watcher.catchUpAll();
         }
       },
     });
     this.feed.start();
     log.info({ endpoints }, 'following Bitcoin Core over ZMQ');
+  }
+
+  /**
+   * A reconnect may be a node restarted with other ZMQ settings: read them again, and
+   * follow the new endpoints when they moved.
+   */
+  private async refreshZmq(): Promise<void> {
+    if (this.o.useZmq === false || Object.values(this.o.zmq).some(Boolean)) return;
+    const fresh = this.wantedEndpoints(await this.o.node.getZmqNotifications());
+    if (JSON.stringify(fresh) === JSON.stringify(this.endpoints)) return;
+    this.o.log.warn({ before: this.endpoints, after: fresh }, 'the node publishes on other ZMQ endpoints now; following them');
+    this.endpoints = fresh;
+    const old = this.feed;
+    this.feed = null;
+    await old?.stop();
+    if (fresh.rawtx && (fresh.rawblock || fresh.hashblock)) this.startFeed(fresh);
+    else this.mode = 'polling';
+  }
+
+  /** What /health should warn about the node's ZMQ: each topic Till uses that is missing. */
+  private zmqWarnings(): string[] {
+    if (this.mode !== 'zmq') return [];
+    const missing: string[] = [];
+    if (!this.endpoints.sequence) missing.push('sequence');
+    if (!this.endpoints.rawtx) missing.push('rawtx');
+    if (!this.endpoints.rawblock && !this.endpoints.hashblock) missing.push('rawblock');
+    if (missing.length === 0) return [];
+    return [
+      `The node publishes no ZMQ ${missing.join(', ')}: without sequence Till learns of replaced or evicted payments ` +
+        'only at its mempool re-read (TILL_MEMPOOL_RESYNC_SECONDS). Add -zmqpubsequence to bitcoin.conf (or set TILL_ZMQ_SEQUENCE).',
+    ];
   }
 
   health() {
@@ -180,11 +248,14 @@ export class ChainFollower {
       zmq: topics,
       catch_up: progress ? { from: progress.from, to: progress.to, at: progress.at } : null,
       watched_addresses: this.o.watcher.watch.size,
+      syncing: this.o.watcher.paused,
+      mempool_loading: this.o.watcher.mempoolLoading,
+      zmq_warnings: this.zmqWarnings(),
     };
   }
 
   /** Whether the node's view is recent enough to trust: for /health's `ok`. */
   get healthy(): boolean {
-    return this.ready && this.reachable;
+    return this.ready && this.reachable && !this.o.watcher.paused;
   }
 }

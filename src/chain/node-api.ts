@@ -57,6 +57,14 @@ export interface MempoolSequence {
   mempool_sequence: number;
 }
 
+/** getmempoolinfo */
+export interface MempoolInfo {
+  /** "True if the initial load attempt of the persisted mempool finished" (absent before Core 0.19: loaded) */
+  loaded: boolean;
+  /** "Current tx count" */
+  size: number;
+}
+
 /**
  * What the watcher asks of a node. Implemented over JSON-RPC for Bitcoin Core (and
  * Core-derived daemons in tests). Every method rejects with TillError('node_unavailable')
@@ -79,4 +87,12 @@ export interface NodeApi {
    */
   getRawTransactions(txids: readonly string[], batchSize?: number): Promise<(Buffer | null)[]>;
   getZmqNotifications(): Promise<ZmqNotification[]>;
+  getMempoolInfo(): Promise<MempoolInfo>;
+  /**
+   * getmempoolentry's `time` ("local time transaction entered pool in seconds since 1 Jan
+   * 1970 GMT"), in ms; null when the tx is not in the mempool.
+   */
+  getMempoolEntryTime(txid: string): Promise<number | null>;
+  /** gettxout txid n true: whether the output exists and nothing, mined or in the mempool, spends it. */
+  isUnspent(txid: string, vout: number): Promise<boolean>;
 }

@@ -22,6 +22,8 @@ export interface RawTx {
   outputs: RawOutput[];
   /** Computes the txid (display hex); costs two SHA-256 passes, so only call on a match. */
   txid(): string;
+  /** The outpoints it spends, as `txid:vout`; read on demand (only a match needs them). */
+  prevouts(): string[];
 }
 
 class Reader {
@@ -86,6 +88,7 @@ function readTx(r: Reader): RawTx {
   }
   const bodyStart = r.pos;
   const nIn = r.varint();
+  const inputsStart = r.pos;
   for (let i = 0; i < nIn; i++) {
     r.skip(36);
     r.skip(r.varint());
@@ -121,6 +124,17 @@ function readTx(r: Reader): RawTx {
           ? sha256d([buf.subarray(start, start + 4), buf.subarray(bodyStart, bodyEnd), buf.subarray(end - 4, end)])
           : sha256d([buf.subarray(start, end)]),
       ),
+    prevouts: () => {
+      const out: string[] = [];
+      const ir = new Reader(buf, inputsStart);
+      for (let i = 0; i < nIn; i++) {
+        out.push(`${displayHex(buf.subarray(ir.pos, ir.pos + 32))}:${buf.readUInt32LE(ir.pos + 32)}`);
+        ir.skip(36);
+        ir.skip(ir.varint());
+        ir.skip(4);
+      }
+      return out;
+    },
   };
 }
 
@@ -136,6 +150,8 @@ export interface RawBlock {
   /** Block hash, display hex. */
   hash: string;
   prevHash: string;
+  /** The header's timestamp, unix seconds. */
+  time: number;
   txs: RawTx[];
 }
 
@@ -151,5 +167,5 @@ export function parseBlock(buf: Buffer): RawBlock {
   const txs: RawTx[] = new Array(n);
   for (let i = 0; i < n; i++) txs[i] = readTx(r);
   if (r.pos !== buf.length) throw new RangeError(`${buf.length - r.pos} bytes after the last transaction`);
-  return { hash: blockHash(buf), prevHash: displayHex(buf.subarray(4, 36)), txs };
+  return { hash: blockHash(buf), prevHash: displayHex(buf.subarray(4, 36)), time: buf.readUInt32LE(68), txs };
 }

@@ -1,4 +1,4 @@
-import type { BlockchainInfo, BlockHeader, ZmqNotification } from './node-api.js';
+import type { BlockchainInfo, BlockHeader, MempoolInfo, ZmqNotification } from './node-api.js';
 
 /**
  * Checks of what Core answered, field by field, for the fields Till reads. Each returns
@@ -72,4 +72,17 @@ export function hexToBuffer(v: unknown): Buffer | undefined {
   if (typeof v !== 'string' || v.length % 2 !== 0) return undefined;
   const buf = Buffer.from(v, 'hex');
   return buf.length * 2 === v.length ? buf : undefined;
+}
+
+export function toMempoolInfo(v: unknown): MempoolInfo | undefined {
+  if (!isObject(v) || !isInt(v.size)) return undefined;
+  // Core before 0.19 has no `loaded`: it answered RPC only once the mempool was loaded.
+  if (v.loaded !== undefined && typeof v.loaded !== 'boolean') return undefined;
+  return { loaded: v.loaded ?? true, size: v.size };
+}
+
+/** getmempoolentry's `time`, in ms. */
+export function toMempoolEntryTime(v: unknown): number | undefined {
+  if (!isObject(v) || !isInt(v.time) || v.time < 0) return undefined;
+  return v.time * 1000;
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Client from 'bitcoin-core';
 import { TillError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
-import type { BlockchainInfo, BlockHeader, NodeApi, ZmqNotification } from './node-api.js';
+import type { BlockchainInfo, BlockHeader, MempoolInfo, NodeApi, ZmqNotification } from './node-api.js';
 import { readCookieFile, type RpcCredentials } from './rpc-cookie.js';
 import {
   RPC_INVALID_PARAMETER,
@@ -17,7 +17,9 @@ import {
   type RpcContext,
   type RpcFailure,
 } from './rpc-errors.js';
-import { hexToBuffer, toBlockHeader, toBlockchainInfo, toHash, toHashList, toZmqNotifications } from './rpc-shapes.js';
+import {
+  hexToBuffer, toBlockHeader, toBlockchainInfo, toHash, toHashList, toMempoolEntryTime, toMempoolInfo, toZmqNotifications,
+} from './rpc-shapes.js';
 
 export interface CoreRpcOptions {
   host: string;
@@ -135,6 +137,22 @@ export class CoreRpc implements NodeApi {
     // A node built without ZMQ has no such call: it publishes nothing.
     const r = await this.call('getzmqnotifications', [], (f) => f.code === RPC_METHOD_NOT_FOUND);
     return r === null ? [] : this.shaped('getzmqnotifications', toZmqNotifications(r), 'an unexpected notification list');
+  }
+
+  async getMempoolInfo(): Promise<MempoolInfo> {
+    const r = await this.call('getmempoolinfo', []);
+    return this.shaped('getmempoolinfo', toMempoolInfo(r), 'an unexpected getmempoolinfo object');
+  }
+
+  async getMempoolEntryTime(txid: string): Promise<number | null> {
+    const r = await this.call('getmempoolentry', [txid], (f) => f.code === RPC_NOT_FOUND);
+    return r === null ? null : this.shaped('getmempoolentry', toMempoolEntryTime(r), 'an entry without a time');
+  }
+
+  async isUnspent(txid: string, vout: number): Promise<boolean> {
+    // JSON null, not an error, when the output is spent or unknown.
+    const r = await this.call('gettxout', [txid, vout, true]);
+    return r !== null && r !== undefined;
   }
 
   /** The startup check: the node answers, with these credentials, on the chain Till is set for. */

@@ -29,11 +29,13 @@ export class WatchMap {
   match(tx: RawTx): SeenOutput[] {
     let out: SeenOutput[] | null = null;
     let txid: string | null = null;
+    let spends: string[] | null = null;
     for (const o of tx.outputs) {
       const addressId = this.addressOf(o.script);
       if (addressId === undefined) continue;
       txid ??= tx.txid();
-      (out ??= []).push({ txid, vout: o.vout, sats: o.value, addressId });
+      spends ??= tx.prevouts();
+      (out ??= []).push({ txid, vout: o.vout, sats: o.value, addressId, spends });
     }
     return out ?? [];
   }

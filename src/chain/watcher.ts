@@ -4,7 +4,7 @@ import { findBlock, loadTip, watchedScripts, type Tip } from '../db/chain.js';
 import { mempoolPayments, paymentsOfTx } from '../db/payments.js';
 import { earliestAddressTime } from '../db/wallets.js';
 import type { Logger } from '../log.js';
-import type { ChainChanges, ConnectedBlock, PaymentService, SeenOutput } from '../invoicing/payments.js';
+import type { ApplyResult, ChainChanges, ConnectedBlock, PaymentService, RemovedTx, SeenOutput } from '../invoicing/payments.js';
 import type { NodeApi } from './node-api.js';
 import { parseBlock, parseTx, type RawBlock } from './raw.js';
 import { WatchMap } from './watch-map.js';
@@ -65,6 +65,16 @@ export class ChainWatcher {
   lastSyncAt: number | null = null;
   private pendingSeen: SeenOutput[] = [];
   private flushing: Promise<void> | null = null;
+  /** The node is still loading mempool.dat: its mempool is not yet the truth. */
+  mempoolLoading = false;
+  /** Set while the node is in initial block download: nothing is scanned. */
+  paused = false;
+  /**
+   * When the last complete mempool read began (this process's clock). A transaction first
+   * found after it was not in the mempool then, so its money moved no earlier, whatever
+   * the node's clock says; before the first read (after downtime) the node's times stand.
+   */
+  private lastFullReadAt: number | null = null;
 
   constructor(opts: WatcherOptions) {
     this.opts = { catchUpChunk: 20, mempoolBatch: 500, ...opts };
@@ -136,7 +146,9 @@ export class ChainWatcher {
       let prev = fork;
       let first = true;
       let moved = true;
-      while (prev.height < target && moved) {
+      // The disconnect is applied even when no block follows it yet: the node's best block
+      // may be the fork point itself (invalidateblock, a new branch still on its way).
+      while ((prev.height < target && moved) || (first && disconnected.length > 0)) {
         const end = Math.min(target, prev.height + this.opts.catchUpChunk);
         const blocks: ConnectedBlock[] = [];
         for (let h = prev.height + 1; h <= end; h++) {
@@ -163,7 +175,7 @@ export class ChainWatcher {
           changes.forkPoint = fork;
           changes.inMempool = new Set(await node.getRawMempool());
         }
-        await this.opts.payments.apply(changes);
+        this.afterApply(await this.opts.payments.apply(changes));
         first = false;
         if (blocks.length > 0) {
           const last = blocks[blocks.length - 1]!;
@@ -187,7 +199,38 @@ export class ChainWatcher {
   }
 
   private connectedBlock(block: RawBlock, height: number): ConnectedBlock {
-    return { hash: block.hash, height, prevHash: block.prevHash, outputs: this.watch.matchAll(block.txs) };
+    return {
+      hash: block.hash, height, prevHash: block.prevHash, movedAt: this.notBefore(block.time * 1000), outputs: this.watch.matchAll(block.txs),
+    };
+  }
+
+  private notBefore(chainTime: number): number {
+    return this.lastFullReadAt === null ? chainTime : Math.max(chainTime, this.lastFullReadAt);
+  }
+
+  /** A payment that stopped standing may come back: a re-read must fetch its tx again. */
+  private afterApply(r: ApplyResult): void {
+    for (const { payment } of r.reverted) this.seenTx.delete(payment.txid);
+  }
+
+  /**
+   * Why a tx left the mempool unmined: if anything (mined or in the mempool) spends one of
+   * its inputs it was replaced or double-spent; if they are all unspent again, evicted.
+   */
+  private async whyRemoved(txid: string): Promise<RemovedTx> {
+    const spends = (await paymentsOfTx(this.opts.db.read, txid)).find((p) => p.spends !== null)?.spends;
+    if (!spends || spends.length === 0) return { txid, reason: 'replaced' };
+    for (const outpoint of spends) {
+      const at = outpoint.lastIndexOf(':');
+      if (!(await this.opts.node.isUnspent(outpoint.slice(0, at), Number(outpoint.slice(at + 1))))) return { txid, reason: 'replaced' };
+    }
+    return { txid, reason: 'evicted' };
+  }
+
+  private async applyRemoved(txids: string[]): Promise<void> {
+    const removed: RemovedTx[] = [];
+    for (const txid of txids) removed.push(await this.whyRemoved(txid));
+    this.afterApply(await this.serial(() => this.opts.payments.apply({ removed })));
   }
 
   /** Walks back from `tip` through stored blocks until one is on the node's active chain. */
@@ -232,10 +275,15 @@ export class ChainWatcher {
   /**
    * Reads the node's mempool: fetches only txids not seen yet, in batches (a full
    * mainnet mempool is ~100k transactions), and marks unconfirmed payments that are no
-   * longer there as replaced. Live ZMQ messages are handled between batches.
+   * longer there as replaced. Live ZMQ messages are handled between batches. Nothing is
+   * read while the node is still loading its mempool after a restart: an empty or partial
+   * mempool then is not the truth, and reading it would take good payments for replaced.
    */
   async resyncMempool(): Promise<{ fetched: number; matched: number; removed: number }> {
     const { node, payments } = this.opts;
+    const info = await node.getMempoolInfo();
+    this.mempoolLoading = !info.loaded;
+    if (this.mempoolLoading) return { fetched: 0, matched: 0, removed: 0 };
     const bestBefore = await node.getBestBlockHash();
     const startedAt = this.opts.now();
     const txids = await node.getRawMempool();
@@ -246,16 +294,27 @@ export class ChainWatcher {
       const chunk = unknown.slice(i, i + this.opts.mempoolBatch);
       const raws = await node.getRawTransactions(chunk);
       const seen: SeenOutput[] = [];
-      raws.forEach((raw, j) => {
-        if (!raw) return;
-        this.remember(chunk[j]!);
-        for (const m of this.watch.match(parseTx(raw))) seen.push(m);
-      });
+      for (let j = 0; j < raws.length; j++) {
+        const raw = raws[j];
+        if (!raw) continue;
+        const found = this.watch.match(parseTx(raw));
+        if (found.length === 0) {
+          this.remember(chunk[j]!);
+          continue;
+        }
+        // Found on a re-read (Till was down, or a message was lost): the money moved when
+        // the node first accepted it, not now.
+        const entered = await node.getMempoolEntryTime(chunk[j]!);
+        for (const m of found) seen.push(entered === null ? m : { ...m, movedAt: this.notBefore(entered) });
+      }
       if (seen.length > 0) {
         matched += seen.length;
-        await payments.apply({ seen });
+        this.afterApply(await payments.apply({ seen }));
+        // Only once committed: a failed write leaves the txid for the next re-read.
+        for (const o of seen) this.remember(o.txid);
       }
     }
+    this.lastFullReadAt = startedAt;
     // Only trust "gone from the mempool" if no block came meanwhile (it may hold the tx).
     let removed = 0;
     if ((await node.getBestBlockHash()) === bestBefore && this.tip?.hash === bestBefore) {
@@ -264,7 +323,7 @@ export class ChainWatcher {
         .map((p) => p.txid);
       if (gone.length > 0) {
         removed = gone.length;
-        await this.serial(() => payments.apply({ removed: [...new Set(gone)] }));
+        await this.applyRemoved([...new Set(gone)]);
       }
     } else {
       await this.syncToTip();
@@ -289,7 +348,9 @@ export class ChainWatcher {
       while (this.pendingSeen.length > 0) {
         const batch = this.pendingSeen.splice(0, FLUSH_BATCH);
         try {
-          await this.opts.payments.apply({ seen: batch });
+          this.afterApply(await this.opts.payments.apply({ seen: batch }));
+          // Only once committed: the mempool re-read skips what it has seen.
+          for (const o of batch) this.remember(o.txid);
         } catch (err) {
           this.lastError = (err as Error).message;
           this.opts.log.error({ err, payments: batch.length }, 'could not record mempool payments; the next mempool re-read will find them');
@@ -312,12 +373,15 @@ export class ChainWatcher {
 
   /** A ZMQ message. Never throws for bad data: the RPC catch-up is the safety net. */
   async handle(msg: FeedMessage): Promise<void> {
+    // In initial block download the node's view is old: the catch-up after it reads all.
+    if (this.paused) return;
     switch (msg.topic) {
       case 'rawtx': {
         const tx = parseTx(msg.body);
         const seen = this.watch.match(tx);
-        this.remember(seen[0]?.txid ?? tx.txid());
-        if (seen.length > 0) await this.record(seen);
+        // A match is remembered once its payment is committed (see flush).
+        if (seen.length === 0) this.remember(tx.txid());
+        else await this.record(seen);
         return;
       }
       case 'rawblock': {
@@ -325,7 +389,7 @@ export class ChainWatcher {
         await this.serial(async () => {
           if (this.tip && block.prevHash === this.tip.hash) {
             const connected = this.connectedBlock(block, this.tip.height + 1);
-            await this.opts.payments.apply({ connected: [connected] });
+            this.afterApply(await this.opts.payments.apply({ connected: [connected] }));
             this.tip = { hash: connected.hash, height: connected.height };
           } else if (!this.tip || block.hash !== this.tip.hash) {
             await this.doSync();
@@ -344,9 +408,7 @@ export class ChainWatcher {
           // A sighting of this very tx may still be on its way to the database.
           await this.settled();
           const mine = await paymentsOfTx(this.opts.db.read, hash);
-          if (mine.some((p) => p.status === 'mempool')) {
-            await this.serial(() => this.opts.payments.apply({ removed: [hash] }));
-          }
+          if (mine.some((p) => p.status === 'mempool')) await this.applyRemoved([hash]);
         } else if (label === 'D') {
           await this.syncToTip();
         }

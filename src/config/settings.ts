@@ -76,6 +76,10 @@ export const SETTINGS = {
     env: 'TILL_LATE_PAYMENT_MINUTES', type: 'integer', default: 0, min: 0, max: 10080,
     hint: 'minutes after expiry in which a full payment still counts as paid (0 = off)',
   },
+  addressCooldownMinutes: {
+    env: 'TILL_ADDRESS_COOLDOWN_MINUTES', type: 'integer', default: 1440, min: 0, max: 525600,
+    hint: 'minutes before a cancelled invoice\'s address may go to another invoice (0 = at once)',
+  },
   expirySweepSeconds: { env: 'TILL_EXPIRY_SWEEP_SECONDS', type: 'integer', default: 5, min: 1, max: 3600 },
 
   rateSources: {

@@ -6,7 +6,7 @@ import { fromBig, parseJson, toBig, toBigOrNull, toNum, toNumOrNull, type Row } 
 
 export type Q = Knex | Knex.Transaction;
 
-export type NewInvoice = Omit<Invoice, 'id' | 'seq' | 'number' | 'lines' | 'address'> & {
+export type NewInvoice = Omit<Invoice, 'id' | 'version' | 'seq' | 'number' | 'lines' | 'address'> & {
   lines: InvoiceLine[];
 };
 
@@ -25,6 +25,7 @@ const COLUMNS = [
 function mapInvoice(r: Row, lines: InvoiceLine[]): Invoice {
   return {
     id: toNum(r.id),
+    version: toNum(r.version),
     seq: toNum(r.seq),
     number: formatInvoiceNumber(toNum(r.seq)),
     ref: String(r.ref),
@@ -126,7 +127,7 @@ export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Pro
   for (const l of inv.lines) {
     await execute(trx, INSERT_LINE, [id, l.position, l.description, l.quantity, fromBig(l.unitPrice), fromBig(l.amount)]);
   }
-  return { ...inv, id, seq, number, address: null, lines: inv.lines };
+  return { ...inv, id, version: 0, seq, number, address: null, lines: inv.lines };
 }
 
 const SELECT_INVOICE = 'SELECT i.*, a.address AS address FROM invoices i LEFT JOIN addresses a ON a.id = i.address_id WHERE ';
@@ -144,12 +145,12 @@ export async function findInvoice(q: Q, key: InvoiceKey): Promise<Invoice | null
 
 /** The columns a status poll needs, with no join and no lines: the hottest read. */
 export type InvoiceSummary = Pick<
-  Invoice, 'id' | 'number' | 'status' | 'exception' | 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats'
+  Invoice, 'id' | 'number' | 'status' | 'exception' | 'currency' | 'total' | 'rate' | 'dueSats' | 'paidSats' | 'markedPaidAt'
 >;
 
 export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<InvoiceSummary | null> {
   const r: Row | undefined = await q('invoices')
-    .select('id', 'seq', 'status', 'exception', 'currency', 'total', 'rate', 'due_sats', 'paid_sats')
+    .select('id', 'seq', 'status', 'exception', 'currency', 'total', 'rate', 'due_sats', 'paid_sats', 'marked_paid_at')
     .where(key.by, key.value)
     .first();
   if (!r) return null;
@@ -163,6 +164,7 @@ export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<Invoice
     rate: (r.rate as string | null) ?? null,
     dueSats: toBigOrNull(r.due_sats),
     paidSats: toBig(r.paid_sats),
+    markedPaidAt: toNumOrNull(r.marked_paid_at),
   };
 }
 
@@ -202,13 +204,15 @@ const PATCH_COLUMNS: Record<keyof InvoicePatch, string> = {
 };
 
 /**
- * Applies a patch only if the invoice is still in `fromStatus`: a compare-and-set, so a
- * sweeper and a request racing on one invoice cannot both move it.
+ * Applies a patch only if the invoice is still at the version the caller read: a
+ * compare-and-set on the whole row, so of two writers that read the same invoice (a
+ * sweeper and a request, a mempool flush and a block, units of one group commit) only the
+ * first persists what it computed; the other fails and runs again on fresh data. The
+ * caller's copy is at `version + 1` afterwards.
  */
 export async function updateInvoice(
   trx: Knex.Transaction,
-  id: number,
-  fromStatus: InvoiceStatus,
+  read: Pick<Invoice, 'id' | 'version'>,
   patch: InvoicePatch,
 ): Promise<boolean> {
   const keys = Object.keys(patch) as (keyof InvoicePatch)[];
@@ -217,7 +221,11 @@ export async function updateInvoice(
     const v = patch[k];
     return typeof v === 'bigint' ? fromBig(v) : v;
   });
-  const n = await execute(trx, `UPDATE invoices SET ${sets} WHERE id = ? AND status = ?`, [...values, id, fromStatus]);
+  const n = await execute(
+    trx,
+    `UPDATE invoices SET ${sets}, version = version + 1 WHERE id = ? AND version = ?`,
+    [...values, read.id, read.version],
+  );
   return n === 1;
 }
 

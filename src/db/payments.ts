@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { PaymentStatus } from '../domain/payment-state.js';
 import { execute, rowsOf } from './fast.js';
-import { fromBig, toBig, toNum, toNumOrNull, type Row } from './rows.js';
+import { fromBig, parseJson, toBig, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
 
@@ -13,7 +13,12 @@ export interface Payment {
   vout: number;
   sats: bigint;
   status: PaymentStatus;
+  /** When Till first saw it (ms). */
   seenAt: number;
+  /** When the money moved by the chain's account (ms): mempool entry or block time. */
+  movedAt: number | null;
+  /** Outpoints (`txid:vout`) the paying transaction spends, when known. */
+  spends: string[] | null;
   blockHash: string | null;
   blockHeight: number | null;
   confirmedAt: number | null;
@@ -29,6 +34,8 @@ function map(r: Row): Payment {
     sats: toBig(r.sats),
     status: r.status as PaymentStatus,
     seenAt: toNum(r.seen_at),
+    movedAt: toNumOrNull(r.moved_at),
+    spends: parseJson<string[]>(r.spends),
     blockHash: (r.block_hash as string | null) ?? null,
     blockHeight: toNumOrNull(r.block_height),
     confirmedAt: toNumOrNull(r.confirmed_at),
@@ -74,9 +81,12 @@ export async function mempoolPayments(q: Q): Promise<Payment[]> {
 export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'> & { now: number }): Promise<Payment | null> {
   const [row] = await rowsOf(
     trx,
-    `INSERT INTO payments (invoice_id, address_id, txid, vout, sats, status, seen_at, block_hash, block_height, confirmed_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, vout) DO NOTHING RETURNING id`,
-    [p.invoiceId, p.addressId, p.txid, p.vout, fromBig(p.sats), p.status, p.seenAt, p.blockHash, p.blockHeight, p.confirmedAt, p.now],
+    `INSERT INTO payments (invoice_id, address_id, txid, vout, sats, status, seen_at, moved_at, spends, block_hash, block_height, confirmed_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, vout) DO NOTHING RETURNING id`,
+    [
+      p.invoiceId, p.addressId, p.txid, p.vout, fromBig(p.sats), p.status, p.seenAt, p.movedAt,
+      p.spends === null ? null : JSON.stringify(p.spends), p.blockHash, p.blockHeight, p.confirmedAt, p.now,
+    ],
   );
   return row ? { ...p, id: toNum(row.id) } : null;
 }
@@ -93,8 +103,12 @@ export async function updatePayment(
   );
 }
 
-/** Invoices whose standing payments are in blocks: a new tip may change their confirmations. */
+/**
+ * Invoices a new tip can move: paid ones, below their required depth. A confirmed invoice
+ * only ever gains depth from a new tip; what can take its confirmations away is a reorg,
+ * and a reorg reaches it through the payments in the disconnected blocks. So the cost of a
+ * block stays with the invoices still waiting, not with every invoice ever settled.
+ */
 export async function invoicesAwaitingConfirmations(q: Q): Promise<number[]> {
-  const rows: Row[] = await q('invoices').whereIn('status', ['paid', 'confirmed']).select('id');
-  return rows.map((r) => toNum(r.id));
+  return (await rowsOf(q, 'SELECT id FROM invoices WHERE status = ?', ['paid'])).map((r) => toNum(r.id));
 }

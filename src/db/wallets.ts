@@ -83,20 +83,23 @@ export async function insertActiveWallet(
 /**
  * Takes the lowest free address for an invoice in one statement, so two finalizes in
  * one transaction batch can never take the same one. Lowest first: released addresses
- * are reused before new ones widen the gap.
+ * are reused before new ones widen the gap. A released address is free only once it has
+ * cooled down (`releasedBefore`): until then a payer may still pay it from the old QR.
  */
 export async function claimFreeAddress(
   trx: Knex.Transaction,
   walletId: number,
   invoiceId: number,
   now: number,
+  releasedBefore: number,
 ): Promise<AddressRow | null> {
   const [r] = await rowsOf(
     trx,
-    `UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ?
-     WHERE id = (SELECT id FROM addresses WHERE wallet_id = ? AND state = ? ORDER BY derivation_index LIMIT 1)
+    `UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ?, released_at = NULL
+     WHERE id = (SELECT id FROM addresses WHERE wallet_id = ? AND state = ? AND (released_at IS NULL OR released_at <= ?)
+                 ORDER BY derivation_index LIMIT 1)
      RETURNING *`,
-    ['assigned', invoiceId, now, walletId, 'free'],
+    ['assigned', invoiceId, now, walletId, 'free', releasedBefore],
   );
   return r ? mapAddress(r) : null;
 }
@@ -120,9 +123,13 @@ export async function insertAddress(
   return { id: toNum(row!.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
 }
 
-/** Returns an assigned, never-paid address to the pool. A used address never comes back. */
-export async function releaseAddress(trx: Knex.Transaction, id: number): Promise<boolean> {
-  const n = await trx('addresses').where({ id, state: 'assigned' }).update({ state: 'free', invoice_id: null, assigned_at: null });
+/**
+ * Returns an assigned, never-paid address to the pool. It keeps pointing at the invoice
+ * that held it, so a payment to it goes there until another invoice takes it. A used
+ * address never comes back.
+ */
+export async function releaseAddress(trx: Knex.Transaction, id: number, now: number): Promise<boolean> {
+  const n = await trx('addresses').where({ id, state: 'assigned' }).update({ state: 'free', released_at: now });
   return n === 1;
 }
 
@@ -134,15 +141,6 @@ export async function countAddresses(q: Q, walletId: number): Promise<Record<Add
   return out;
 }
 
-
-/** Indexes of the active wallet: the highest that received money and the next to hand out. */
-export async function gapOfActiveWallet(q: Q): Promise<{ lastUsed: number | null; next: number; firstIndex: number } | null> {
-  const w = await findActiveWallet(q);
-  if (!w) return null;
-  const r = (await q('addresses').where({ wallet_id: w.id, state: 'used' }).max({ m: 'derivation_index' }).first()) as Row | undefined;
-  const m = r?.m;
-  return { lastUsed: m === null || m === undefined ? null : toNum(m), next: w.nextIndex, firstIndex: w.firstIndex };
-}
 
 /** A run of never-paid addresses of the active wallet: indexes start … start + length - 1. */
 export interface UnpaidRun {
@@ -191,7 +189,8 @@ export async function earliestAddressTime(q: Q): Promise<number | null> {
 
 /**
  * Retires an address that received money, in one statement, and says which invoice
- * holds it (null for a free one: released addresses hold none).
+ * holds it: the one it is assigned to, or the last one that held it (a released address
+ * cooling down); null for an address no invoice ever held.
  */
 export async function useAddress(trx: Knex.Transaction, id: number): Promise<{ invoiceId: number | null } | null> {
   const [r] = await rowsOf(trx, 'UPDATE addresses SET state = ? WHERE id = ? RETURNING invoice_id', ['used', id]);

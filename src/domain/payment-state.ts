@@ -14,8 +14,19 @@ export interface PaymentView {
   status: PaymentStatus;
   /** Height of the block that holds it, when confirmed. */
   blockHeight: number | null;
-  /** When Till first saw it (ms). Decides whether money came in time. */
+  /** When Till first saw it (ms). */
   seenAt: number;
+  /**
+   * When the money moved (ms): Core's mempool entry time, or the block's time for a payment
+   * first found in a block. Decides whether money came in time, so a payment made while
+   * Till was down is judged by when it was made. Absent: `seenAt`.
+   */
+  movedAt?: number | null;
+}
+
+/** When a payment's money moved, as far as Till can tell. */
+export function movedAt(p: PaymentView): number {
+  return p.movedAt ?? p.seenAt;
 }
 
 /** `exact` allows 1 satoshi either way: wallets round. */
@@ -68,9 +79,9 @@ function sum(ps: readonly PaymentView[]): bigint {
 /** When the standing payments first added up to the amount due (ms), or null. */
 function completedAt(live: readonly PaymentView[], due: bigint): number | null {
   let s = 0n;
-  for (const p of [...live].sort((a, b) => a.seenAt - b.seenAt)) {
+  for (const p of [...live].sort((a, b) => movedAt(a) - movedAt(b))) {
     s += p.sats;
-    if (s + TOLERANCE_SATS >= due) return p.seenAt;
+    if (s + TOLERANCE_SATS >= due) return movedAt(p);
   }
   return null;
 }
@@ -88,15 +99,19 @@ export function evaluate(
     status: inv.status, exception: inv.exception, receivedSats: received, state: 'unpaid', confirmations: 0,
     paidAt: inv.paidAt, confirmedAt: inv.confirmedAt, expiredAt: inv.expiredAt, events: [],
   };
-  if (!OPEN.includes(inv.status) || inv.dueSats === null || inv.quoteExpiresAt === null) return unchanged;
   // The merchant's word (a wire transfer marked paid) is final; money on-chain is still recorded.
   if (inv.markedPaidAt) return unchanged;
+  // Money to a cancelled invoice's address (the payer used the old QR) stays with it as late money.
+  if (inv.status === 'cancelled') {
+    return { ...unchanged, exception: received > 0n ? 'paid_late' : inv.exception, state: inv.dueSats === null ? 'unpaid' : paymentState(received, inv.dueSats) };
+  }
+  if (!OPEN.includes(inv.status) || inv.dueSats === null || inv.quoteExpiresAt === null) return unchanged;
 
   const due = inv.dueSats;
   const deadline = inv.quoteExpiresAt;
   const graceEnd = Math.max(inv.graceUntil ?? deadline, deadline);
   const state = paymentState(received, due);
-  const onTime = sum(live.filter((p) => p.seenAt <= deadline));
+  const onTime = sum(live.filter((p) => movedAt(p) <= deadline));
   const depth = (p: PaymentView) => (p.blockHeight === null ? 0 : Math.max(0, tipHeight - p.blockHeight + 1));
   // The depth at which the deepest payments first cover the amount due: money beyond the
   // price (a second payment after confirmation) never pulls an invoice back.
@@ -120,7 +135,7 @@ export function evaluate(
     if (accepted) {
       status = confirmations >= inv.requiredConfirmations ? 'confirmed' : 'paid';
       // A replacement of money that came in time (a fee bump seen later) is not late.
-      const late = done > deadline && !payments.some((p) => !live.includes(p) && p.seenAt <= deadline);
+      const late = done > deadline && !payments.some((p) => !live.includes(p) && movedAt(p) <= deadline);
       exception = late ? 'paid_late' : state === 'overpaid' ? 'paid_over' : null;
     } else {
       status = onTime > 0n ? 'underpaid' : 'expired';
@@ -153,19 +168,23 @@ export function evaluate(
     exception = null;
   }
 
+  // Every arrival at paid or confirmed is told, the second time too (after a reorg, a
+  // replacement, an invalid spell): a downgrade is never silent. An invoice that skips
+  // paid (found in a block) is told both.
   const events: EventType[] = [];
   let { paidAt, confirmedAt, expiredAt } = inv;
-  if (SETTLED.includes(status) && !SETTLED.includes(inv.status) && paidAt === null) {
-    paidAt = now;
+  if ((status === 'paid' && inv.status !== 'paid') || (status === 'confirmed' && !SETTLED.includes(inv.status))) {
+    paidAt ??= now;
     events.push('invoice.paid');
   }
   if (status === 'confirmed' && inv.status !== 'confirmed') {
     confirmedAt = now;
     events.push('invoice.confirmed');
   }
+  if (status !== 'confirmed') confirmedAt = null;
   if (ENDED.includes(status) && !ENDED.includes(inv.status)) {
     expiredAt = now;
-    events.push('invoice.expired');
+    events.push(status === 'invalid' ? 'invoice.invalid' : 'invoice.expired');
   }
   return { status, exception, receivedSats: received, state, confirmations, paidAt, confirmedAt, expiredAt, events };
 }

@@ -17,7 +17,7 @@ import { loadTip } from '../db/chain.js';
 import type { Policy } from '../domain/payment-state.js';
 import { appendEvent } from '../db/outbox.js';
 import type { Knex } from 'knex';
-import type { AddressPool } from '../wallet/pool.js';
+import { noWallet, type AddressPool } from '../wallet/pool.js';
 import { parseInvoiceKey } from './lookup.js';
 
 /** Below this an output is dust: no wallet can pay it on-chain. */
@@ -201,6 +201,8 @@ export class InvoiceService {
     if (!draft.paymentMethods.includes('onchain_btc')) {
       throw new TillError('invalid_state', `Invoice ${draft.number} does not accept on-chain bitcoin`);
     }
+    // The wallet before the rate: with neither, the merchant must hear what to fix first.
+    if (!(await pool.activeWallet(db.read))) throw noWallet();
     const rate = draft.currency === BTC ? '1' : (await this.deps.rates.getRate(draft.currency)).rate;
     const dueSats = draft.currency === BTC ? draft.total : fiatToSats(draft.total, draft.currency, rate);
     if (dueSats < MIN_DUE_SATS) {
@@ -226,17 +228,21 @@ export class InvoiceService {
         graceUntil: quoteExpiresAt + settings.graceMinutes * 60_000,
         updatedAt: at,
       };
-      if (!(await updateInvoice(trx, current.id, 'draft', patch))) {
+      if (!(await updateInvoice(trx, current, patch))) {
         throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
       }
-      return { invoice: { ...current, ...patch, address: address.address }, scriptHex: address.scriptHex, addressId: address.id };
+      const invoice = { ...current, ...patch, version: current.version + 1, address: address.address };
+      return { invoice, scriptHex: address.scriptHex, addressId: address.id };
     });
     this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
     return invoice;
   }
 
-  /** Cancels a draft or pending invoice and gives a never-paid address back to the pool. */
+  /**
+   * Cancels a draft or pending invoice and gives a never-paid address back to the pool,
+   * where it cools down (TILL_ADDRESS_COOLDOWN_MINUTES) before another invoice may take it.
+   */
   async cancel(key: string): Promise<Invoice> {
     const { db, pool, now } = this.deps;
     const target = await this.mustFind(db.read, key);
@@ -245,11 +251,11 @@ export class InvoiceService {
       const t = cancelTransition(current);
       const at = now();
       const patch = { status: t.status, cancelledAt: at, updatedAt: at };
-      if (!(await updateInvoice(trx, current.id, current.status, patch))) {
+      if (!(await updateInvoice(trx, current, patch))) {
         throw new TillError('invalid_state', `Invoice ${current.number} changed while cancelling; try again`);
       }
-      if (current.addressId !== null) await pool.release(trx, current.addressId);
-      const updated = { ...current, ...patch };
+      if (current.addressId !== null) await pool.release(trx, current.addressId, at);
+      const updated = { ...current, ...patch, version: current.version + 1 };
       for (const type of t.events) await emit(trx, type, updated, at);
       return updated;
     });
@@ -271,14 +277,14 @@ export class InvoiceService {
       const patch = {
         status: t.status, exception: null, markedPaidAt: at, paidAt: current.paidAt ?? at, confirmedAt: at, updatedAt: at,
       };
-      if (!(await updateInvoice(trx, current.id, current.status, patch))) {
+      if (!(await updateInvoice(trx, current, patch))) {
         throw new TillError('invalid_state', `Invoice ${current.number} changed while marking it paid; try again`);
       }
       await setDialectData(trx, current.id, {
         ...(current.dialectData ?? {}),
         marked_paid: { at, api_key_id: by.apiKeyId, note: by.note },
       });
-      const inv = { ...current, ...patch };
+      const inv = { ...current, ...patch, version: current.version + 1 };
       for (const type of t.events) await emit(trx, type, inv, at);
       return inv;
     });

@@ -17,14 +17,33 @@ export interface SeenOutput {
   vout: number;
   sats: bigint;
   addressId: number;
+  /** When the money moved (ms): Core's mempool entry time on a re-read. Absent: now. */
+  movedAt?: number;
+  /** Outpoints (`txid:vout`) the transaction spends, to tell a replacement from an eviction later. */
+  spends?: string[];
 }
 
 export interface ConnectedBlock {
   hash: string;
   height: number;
   prevHash: string;
+  /**
+   * When money first found in this block moved (ms): the header's time, or later where
+   * the watcher knows the tx was not in the mempool yet. Absent: now.
+   */
+  movedAt?: number;
   /** Watched outputs in the block. */
   outputs: SeenOutput[];
+}
+
+/** Why a payment stopped standing: its block left the chain, or it left the mempool unmined. */
+export type RevertReason = 'replaced' | 'evicted' | 'reorged';
+
+/** A transaction that left the mempool without being mined. */
+export interface RemovedTx {
+  txid: string;
+  /** `replaced`: something spent its inputs (RBF, a conflict); `evicted`: they are unspent again. */
+  reason: 'replaced' | 'evicted';
 }
 
 /**
@@ -42,8 +61,8 @@ export interface ChainChanges {
   inMempool?: ReadonlySet<string>;
   /** Watched outputs seen in the mempool. */
   seen?: SeenOutput[];
-  /** Txids that left the mempool without being mined: replaced, evicted, conflicted. */
-  removed?: string[];
+  /** Transactions that left the mempool without being mined: replaced, evicted, conflicted. */
+  removed?: RemovedTx[];
   /** Where a first start begins following the chain (stored so a restart resumes there). */
   startAt?: Tip;
 }
@@ -59,12 +78,23 @@ export interface PaymentDeps {
   onInvoicesChanged?: (ids: number[]) => void;
   /** Told (after commit) of payments to an address no invoice holds. */
   onUnassignedPayment?: (p: Payment) => void;
+  /** Told (after commit) of every payment that stopped standing, so it is logged with its txid. */
+  onReverted?: (p: Payment, reason: RevertReason) => void;
 }
 
 export interface ApplyResult {
   tip: Tip | null;
   newPayments: Payment[];
   changedInvoices: number[];
+  /** Invoices worked out again: what a block costs. */
+  settledInvoices: number;
+  reverted: { payment: Payment; reason: RevertReason }[];
+}
+
+interface PendingEvent {
+  type: EventType;
+  payment: Payment;
+  reason?: RevertReason;
 }
 
 export class PaymentService {
@@ -75,19 +105,25 @@ export class PaymentService {
     const result = await this.deps.db.tx((trx) => this.applyIn(trx, changes));
     if (result.changedInvoices.length > 0) this.deps.onInvoicesChanged?.(result.changedInvoices);
     for (const p of result.newPayments) if (p.invoiceId === null) this.deps.onUnassignedPayment?.(p);
+    for (const r of result.reverted) this.deps.onReverted?.(r.payment, r.reason);
     return result;
   }
 
   private async applyIn(trx: Knex.Transaction, c: ChainChanges): Promise<ApplyResult> {
     const now = this.deps.now();
     const touched = new Set<number>();
-    const events = new Map<number, { type: EventType; payment: Payment }[]>();
+    const events = new Map<number, PendingEvent[]>();
     const newPayments: Payment[] = [];
-    const addEvent = (p: Payment, type: EventType) => {
+    const reverted: { payment: Payment; reason: RevertReason }[] = [];
+    const addEvent = (p: Payment, type: EventType, reason?: RevertReason) => {
       if (p.invoiceId === null) return;
       let list = events.get(p.invoiceId);
       if (!list) events.set(p.invoiceId, (list = []));
-      list.push({ type, payment: p });
+      list.push(reason ? { type, payment: p, reason } : { type, payment: p });
+    };
+    const revert = (p: Payment, reason: RevertReason) => {
+      reverted.push({ payment: p, reason });
+      addEvent(p, 'payment.reverted', reason);
     };
     const touch = (p: Payment) => {
       if (p.invoiceId !== null) touched.add(p.invoiceId);
@@ -118,7 +154,9 @@ export class PaymentService {
             touch(updated);
           }
         } else {
-          const p = (await this.newPayment(trx, o, now, { status: 'confirmed', blockHash: b.hash, blockHeight: b.height, confirmedAt: now }))!;
+          // First found in a block: the money moved when the block was made (never later than now).
+          const movedAt = b.movedAt === undefined ? now : Math.min(b.movedAt, now);
+          const p = (await this.newPayment(trx, { ...o, movedAt }, now, { status: 'confirmed', blockHash: b.hash, blockHeight: b.height, confirmedAt: now }))!;
           newPayments.push(p);
           addEvent(p, 'payment.received');
           addEvent(p, 'payment.confirmed');
@@ -129,10 +167,13 @@ export class PaymentService {
     }
     if (c.connected && c.connected.length > 0 && tip) await pruneBlocks(trx, tip.height - KEEP_BLOCKS);
 
-    // 3. Disconnected and not mined again: back in the mempool, or gone.
+    // 3. Disconnected and not mined again: back in the mempool, or gone. Either way its
+    // confirmations were taken back, and the merchant is told.
     for (const p of unmined.values()) {
       const status = c.inMempool?.has(p.txid) ? ('mempool' as const) : ('reorged' as const);
-      await updatePayment(trx, p.id, { status, blockHash: null, blockHeight: null, confirmedAt: null, now });
+      const patch = { status, blockHash: null, blockHeight: null, confirmedAt: null };
+      await updatePayment(trx, p.id, { ...patch, now });
+      revert({ ...p, ...patch }, 'reorged');
       touch(p);
     }
 
@@ -147,16 +188,21 @@ export class PaymentService {
       }
       const existing = await findPayment(trx, o.txid, o.vout);
       if (existing && (existing.status === 'replaced' || existing.status === 'reorged')) {
-        await updatePayment(trx, existing.id, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null, now });
+        // Back after a replacement spell or a reorg: it stands again, and is told again.
+        const back = { ...existing, status: 'mempool' as const, blockHash: null, blockHeight: null, confirmedAt: null };
+        await updatePayment(trx, existing.id, { ...back, now });
+        addEvent(back, 'payment.received');
         touch(existing);
       }
     }
 
-    // 5. Left the mempool unmined: replaced.
-    for (const txid of c.removed ?? []) {
-      for (const p of await paymentsOfTx(trx, txid)) {
+    // 5. Left the mempool unmined: replaced (or evicted; both stop standing).
+    for (const gone of c.removed ?? []) {
+      for (const p of await paymentsOfTx(trx, gone.txid)) {
         if (p.status !== 'mempool') continue;
-        await updatePayment(trx, p.id, { status: 'replaced', blockHash: null, blockHeight: null, confirmedAt: null, now });
+        const patch = { status: 'replaced' as const, blockHash: null, blockHeight: null, confirmedAt: null };
+        await updatePayment(trx, p.id, { ...patch, now });
+        revert({ ...p, ...patch }, gone.reason);
         touch(p);
       }
     }
@@ -179,7 +225,7 @@ export class PaymentService {
         await appendEvent(trx, { type: 'payment.received', invoiceId: null, createdAt: now, payload: { invoice: null, payment: presentPaymentForEvent(p) } });
       }
     }
-    return { tip, newPayments, changedInvoices };
+    return { tip, newPayments, changedInvoices, settledInvoices: touched.size, reverted };
   }
 
   private async newPayment(
@@ -197,6 +243,8 @@ export class PaymentService {
       vout: o.vout,
       sats: o.sats,
       seenAt: now,
+      movedAt: o.movedAt === undefined ? now : Math.min(o.movedAt, now),
+      spends: o.spends ?? null,
       ...at,
       now,
     });

@@ -7,9 +7,17 @@ import { appendEvent } from '../db/outbox.js';
 
 export function presentPaymentForEvent(p: Payment) {
   return {
-    txid: p.txid, vout: p.vout, sats: p.sats, status: p.status, seenAt: p.seenAt,
+    txid: p.txid, vout: p.vout, sats: p.sats, status: p.status, seenAt: p.seenAt, movedAt: p.movedAt,
     blockHash: p.blockHash, blockHeight: p.blockHeight, confirmedAt: p.confirmedAt,
   };
+}
+
+/** A payment event waiting for its invoice's new state (it is written after it). */
+export interface PaymentEvent {
+  type: EventType;
+  payment: Payment;
+  /** payment.reverted: replaced, evicted or reorged. */
+  reason?: string;
 }
 
 export interface SettleResult {
@@ -29,7 +37,7 @@ export async function settleInvoice(
   tipHeight: number,
   now: number,
   policy: Policy,
-  extraEvents: { type: EventType; payment: Payment }[] = [],
+  extraEvents: PaymentEvent[] = [],
 ): Promise<SettleResult> {
   const inv = await findInvoice(trx, { by: 'id', value: invoiceId });
   if (!inv) throw new Error(`invoice ${invoiceId} vanished inside a transaction`);
@@ -44,16 +52,17 @@ export async function settleInvoice(
       status: r.status, exception: r.exception, paidSats: r.receivedSats,
       paidAt: r.paidAt, confirmedAt: r.confirmedAt, expiredAt: r.expiredAt, updatedAt: now,
     };
-    if (!(await updateInvoice(trx, inv.id, inv.status, patch))) {
+    if (!(await updateInvoice(trx, inv, patch))) {
+      // Another unit of this commit changed it after our read: the batch reruns one by one.
       throw new Error(`invoice ${inv.id} changed under the writer`);
     }
-    current = { ...inv, ...patch };
+    current = { ...inv, ...patch, version: inv.version + 1 };
   }
   // Payment events first: a shop sees the money, then what it did to the invoice.
   for (const e of extraEvents) {
     await appendEvent(trx, {
       type: e.type, invoiceId: inv.id, createdAt: now,
-      payload: { invoice: current, payment: presentPaymentForEvent(e.payment) },
+      payload: { invoice: current, payment: presentPaymentForEvent(e.payment), ...(e.reason && { reason: e.reason }) },
     });
   }
   for (const type of r.events) {

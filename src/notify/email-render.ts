@@ -23,6 +23,8 @@ const EVENT_WORDS: Readonly<Record<string, string>> = {
   'invoice.cancelled': 'cancelled',
   'payment.received': 'payment received',
   'payment.confirmed': 'payment confirmed',
+  'payment.reverted': 'payment reverted',
+  'invoice.invalid': 'invalid',
 };
 
 const EXCEPTION_WORDS: Readonly<Record<InvoiceException, string>> = {

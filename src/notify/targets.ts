@@ -33,7 +33,7 @@ export interface TargetAdapter {
 
 export interface StoredEvent {
   type: string;
-  payload: { invoice: Record<string, unknown> | null; payment?: Record<string, unknown> | null };
+  payload: { invoice: Record<string, unknown> | null; payment?: Record<string, unknown> | null; reason?: string };
   createdAt: number;
 }
 
@@ -50,6 +50,8 @@ export function webhookBody(e: StoredEvent): string {
     data.payment = {
       txid: p.txid, vout: p.vout, amount: formatBtc(BigInt(p.sats as string)), status: p.status,
       block_height: p.blockHeight ?? null,
+      // payment.reverted: why it stopped standing (replaced, evicted or reorged).
+      ...(e.payload.reason !== undefined && { reason: e.payload.reason }),
     };
   }
   return JSON.stringify({ event: e.type, data, timestamp: isoSeconds(e.createdAt) });

@@ -13,7 +13,8 @@ import type { Adapters, AttemptResult, StoredEvent } from './targets.js';
 export const SEED_RETRY_SCHEDULE_MS = [60_000, 300_000, 900_000, 3_600_000, 7_200_000];
 
 /** Events a merchant's notification email is sent for. */
-export const EMAIL_EVENTS = ['invoice.paid', 'invoice.confirmed', 'invoice.expired'];
+/** What the merchant is mailed about: money settled, a deadline passed, money taken back. */
+export const EMAIL_EVENTS = ['invoice.paid', 'invoice.confirmed', 'invoice.expired', 'payment.reverted', 'invoice.invalid'];
 
 const CURSOR = 'notify.fanout';
 

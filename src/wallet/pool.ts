@@ -8,6 +8,10 @@ import {
 import type { Chain } from './chain.js';
 import { parseWallet, type WatchOnlyWallet } from './watch-only-wallet.js';
 
+export function noWallet(): TillError {
+  return new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
+}
+
 export interface ActiveWallet {
   row: WalletRow;
   wallet: WatchOnlyWallet;
@@ -22,7 +26,14 @@ export interface ActiveWallet {
 export class AddressPool {
   private readonly parsed = new Map<number, WatchOnlyWallet>();
 
-  constructor(private readonly chain: Chain) {}
+  /**
+   * @param cooldownMs how long a released address waits before another invoice may take
+   *   it (a payer may still pay the cancelled invoice from its QR code meanwhile).
+   */
+  constructor(
+    private readonly chain: Chain,
+    private readonly cooldownMs = 0,
+  ) {}
 
   /** Parses a key or descriptor for this chain and makes it the active wallet. */
   async setWallet(db: Database, input: string, firstIndex: number, now: number): Promise<ActiveWallet> {
@@ -59,10 +70,8 @@ export class AddressPool {
   /** Inside the caller's write transaction: an address for `invoiceId`, or no_wallet. */
   async take(trx: Knex.Transaction, invoiceId: number, now: number): Promise<AddressRow> {
     const active = await this.activeWallet(trx);
-    if (!active) {
-      throw new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
-    }
-    const free = await claimFreeAddress(trx, active.row.id, invoiceId, now);
+    if (!active) throw noWallet();
+    const free = await claimFreeAddress(trx, active.row.id, invoiceId, now, now - this.cooldownMs);
     if (free) return free;
     const index = await reserveIndex(trx, active.row.id);
     const derived = active.wallet.derive(index);
@@ -77,8 +86,8 @@ export class AddressPool {
     });
   }
 
-  /** Returns a never-paid address to the pool; a used one stays out for good. */
-  async release(trx: Knex.Transaction, addressId: number): Promise<boolean> {
-    return releaseAddress(trx, addressId);
+  /** Returns a never-paid address to the pool, after its cool-down; a used one stays out for good. */
+  async release(trx: Knex.Transaction, addressId: number, now: number): Promise<boolean> {
+    return releaseAddress(trx, addressId, now);
   }
 }

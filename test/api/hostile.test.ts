@@ -52,9 +52,9 @@ interface Case {
   expect?: number[];
   code?: string;
   /**
-   * What node refuses before the app sees it (a raw 0xFF in the path, a body longer than
-   * its Content-Length, no Host header): a bare 400 from node today; a JSON one once the
-   * server answers its 'clientError' with answerClientError.
+   * A request with no Host header: node refuses it itself, with a bare 400, on a path its
+   * 'clientError' event never sees. Everything else node refuses early (a raw 0xFF in the
+   * path, a bad Content-Length, headers too large) gets answerClientError's JSON.
    */
   nodeLevel?: boolean;
 }

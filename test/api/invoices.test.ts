@@ -150,7 +150,7 @@ describe('v1 invoices', () => {
     expect(await t.count('addresses')).to.equal(0);
   });
 
-  it('gives each pending invoice its own address and reuses a cancelled one first', async () => {
+  it('gives each pending invoice its own address and reuses a cancelled one first, once it has cooled down', async () => {
     await t.setWallet();
     for (let i = 0; i < 3; i++) await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE });
     const a1 = (await t.request('POST', '/api/v1/invoices/INV-0001/finalize')).body.payment_address;
@@ -160,6 +160,8 @@ describe('v1 invoices', () => {
     const del = await t.request('DELETE', '/api/v1/invoices/INV-0001');
     expect(del.status).to.equal(200);
     expect(del.body).to.deep.equal({ ok: true, status: 'cancelled' });
+    // TILL_ADDRESS_COOLDOWN_MINUTES defaults to a day: a payer may still use the old QR.
+    t.clock.advance(24 * 3600_000);
     const a3 = (await t.request('POST', '/api/v1/invoices/INV-0003/finalize')).body.payment_address;
     expect(a3).to.equal(a1);
     expect(await t.count('addresses')).to.equal(2);

@@ -25,11 +25,28 @@ export function nodeEnv(node: RegtestNode, extra: Record<string, string> = {}): 
 }
 
 /** Till following `node`, with a wallet of its own (fresh addresses for every test). */
-export async function tillOn(node: RegtestNode, env: Record<string, string> = {}): Promise<TestTill> {
-  const t = await startTill({ followChain: true, env: nodeEnv(node, env), clock: realClock() });
+export async function tillOn(node: RegtestNode, env: Record<string, string> = {}, opts: { notify?: boolean } = {}): Promise<TestTill> {
+  const t = await startTill({ followChain: true, notify: opts.notify, env: nodeEnv(node, env), clock: realClock() });
   await t.setWallet(testTpub(randomBytes(32)));
   await waitFor(async () => (await t.till.health()).ok, 'Till to reach the node');
   return t;
+}
+
+/**
+ * Stops `t` and starts Till again on the same data dir and clock, as after an operator's
+ * restart: what it learns meanwhile it must find by catching up.
+ */
+export async function restartTill(
+  node: RegtestNode,
+  t: TestTill,
+  between: () => Promise<void> = async () => undefined,
+  env: Record<string, string> = {},
+): Promise<TestTill> {
+  await t.close();
+  await between();
+  const again = await startTill({ followChain: true, env: nodeEnv(node, env), clock: t.clock, dir: t.dir });
+  await waitFor(async () => (await again.till.health()).ok, 'Till to reach the node again');
+  return again;
 }
 
 export { waitFor } from '../helpers/wait.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { networks } from 'bitcoinjs-lib';
 import { loadConfig } from '../../src/config/load.js';
 import { createTill, type Till } from '../../src/main.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { createFixedRateProvider } from '../../src/rates/index.js';
 import type { RateProvider } from '../../src/rates/index.js';
 import { bip32Api } from '../../src/wallet/ecc.js';
@@ -52,7 +52,10 @@ export interface TestTill {
   request<T = any>(method: string, p: string, opts?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> }): Promise<Response<T>>;
   count(table: string): Promise<number>;
   setWallet(key?: string): Promise<void>;
+  /** Stops Till and removes its data. */
   stop(): Promise<void>;
+  /** Stops Till as a crash-free shutdown would, keeping its data for `startTill({ dir })`. */
+  close(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -65,11 +68,15 @@ export interface StartOptions {
   resolve?: Resolver;
   rateProviders?: RateProvider[];
   clock?: Clock;
+  /** An existing data dir (a restart): its database, wallet and tip are kept. */
+  dir?: string;
+  /** The logger Till writes to (default: silent, or TILL_TEST_LOG's level). */
+  log?: Logger;
 }
 
 /** Starts the real Till: a temp data dir with a real SQLite file, the real HTTP server on a free port. */
 export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
   const clock = opts.clock ?? testClock();
   const config = loadConfig({
     TILL_DATA_DIR: dir,
@@ -82,7 +89,7 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const till = await createTill({
     config,
     now: clock.now,
-    log: createLogger(process.env.TILL_TEST_LOG ?? 'silent'),
+    log: opts.log ?? createLogger(process.env.TILL_TEST_LOG ?? 'silent'),
     followChain: opts.followChain ?? false,
     notify: opts.notify ?? false,
     // No test reaches the internet: names resolve here, and nothing is sent unless a test
@@ -136,6 +143,7 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
       await till.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
+    close: () => till.close(),
   };
 }
 

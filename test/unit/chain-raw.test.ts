@@ -29,6 +29,7 @@ describe('chain/raw: reading transactions and blocks', () => {
       const t = tx(scripts, values, i % 2 === 0);
       const raw = parseTx(Buffer.from(t.toBuffer()));
       expect(raw.txid()).to.equal(t.getId());
+      expect(raw.prevouts()).to.deep.equal(t.ins.map((input) => `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`));
       expect(raw.outputs.map((o) => [o.vout, o.value, o.script.toString('hex')])).to.deep.equal(
         t.outs.map((o, vout) => [vout, o.value, Buffer.from(o.script).toString('hex')]),
       );
@@ -47,6 +48,7 @@ describe('chain/raw: reading transactions and blocks', () => {
     const raw = parseBlock(Buffer.from(b.toBuffer()));
     expect(raw.hash).to.equal(b.getId());
     expect(raw.prevHash).to.equal(Buffer.from(b.prevHash).reverse().toString('hex'));
+    expect(raw.time).to.equal(1_700_000_000);
     expect(raw.txs.map((t) => t.txid())).to.deep.equal(b.transactions.map((t) => t.getId()));
   });
 
@@ -65,9 +67,10 @@ describe('chain/raw: reading transactions and blocks', () => {
     w.add(mine.toString('hex'), 42);
     const t = tx([other, mine, mine], [1n, 2n, 3n], true);
     const m = w.match(parseTx(Buffer.from(t.toBuffer())));
+    const spends = t.ins.map((input) => `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`);
     expect(m).to.deep.equal([
-      { txid: t.getId(), vout: 1, sats: 2n, addressId: 42 },
-      { txid: t.getId(), vout: 2, sats: 3n, addressId: 42 },
+      { txid: t.getId(), vout: 1, sats: 2n, addressId: 42, spends },
+      { txid: t.getId(), vout: 2, sats: 3n, addressId: 42, spends },
     ]);
     expect(w.match(parseTx(Buffer.from(tx([other], [1n], false).toBuffer())))).to.deep.equal([]);
   });

@@ -3,7 +3,7 @@ import { SummaryCache } from '../../src/invoicing/summary-cache.js';
 import type { InvoiceSummary } from '../../src/db/invoices.js';
 
 const summary = (id: number, status: InvoiceSummary['status']): InvoiceSummary => ({
-  id, number: `INV-000${id}`, status, exception: null, currency: 'USD', total: 22000n, rate: null, dueSats: null, paidSats: 0n,
+  id, number: `INV-000${id}`, status, exception: null, currency: 'USD', total: 22000n, rate: null, dueSats: null, paidSats: 0n, markedPaidAt: null,
 });
 
 describe('SummaryCache', () => {

@@ -1,0 +1,139 @@
+/**
+ * Money that moved while Till looked away, addresses handed back by a cancel, and every
+ * downgrade of an invoice told to the merchant: on each regtest node that can do it.
+ */
+import { expect } from 'chai';
+import { describeEachNode } from '../../regtest/find-nodes.js';
+import type { TestTill } from '../helpers/till.js';
+import { receiver } from '../notify/helpers.js';
+import { btc, btcInvoice, events, invoice, restartTill, statusOf, tillOn, waitFor } from './helpers.js';
+
+async function outbox(t: TestTill, invoiceId: number): Promise<{ type: string; payload: any }[]> {
+  const rows = await t.till.db.read('outbox').where({ invoice_id: invoiceId }).orderBy('id');
+  return rows.map((r: any) => ({ type: r.type, payload: JSON.parse(r.payload) }));
+}
+
+describeEachNode('money core: time, addresses, downgrades', [], (node, kind) => {
+  let t: TestTill;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await t?.stop();
+    for (const c of closers.splice(0)) await c();
+  });
+
+  it('paid and mined while Till was stopped, found after the deadline: confirmed, not late', async function () {
+    this.timeout(60_000);
+    t = await tillOn(node());
+    const inv = await btcInvoice(t, 41_000n);
+    t = await restartTill(node(), t, async () => {
+      await node().pay(inv.address, 41_000n);
+      await node().mine(1);
+      t.clock.advance(30 * 60_000);
+    });
+    const done = await statusOf(t, inv.ref, 'confirmed');
+    expect(done).to.include({ exception: null, btc_paid: btc(41_000n) });
+    expect(await events(t, done.id)).to.not.include('invoice.expired');
+  });
+
+  it('broadcast while Till was stopped, found in the mempool after the deadline: paid, not late', async function () {
+    this.timeout(60_000);
+    t = await tillOn(node());
+    const inv = await btcInvoice(t, 42_000n);
+    t = await restartTill(node(), t, async () => {
+      await node().pay(inv.address, 42_000n);
+      t.clock.advance(30 * 60_000);
+    });
+    const paid = await statusOf(t, inv.ref, 'paid');
+    expect(paid).to.include({ exception: null });
+    await node().mine(1);
+  });
+
+  it('cancel keeps the address out of the pool: money from the old QR stays with the cancelled invoice', async () => {
+    t = await tillOn(node());
+    const a = await btcInvoice(t, 30_000n);
+    const del = await t.request('DELETE', `/api/v1/invoices/${a.ref}`);
+    expect(del.status, del.text).to.equal(200);
+    const b = await btcInvoice(t, 30_000n);
+    expect(b.address).to.not.equal(a.address);
+    await node().pay(a.address, 30_000n);
+    const late = await statusOf(t, a.ref, 'cancelled', (i) => i.exception === 'paid_late');
+    expect(late.btc_paid).to.equal(btc(30_000n));
+    expect(await events(t, late.id)).to.include('payment.received');
+    const other = await invoice(t, b.ref);
+    expect(other).to.include({ status: 'pending', btc_paid: btc(0n) });
+    expect(other.payments).to.have.length(0);
+    await node().mine(1);
+  });
+
+  it('a block taken away with nothing in its place is undone; reconsidered, it confirms again', async function () {
+    this.timeout(60_000);
+    const hook = await receiver();
+    closers.push(hook.close);
+    t = await tillOn(node(), { TILL_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }, { notify: true });
+    const created = await t.request('POST', '/api/v1/webhooks', { body: { url: hook.url, events: ['*'] } });
+    expect(created.status, created.text).to.equal(201);
+    const inv = await btcInvoice(t, 43_000n);
+    await node().pay(inv.address, 43_000n);
+    const [hash] = await node().mine(1);
+    const first = await statusOf(t, inv.ref, 'confirmed');
+    await node().invalidateBlock(hash!);
+    const back = await statusOf(t, inv.ref, 'paid', (i) => i.payments[0].status === 'mempool');
+    expect(back.payments[0]).to.include({ confirmations: 0, block_height: null });
+    const health = await t.till.health();
+    expect(health.tip?.hash).to.equal(await node().bestBlockHash());
+    const list = await outbox(t, first.id);
+    const reverted = list.filter((e) => e.type === 'payment.reverted');
+    expect(reverted).to.have.length(1);
+    expect(reverted[0]!.payload.reason).to.equal('reorged');
+    const delivered = await waitFor(
+      () => hook.got.find((g) => g.headers['x-btpay-event'] === 'payment.reverted'),
+      'the payment.reverted webhook',
+    );
+    expect(JSON.parse(delivered.body).data).to.deep.include({ ref: inv.ref, status: 'paid' });
+    expect(JSON.parse(delivered.body).data.payment).to.include({ reason: 'reorged', status: 'mempool' });
+
+    await node().reconsiderBlock(hash!);
+    await statusOf(t, inv.ref, 'confirmed');
+    const types = await events(t, first.id);
+    expect(types.filter((e) => e === 'invoice.confirmed')).to.have.length(2);
+    expect(types.filter((e) => e === 'invoice.paid')).to.have.length(2);
+    await waitFor(
+      () => hook.got.filter((g) => g.headers['x-btpay-event'] === 'invoice.confirmed').length === 2,
+      'a second invoice.confirmed webhook',
+    );
+    if (kind === 'litecoind') await node().mine(1);
+  });
+});
+
+describeEachNode('money core: replacement', ['rbf'], (node) => {
+  let t: TestTill;
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  it('a replacement that stops paying raises payment.reverted (replaced); a fee bump is one standing payment', async () => {
+    t = await tillOn(node());
+    const a = await btcInvoice(t, 25_000n);
+    const txid = await node().pay(a.address, 25_000n);
+    const paid = await statusOf(t, a.ref, 'paid');
+    await node().replace(txid, { outputs: [] });
+    await statusOf(t, a.ref, 'pending', (i) => i.payments[0]?.status === 'replaced');
+    const list = await outbox(t, paid.id);
+    const reverted = list.filter((e) => e.type === 'payment.reverted');
+    expect(reverted).to.have.length(1);
+    expect(reverted[0]!.payload).to.deep.include({ reason: 'replaced' });
+    expect(reverted[0]!.payload.payment.txid).to.equal(txid);
+
+    const b = await btcInvoice(t, 26_000n);
+    const first = await node().pay(b.address, 26_000n);
+    await statusOf(t, b.ref, 'paid');
+    const bumped = await node().replace(first);
+    const after = await statusOf(t, b.ref, 'paid', (i) => i.payments.length === 2 && i.payments.some((p: any) => p.status === 'replaced'));
+    expect(after.btc_paid).to.equal(btc(26_000n));
+    const standing = after.payments.filter((p: any) => p.status === 'mempool' || p.status === 'confirmed');
+    expect(standing.map((p: any) => p.txid)).to.deep.equal([bumped]);
+    await node().mine(1);
+    const confirmed = await statusOf(t, b.ref, 'confirmed');
+    expect(confirmed.btc_paid).to.equal(btc(26_000n));
+  });
+});
