@@ -2,7 +2,7 @@
  * Chain benchmark: detection latency (ZMQ frame published → payment committed), block
  * scan time, catch-up speed and memory. Prints figures; never passes or fails.
  *
- *   npm run bench:chain [-- --payments 1000]
+ *   npm run bench:chain [-- --payments 1000] [--rate 500] [--settled 100000] [--blocks 200] [--only connect]
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -206,20 +206,101 @@ async function catchUpBench(node: RegtestNode): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * What one new block costs the writer (tip saved, invoices that can move re-settled), in an
+ * empty database and in one holding `SETTLED` confirmed invoices with their payments: the
+ * two should be alike, since a confirmed invoice only gains depth from a new tip.
+ */
+async function blockConnectBench(): Promise<void> {
+  const SETTLED = opt('settled', 100_000);
+  const BLOCKS = opt('blocks', 200);
+  const figures: number[] = [];
+  for (const settled of [0, SETTLED]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-connect-'));
+    const config = loadConfig({ TILL_DATA_DIR: dir, TILL_PORT: '0', TILL_LOG_LEVEL: 'warn' }, dir);
+    const till = await createTill({ config, log: createLogger('warn'), followChain: false, notify: false, rateProviders: [createFixedRateProvider('USD=70000')] });
+    await till.services.pool.setWallet(till.db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
+    if (settled > 0) await seedSettled(till, settled);
+    // A few invoices still below their depth, as in a live shop.
+    for (let i = 0; i < 10; i++) {
+      const inv = await till.services.invoices.create({ currency: 'BTC', lines: [{ description: 'b', quantity: 1, unit_price: '0.0001' }], dialect: 'v1' });
+      const fin = await till.services.invoices.finalize(inv.ref);
+      await till.services.payments.apply({ seen: [{ txid: randomBytes(32).toString('hex'), vout: 0, sats: 10_000n, addressId: fin.addressId! }] });
+    }
+    let prev = '00'.repeat(32);
+    const times: number[] = [];
+    for (let h = 1; h <= BLOCKS; h++) {
+      const hash = randomBytes(32).toString('hex');
+      const t0 = performance.now();
+      await till.services.payments.apply({ connected: [{ hash, height: 1_000_000 + h, prevHash: prev, outputs: [] }] });
+      times.push(performance.now() - t0);
+      prev = hash;
+    }
+    figures.push(pct(times, 50));
+    rows.push([
+      `block connect (tip + re-settle, 10 invoices awaiting depth) with ${settled.toLocaleString('en')} settled invoices in the database`,
+      `p50 ${ms(pct(times, 50))}, p99 ${ms(pct(times, 99))} over ${BLOCKS} blocks`,
+    ]);
+    await till.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push([`  ratio, ${SETTLED.toLocaleString('en')} settled vs empty (aim: within 2×)`, `${(figures[1]! / figures[0]!).toFixed(2)}×`]);
+}
+
+/**
+ * Confirmed invoices with a confirmed payment each, written straight into the tables in
+ * large transactions (going through the API would take minutes for 100,000).
+ */
+async function seedSettled(till: Till, n: number): Promise<void> {
+  const now = Date.now();
+  const wallet = await till.db.read('wallets').where({ active: true }).first();
+  const BATCH = 500;
+  for (let start = 0; start < n; start += BATCH) {
+    await till.db.write.transaction(async (trx) => {
+      const invoices = [];
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        invoices.push({
+          seq: 1_000_000 + i, ref: `B${String(i).padStart(16, '0')}`, public_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          bitpay_id: `b${String(i).padStart(21, '0')}`, status: 'confirmed', currency: 'BTC', subtotal: 10_000, tax: 0, discount: 0, total: 10_000,
+          rate: '1', due_sats: 10_000, paid_sats: 10_000, required_confirmations: 1, payment_methods: '["onchain_btc"]',
+          dialect: 'v1', created_at: now, updated_at: now, finalized_at: now, quote_expires_at: now + 900_000, paid_at: now, confirmed_at: now,
+        });
+      }
+      const ids = (await trx('invoices').insert(invoices).returning('id')) as { id: number }[];
+      const addresses = ids.map(({ id }, k) => ({
+        wallet_id: wallet.id, derivation_index: 1_000_000 + start + k, address: `bcrt1bench${start + k}`,
+        script_hex: `0014${(start + k).toString(16).padStart(40, '0')}`, state: 'used', invoice_id: id, created_at: now,
+      }));
+      const addressIds = (await trx('addresses').insert(addresses).returning('id')) as { id: number }[];
+      await trx('payments').insert(ids.map(({ id }, k) => ({
+        invoice_id: id, address_id: addressIds[k]!.id, txid: randomBytes(32).toString('hex'), vout: 0, sats: 10_000,
+        status: 'confirmed', seen_at: now, moved_at: now, block_hash: randomBytes(32).toString('hex'), block_height: 10 + k, confirmed_at: now, updated_at: now,
+      })));
+    });
+  }
+}
+
 /** A regtest p2wpkh address nobody watches: traffic for the blocks. */
 function strangerAddress(): string {
   return bjsPayments.p2wpkh({ hash: randomBytes(20), network: networks.regtest }).address!;
 }
 
+/** `--only connect` (or scan, memory, detection, catchup) runs one part. */
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const part = (name: string) => only === undefined || only === name;
+
 async function main(): Promise<void> {
-  scanBench();
-  memoryBench();
-  const node = await startSimNode();
-  try {
-    await detectionBench(node);
-    await catchUpBench(node);
-  } finally {
-    await node.close();
+  if (part('scan')) scanBench();
+  if (part('memory')) memoryBench();
+  if (part('connect')) await blockConnectBench();
+  if (part('detection') || part('catchup')) {
+    const node = await startSimNode();
+    try {
+      if (part('detection')) await detectionBench(node);
+      if (part('catchup')) await catchUpBench(node);
+    } finally {
+      await node.close();
+    }
   }
   console.log('');
   console.log(`Till chain benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), node ${process.version}, SQLite synchronous=FULL`);
