@@ -84,3 +84,9 @@ export async function events(t: TestTill, invoiceId?: number): Promise<string[]>
   if (invoiceId !== undefined) q.where({ invoice_id: invoiceId });
   return (await q).map((e: any) => e.type);
 }
+
+/** An invoice's outbox rows in order, payloads parsed. */
+export async function outbox(t: TestTill, invoiceId: number): Promise<{ type: string; payload: any }[]> {
+  const rows = await t.till.db.read('outbox').where({ invoice_id: invoiceId }).orderBy('id');
+  return rows.map((r: any) => ({ type: r.type, payload: JSON.parse(r.payload) }));
+}

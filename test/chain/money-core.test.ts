@@ -5,13 +5,8 @@
 import { expect } from 'chai';
 import { describeEachNode } from '../../regtest/find-nodes.js';
 import type { TestTill } from '../helpers/till.js';
-import { receiver } from '../notify/helpers.js';
-import { btc, btcInvoice, events, invoice, restartTill, statusOf, tillOn, waitFor } from './helpers.js';
-
-async function outbox(t: TestTill, invoiceId: number): Promise<{ type: string; payload: any }[]> {
-  const rows = await t.till.db.read('outbox').where({ invoice_id: invoiceId }).orderBy('id');
-  return rows.map((r: any) => ({ type: r.type, payload: JSON.parse(r.payload) }));
-}
+import { receiver, subscribe } from '../notify/helpers.js';
+import { btc, btcInvoice, events, invoice, outbox, restartTill, statusOf, tillOn, waitFor } from './helpers.js';
 
 describeEachNode('money core: time, addresses, downgrades', [], (node, kind) => {
   let t: TestTill;
@@ -70,8 +65,7 @@ describeEachNode('money core: time, addresses, downgrades', [], (node, kind) => 
     const hook = await receiver();
     closers.push(hook.close);
     t = await tillOn(node(), { TILL_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }, { notify: true });
-    const created = await t.request('POST', '/api/v1/webhooks', { body: { url: hook.url, events: ['*'] } });
-    expect(created.status, created.text).to.equal(201);
+    await subscribe(t, hook.url, ['*']);
     const inv = await btcInvoice(t, 43_000n);
     await node().pay(inv.address, 43_000n);
     const [hash] = await node().mine(1);

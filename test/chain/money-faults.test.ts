@@ -4,18 +4,12 @@
  * payment away for good. Each must leave the money where it belongs and say so.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { describeEachNode } from '../../regtest/find-nodes.js';
 import type { SimNode } from '../../regtest/sim-node.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { startTill, testTpub, type TestTill } from '../helpers/till.js';
-import { realClock } from '../helpers/till.js';
-import { randomBytes } from 'node:crypto';
-import { btc, btcInvoice, events, invoice, nodeEnv, statusOf, tillOn, waitFor } from './helpers.js';
-
-async function outbox(t: TestTill, invoiceId: number): Promise<{ type: string; payload: any }[]> {
-  const rows = await t.till.db.read('outbox').where({ invoice_id: invoiceId }).orderBy('id');
-  return rows.map((r: any) => ({ type: r.type, payload: JSON.parse(r.payload) }));
-}
+import { realClock, startTill, testTpub, type TestTill } from '../helpers/till.js';
+import { btc, btcInvoice, events, invoice, nodeEnv, outbox, statusOf, tillOn, waitFor } from './helpers.js';
 
 describeEachNode('money core: faults', [], (getNode) => {
   const node = () => getNode() as SimNode;

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +52,13 @@ export async function notifyTill(env: Record<string, string> = {}): Promise<Test
   });
   await t.setWallet(testTpub(randomBytes(32)));
   return t;
+}
+
+/** Subscribes `url` to `events` (default all) through the API; the secret comes back once. */
+export async function subscribe(t: TestTill, url: string, events?: string[]): Promise<{ id: number; secret: string }> {
+  const res = await t.request('POST', '/api/v1/webhooks', { body: { url, ...(events && { events }) } });
+  expect(res.status, res.text).to.equal(201);
+  return res.body as { id: number; secret: string };
 }
 
 export { waitFor as until };

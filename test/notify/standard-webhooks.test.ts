@@ -5,7 +5,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { TestTill } from '../helpers/till.js';
-import { notifyTill, receiver, until, type Received } from './helpers.js';
+import { notifyTill, receiver, until, type Received, subscribe } from './helpers.js';
 
 type Headers = Record<string, string | undefined>;
 
@@ -70,11 +70,7 @@ describe('webhook signatures: Standard Webhooks beside the seed signature', func
     for (const c of closers.splice(0)) await c();
   });
 
-  async function hook(url: string, events?: string[]) {
-    const res = await t.request('POST', '/api/v1/webhooks', { body: { url, ...(events && { events }) } });
-    expect(res.status, res.text).to.equal(201);
-    return res.body as { id: number; secret: string };
-  }
+  const hook = (url: string, events?: string[]) => subscribe(t, url, events);
 
   /** A receiver that answers 200 only to a request both checks accept, judged at Till's time. */
   async function verifyingReceiver(secret: () => string, fail: (n: number) => boolean = () => false) {

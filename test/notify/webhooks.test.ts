@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { TestTill } from '../helpers/till.js';
-import { lifecycle, notifyTill, receiver, until } from './helpers.js';
+import { lifecycle, notifyTill, receiver, until, subscribe } from './helpers.js';
 
 const ALL_EVENTS = [
   'invoice.created', 'payment.received', 'invoice.paid', 'payment.confirmed', 'invoice.confirmed',
@@ -18,11 +18,7 @@ describe('webhook delivery', function () {
     for (const c of closers.splice(0)) await c();
   });
 
-  async function hook(url: string, events?: string[]) {
-    const res = await t.request('POST', '/api/v1/webhooks', { body: { url, ...(events && { events }) } });
-    expect(res.status, res.text).to.equal(201);
-    return res.body as { id: number; secret: string };
-  }
+  const hook = (url: string, events?: string[]) => subscribe(t, url, events);
 
   it('delivers every seed event, signed, to subscribers and only to them', async () => {
     t = await notifyTill();
