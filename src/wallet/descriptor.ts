@@ -1,6 +1,6 @@
 import type { BIP32API } from 'bip32';
+import bs58check from 'bs58check';
 import { TillError } from '../domain/errors.js';
-import { decodeBase58Check } from './base58check.js';
 import {
   CHECKSUM_LENGTH,
   descriptorChecksum,
@@ -177,8 +177,8 @@ function parseKeyText(text: string, bip32: BIP32API): ParsedExtendedKey {
       'A single public key cannot give a fresh address per invoice: use an extended public key (xpub) with a /0/* path',
     );
   }
-  const decoded = decodeBase58Check(text);
-  if (decoded.ok && (decoded.payload.length === 33 || decoded.payload.length === 34)) {
+  const wif = bs58check.decodeUnsafe(text);
+  if (wif !== undefined && (wif.length === 33 || wif.length === 34)) {
     throw invalid('This is a private key (WIF). Till only ever holds public keys: never paste a private key here');
   }
   return parseExtendedKey(text, bip32);

@@ -1,7 +1,7 @@
 import type { BIP32API, BIP32Interface } from 'bip32';
 import { networks } from 'bitcoinjs-lib';
+import bs58check from 'bs58check';
 import { TillError } from '../domain/errors.js';
-import { decodeBase58Check, encodeBase58Check } from './base58check.js';
 import type { KeyNetwork } from './chain.js';
 import type { ScriptType } from './script-type.js';
 
@@ -49,6 +49,8 @@ const STANDARD_PUBLIC_VERSION: Record<KeyNetwork, number> = { mainnet: 0x0488b21
 
 const SERIALIZED_LENGTH = 78;
 
+const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
+
 export interface ParsedExtendedKey {
   version: ExtendedKeyVersion;
   /** The same key re-encoded with xpub/tpub version bytes, as descriptors write it. */
@@ -67,14 +69,14 @@ function invalid(message: string): TillError {
  * with a message that says which. The message never echoes the key itself.
  */
 export function parseExtendedKey(text: string, bip32: BIP32API): ParsedExtendedKey {
-  const decoded = decodeBase58Check(text);
-  if (!decoded.ok) {
-    if (decoded.reason === 'bad_checksum') {
+  const payload = bs58check.decodeUnsafe(text);
+  if (payload === undefined) {
+    // bs58check says only "no": a string of base58 letters that fails is a typo, anything else is not a key.
+    if (BASE58.test(text)) {
       throw invalid('The extended key has a bad checksum: it was probably mistyped or cut short');
     }
     throw invalid('Not an extended public key: it is not valid base58check');
   }
-  const payload = decoded.payload;
   if (payload.length !== SERIALIZED_LENGTH) {
     throw invalid(
       `Not an extended public key: it decodes to ${payload.length} bytes, an extended key has ${SERIALIZED_LENGTH}`,
@@ -100,7 +102,7 @@ export function parseExtendedKey(text: string, bip32: BIP32API): ParsedExtendedK
 
   const standardPayload = Uint8Array.from(payload);
   new DataView(standardPayload.buffer).setUint32(0, STANDARD_PUBLIC_VERSION[version.network], false);
-  const standard = encodeBase58Check(standardPayload);
+  const standard = bs58check.encode(standardPayload);
   let node: BIP32Interface;
   try {
     node = bip32.fromBase58(standard, version.network === 'mainnet' ? networks.bitcoin : networks.testnet);
