@@ -41,6 +41,38 @@ export function pow10(n: number): bigint {
   return 10n ** BigInt(n);
 }
 
+const ZERO: Decimal = { negative: false, digits: 0n, scale: 0 };
+
+/** The decimal `units` × 10^-scale, normalised. */
+export function fromUnits(units: bigint, scale: number): Decimal {
+  let digits = units < 0n ? -units : units;
+  if (digits === 0n) return ZERO;
+  while (scale > 0 && digits % 10n === 0n) {
+    digits /= 10n;
+    scale -= 1;
+  }
+  return { negative: units < 0n, digits, scale };
+}
+
+/** `d` as a signed count of 10^-scale units; `scale` must be at least `d.scale`. */
+export function unitsOf(d: Decimal, scale: number): bigint {
+  const units = d.digits * pow10(scale - d.scale);
+  return d.negative ? -units : units;
+}
+
+export function compareDecimals(a: Decimal, b: Decimal): number {
+  const scale = Math.max(a.scale, b.scale);
+  const x = unitsOf(a, scale);
+  const y = unitsOf(b, scale);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Rounds half away from zero to at most `places` decimal places. */
+export function roundDecimal(d: Decimal, places: number): Decimal {
+  if (d.scale <= places) return d;
+  return fromUnits(divRoundHalfUp(unitsOf(d, d.scale), pow10(d.scale - places)), places);
+}
+
 /**
  * Parses user input exactly. Accepts a string like "150.00", "-2", "+0.5", "1.5e3"; a JS
  * number (read through its shortest round-trip form, so 0.1 is exactly 1/10 and 1e21 is
@@ -59,10 +91,27 @@ export function parseDecimal(value: unknown, field: string): Decimal {
   } else {
     throw notADecimal(field);
   }
-  if (literal.length > MAX_LITERAL_LENGTH) throw tooManyDigits(field);
+  const d = readDecimal(literal, MAX_DECIMAL_DIGITS);
+  if (d === 'syntax') throw notADecimal(field);
+  if (d === 'scale') throw invalid(field, `must have at most ${MAX_DECIMAL_SCALE} decimal places`);
+  if (d === 'digits') throw tooManyDigits(field);
+  return d;
+}
 
+/**
+ * Reads a decimal literal without throwing, for numbers another system wrote (a rate
+ * source's price) where the caller only needs to know whether it is one. At most
+ * MAX_DECIMAL_SCALE places and `maxDigits` digits in all.
+ */
+export function readDecimalText(text: string, maxDigits = MAX_DECIMAL_DIGITS): Decimal | undefined {
+  const d = readDecimal(text, maxDigits);
+  return typeof d === 'string' ? undefined : d;
+}
+
+function readDecimal(literal: string, maxDigits: number): Decimal | 'syntax' | 'scale' | 'digits' {
+  if (literal.length > MAX_LITERAL_LENGTH) return 'digits';
   const match = DECIMAL_LITERAL.exec(literal);
-  if (!match) throw notADecimal(field);
+  if (!match) return 'syntax';
   const sign = match[1] ?? '';
   const intPart = match[2] ?? '';
   const fracPart = match[3] ?? '';
@@ -71,7 +120,7 @@ export function parseDecimal(value: unknown, field: string): Decimal {
   // All digits as one string, scale = places after the point once the exponent applies.
   let mantissa = (intPart + fracPart).replace(/^0+/, '');
   let scale = fracPart.length - exponent;
-  if (mantissa === '') return { negative: false, digits: 0n, scale: 0 };
+  if (mantissa === '') return ZERO;
 
   if (scale > 0) {
     const trimmed = mantissa.replace(/0+$/, '');
@@ -79,12 +128,10 @@ export function parseDecimal(value: unknown, field: string): Decimal {
     mantissa = mantissa.slice(0, mantissa.length - dropped);
     scale -= dropped;
   }
-  if (scale > MAX_DECIMAL_SCALE) {
-    throw invalid(field, `must have at most ${MAX_DECIMAL_SCALE} decimal places`);
-  }
+  if (scale > MAX_DECIMAL_SCALE) return 'scale';
   // A negative scale means the mantissa is followed by -scale zeros ("1e+21").
   const totalDigits = scale < 0 ? mantissa.length - scale : Math.max(mantissa.length, scale);
-  if (totalDigits > MAX_DECIMAL_DIGITS) throw tooManyDigits(field);
+  if (totalDigits > maxDigits) return 'digits';
 
   const digits = scale < 0 ? BigInt(mantissa) * pow10(-scale) : BigInt(mantissa);
   return { negative: sign === '-', digits, scale: Math.max(scale, 0) };
@@ -96,8 +143,7 @@ function tooManyDigits(field: string): TillError {
 
 /** Canonical text of a decimal: "2", "1.5", "-0.000001" (no exponent, no trailing zeros). */
 export function formatDecimal(d: Decimal): string {
-  const units = d.negative ? -d.digits : d.digits;
-  return formatScaled(units, d.scale, { trim: true });
+  return formatScaled(unitsOf(d, d.scale), d.scale, { trim: true });
 }
 
 /**
@@ -151,7 +197,7 @@ export function toScaled(
       decimals === 0 ? 'must be a whole number' : `must have at most ${decimals} decimal places`,
     );
   }
-  const units = (d.negative ? -d.digits : d.digits) * pow10(decimals - d.scale);
+  const units = unitsOf(d, decimals);
   if (units < 0n && !opts.allowNegative) throw invalid(field, 'must not be negative');
   if (units === 0n && opts.allowZero === false) throw invalid(field, 'must be greater than 0');
   if (opts.min !== undefined && units < opts.min) {

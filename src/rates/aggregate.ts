@@ -1,9 +1,9 @@
-import type { RateDecimal } from './rate-decimal.js';
-import { deviatesBeyond, formatRateDecimal, medianRateDecimal, roundRate } from './rate-decimal.js';
+import { formatDecimal, type Decimal } from '../domain/decimal.js';
+import { deviatesBeyond, medianRateDecimal, roundRate } from './rate-decimal.js';
 
 export interface Quote {
   readonly source: string;
-  readonly value: RateDecimal;
+  readonly value: Decimal;
 }
 
 export interface Aggregate {
@@ -38,7 +38,7 @@ export function aggregateQuotes(quotes: readonly Quote[], maxDeviationPercent: n
   }
   const median = medianRateDecimal(kept.map((q) => q.value));
   return {
-    rate: formatRateDecimal(roundRate(median)),
+    rate: formatDecimal(roundRate(median)),
     sources: kept.map((q) => q.source),
     outliers,
   };

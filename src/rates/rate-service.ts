@@ -1,8 +1,9 @@
+import { formatDecimal } from '../domain/decimal.js';
 import { TillError } from '../domain/errors.js';
 import type { Quote } from './aggregate.js';
 import { aggregateQuotes } from './aggregate.js';
 import { askSource, type Answer } from './ask-source.js';
-import { formatRateDecimal, parseRateDecimal } from './rate-decimal.js';
+import { parseRateDecimal } from './rate-decimal.js';
 import type { Rate, RateLogger, RateProvider, RateStore } from './types.js';
 import { silentLogger } from './types.js';
 
@@ -286,7 +287,7 @@ export class RateService {
         this.log.warn(
           {
             currency,
-            ignored: agg.outliers.map((o) => ({ source: o.source, rate: formatRateDecimal(o.value) })),
+            ignored: agg.outliers.map((o) => ({ source: o.source, rate: formatDecimal(o.value) })),
             rate: agg.rate,
             sources: agg.sources,
           },
@@ -339,7 +340,7 @@ export class RateService {
     return {
       rate: Object.freeze({
         currency,
-        rate: formatRateDecimal(value),
+        rate: formatDecimal(value),
         sources: Object.freeze(Array.isArray(sources) ? sources.filter((s) => typeof s === 'string') : []) as string[],
         fetchedAt: new Date(at),
       }),

@@ -1,12 +1,6 @@
 import { expect } from 'chai';
-import {
-  formatRateDecimal,
-  medianRateDecimal,
-  normalizeRateText,
-  parseRateDecimal,
-  roundRate,
-} from '../../../src/rates/rate-decimal.js';
-import type { RateDecimal } from '../../../src/rates/rate-decimal.js';
+import { formatDecimal, type Decimal } from '../../../src/domain/decimal.js';
+import { medianRateDecimal, normalizeRateText, parseRateDecimal, roundRate } from '../../../src/rates/rate-decimal.js';
 import { fixture } from './helpers/exchange-stubs.js';
 
 interface DecimalCases {
@@ -17,7 +11,7 @@ interface MedianCases {
   valid: { values: string[]; median: string; rate: string; description?: string }[];
 }
 
-function must(text: string): RateDecimal {
+function must(text: string): Decimal {
   const d = parseRateDecimal(text);
   if (d === undefined) throw new Error(`fixture value ${text} did not parse`);
   return d;
@@ -30,7 +24,7 @@ describe('rates: exact rate decimals', () => {
     for (const c of decimals.valid) {
       it(`reads "${c.text}" as ${c.canonical} (rounded ${c.rounded})${c.description ? `: ${c.description}` : ''}`, () => {
         expect(normalizeRateText(c.text)).to.equal(c.canonical);
-        expect(formatRateDecimal(roundRate(must(c.text)))).to.equal(c.rounded);
+        expect(formatDecimal(roundRate(must(c.text)))).to.equal(c.rounded);
       });
     }
     for (const c of decimals.invalid) {
@@ -45,8 +39,8 @@ describe('rates: exact rate decimals', () => {
     for (const c of fixture<MedianCases>('median.json').valid) {
       it(`median of [${c.values.join(', ')}] is ${c.median}${c.description ? `: ${c.description}` : ''}`, () => {
         const median = medianRateDecimal(c.values.map(must));
-        expect(formatRateDecimal(median)).to.equal(c.median);
-        expect(formatRateDecimal(roundRate(median))).to.equal(c.rate);
+        expect(formatDecimal(median)).to.equal(c.median);
+        expect(formatDecimal(roundRate(median))).to.equal(c.rate);
       });
     }
 
