@@ -9,9 +9,7 @@ export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-export function sha256d(data: Uint8Array): Buffer {
-  return sha256(sha256(data));
-}
+export { sha256d } from '../../src/domain/hash.js';
 
 /** Internal byte order (as hashed) → the display order RPC and explorers print. */
 export function toDisplayHex(hash: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256d } from '../domain/hash.js';
 
 /**
  * A reader for serialized transactions and blocks that touches only what the watcher
@@ -65,12 +65,6 @@ class Reader {
   }
 }
 
-function sha256d(parts: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return createHash('sha256').update(h.digest()).digest();
-}
-
 /** Display (RPC) hex of a hash: the bytes reversed. */
 export function displayHex(hash: Buffer): string {
   return Buffer.from(hash).reverse().toString('hex');
@@ -121,8 +115,8 @@ function readTx(r: Reader): RawTx {
     txid: () =>
       displayHex(
         segwit
-          ? sha256d([buf.subarray(start, start + 4), buf.subarray(bodyStart, bodyEnd), buf.subarray(end - 4, end)])
-          : sha256d([buf.subarray(start, end)]),
+          ? sha256d(buf.subarray(start, start + 4), buf.subarray(bodyStart, bodyEnd), buf.subarray(end - 4, end))
+          : sha256d(buf.subarray(start, end)),
       ),
     prevouts: () => {
       const out: string[] = [];
@@ -156,7 +150,7 @@ export interface RawBlock {
 }
 
 export function blockHash(header: Buffer): string {
-  return displayHex(sha256d([header.subarray(0, 80)]));
+  return displayHex(sha256d(header.subarray(0, 80)));
 }
 
 /** A serialized block (a ZMQ rawblock body, getblock verbosity 0). */
