@@ -5,9 +5,9 @@ import type { Delivery, TargetKind } from '../db/deliveries.js';
 import { findWebhook } from '../db/webhooks.js';
 import { presentInvoice } from '../api/v1/present.js';
 import { formatBtc } from '../domain/money.js';
-import { postJson } from './http-post.js';
+import { postJson } from '../net/http-client.js';
 import { reviveInvoice } from './revive.js';
-import { assertConnectable, guardedAgent, SsrfError, type AllowList, type Resolver } from './ssrf.js';
+import { assertConnectable, guardedAgent, SsrfError, type AllowList, type Resolver } from '../net/ssrf/index.js';
 import { renderInvoiceEmail, type EmailSender } from './email.js';
 
 /** What one attempt came to. */

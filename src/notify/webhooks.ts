@@ -7,7 +7,7 @@ import {
   attemptsOf, findDelivery, insertDelivery, listDeliveries, rescheduleNow, type Delivery, type DeliveryAttempt,
 } from '../db/deliveries.js';
 import { randomUUID } from 'node:crypto';
-import { checkWebhookTarget, type AllowList, type Resolver } from './ssrf.js';
+import { checkWebhookTarget, type AllowList, type Resolver } from '../net/ssrf/index.js';
 import { isoSeconds } from './targets.js';
 
 export type { Webhook };

@@ -10,8 +10,5 @@ export { createCoinGeckoProvider } from './providers/coingecko.js';
 export type { CoinGeckoOptions } from './providers/coingecko.js';
 export { createFixedRateProvider, parseFixedRates } from './providers/fixed.js';
 export type { HttpProviderOptions } from './providers/http-provider.js';
-export { getJson, getText, HttpFetchError } from './http-json.js';
-export type { GetJsonOptions, HttpFailure } from './http-json.js';
-export { createSocksAgent } from './socks-agent.js';
 export { aggregateQuotes } from './aggregate.js';
 export { normalizeRateText, RATE_PLACES } from './rate-decimal.js';

@@ -1,11 +1,11 @@
 import type http from 'node:http';
 import { TillError } from '../domain/errors.js';
+import { createSocksAgent } from '../net/socks.js';
 import { createBitstampProvider } from './providers/bitstamp.js';
 import { createCoinbaseProvider } from './providers/coinbase.js';
 import { createCoinGeckoProvider } from './providers/coingecko.js';
 import { createFixedRateProvider } from './providers/fixed.js';
 import { createKrakenProvider } from './providers/kraken.js';
-import { createSocksAgent } from './socks-agent.js';
 import type { RateLogger, RateProvider } from './types.js';
 
 export const RATE_SOURCE_NAMES = ['kraken', 'coinbase', 'bitstamp', 'coingecko'] as const;

@@ -9,7 +9,7 @@ import { createFixedRateProvider } from '../../src/rates/index.js';
 import type { RateProvider } from '../../src/rates/index.js';
 import { bip32Api } from '../../src/wallet/ecc.js';
 import type { Scope } from '../../src/api/keys.js';
-import type { Resolver } from '../../src/notify/ssrf.js';
+import type { Resolver } from '../../src/net/ssrf/index.js';
 
 /** A tpub for regtest tests, from a fixed seed: m/84'/1'/0'. */
 export function testTpub(seed: number | Buffer = 1): string {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
-import { isLosslessNumber } from 'lossless-json';
-import { getJson } from '../http-json.js';
+import { isLosslessNumber, parse as parseLosslessJson } from 'lossless-json';
+import { describeUrl, HttpFetchError, request, type HttpRequestOptions } from '../../net/http-client.js';
 import { normalizeRateText } from '../rate-decimal.js';
 import type { RateLogger } from '../types.js';
 import { silentLogger } from '../types.js';
@@ -23,6 +23,24 @@ export interface ProviderHttp {
   readonly baseUrl: string;
   readonly log: RateLogger;
   get(path: string, signal: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
+}
+
+export type GetJsonOptions = Pick<HttpRequestOptions, 'timeoutMs' | 'maxBytes' | 'agent' | 'signal' | 'headers'>;
+
+/**
+ * GET an exchange's JSON document. The body is parsed with lossless-json, so every JSON
+ * number arrives as a LosslessNumber holding its literal digits: a price is never rounded
+ * through a JS float. The parsing stays here rather than in net/: reading numbers exactly
+ * is a money rule of rates, and a webhook receiver's answer is only ever an excerpt.
+ */
+export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
+  const headers = { accept: 'application/json', 'user-agent': 'till-rates/1', ...options.headers };
+  const { body } = await request(url, { ...options, headers, read: 'document' });
+  try {
+    return parseLosslessJson(body.toString('utf8'));
+  } catch (e) {
+    throw new HttpFetchError('invalid_json', describeUrl(new URL(url)), `body is not JSON (${(e as Error).message})`);
+  }
 }
 
 export function providerHttp(defaultBaseUrl: string, options: HttpProviderOptions): ProviderHttp {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { isLosslessNumber } from 'lossless-json';
-import { getJson, HttpFetchError } from '../../../src/rates/http-json.js';
-import type { HttpFailure } from '../../../src/rates/http-json.js';
+import { HttpFetchError } from '../../../src/net/http-client.js';
+import type { HttpFailure } from '../../../src/net/http-client.js';
+import { getJson } from '../../../src/rates/providers/http-provider.js';
 import type { Stub, StubReply } from './helpers/stub-server.js';
 import { refusedUrl, startStub } from './helpers/stub-server.js';
 

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { getJson, HttpFetchError } from '../../../src/rates/http-json.js';
+import { HttpFetchError } from '../../../src/net/http-client.js';
+import { createSocksAgent } from '../../../src/net/socks.js';
+import { getJson } from '../../../src/rates/providers/http-provider.js';
 import { createRateProviders } from '../../../src/rates/rate-sources.js';
 import { RateService } from '../../../src/rates/rate-service.js';
-import { createSocksAgent } from '../../../src/rates/socks-agent.js';
 import { fakeClock } from './helpers/clock-and-log.js';
 import { exchangeHandler } from './helpers/exchange-stubs.js';
 import type { Socks5Server } from './helpers/socks5-server.js';

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
-import { TillError } from '../domain/errors.js';
-import { cidrContains, mappedIpv4, parseCidr, parseIp, type Cidr } from './ssrf-ip.js';
+import { TillError } from '../../domain/errors.js';
+import { cidrContains, mappedIpv4, parseCidr, parseIp, type Cidr } from './address.js';
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 

@@ -1,7 +1,7 @@
 import { promises as dnsPromises } from 'node:dns';
-import type { AllowList } from './ssrf-allow.js';
-import { classifyIp } from './ssrf-ranges.js';
-import type { HostKind } from './ssrf-target.js';
+import type { AllowList } from './allow-list.js';
+import { classifyIp } from './ranges.js';
+import type { HostKind } from './target.js';
 
 export interface ResolvedAddress {
   readonly address: string;

@@ -2,8 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { AllowList, assertConnectable, guardedAgent, SsrfError, systemResolver } from '../../../src/notify/ssrf.js';
-import { fixtureResolver, rejection, thrown } from './helpers.js';
+import { postJson } from '../../../../src/net/http-client.js';
+import { AllowList, assertConnectable, guardedAgent, SsrfError, systemResolver } from '../../../../src/net/ssrf/index.js';
+import { waitFor } from '../../../helpers/wait.js';
+import { fixtureResolver, rejection, sequenceResolver, thrown } from './helpers.js';
 
 /** GETs through `agent` and settles with the status, or rejects with the request's error. */
 function get(url: string, agent: http.Agent): Promise<number> {
@@ -22,10 +24,13 @@ describe('ssrf/guardedAgent against a real loopback server', () => {
   let server: http.Server;
   let port = 0;
   const seen: string[] = [];
+  /** The client port of each request's connection: the same port twice is one socket reused. */
+  const ports: number[] = [];
 
   before(async () => {
     server = http.createServer((req, res) => {
       seen.push(`${req.headers.host ?? ''} ${req.url ?? ''}`);
+      ports.push(req.socket.remotePort ?? 0);
       res.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,6 +43,7 @@ describe('ssrf/guardedAgent against a real loopback server', () => {
 
   beforeEach(() => {
     seen.length = 0;
+    ports.length = 0;
   });
 
   it('the system resolver finds localhost on a loopback address (the premise of the next tests)', async () => {
@@ -99,5 +105,31 @@ describe('ssrf/guardedAgent against a real loopback server', () => {
       expect(err.code, url).to.equal('ESSRF');
     }
     expect(seen).to.deep.equal([]);
+  });
+
+  it('keep-alive: deliveries share a checked socket; a new socket after a DNS change is checked again', async () => {
+    // Public-looking name, loopback receiver allowed by address; then DNS turns private.
+    const resolve = sequenceResolver(['127.0.0.1'], ['10.0.0.1']);
+    const agent = guardedAgent({ allow: AllowList.parse(['127.0.0.1']), https: false, resolve });
+    const url = new URL(`http://receiver.example:${port}/hook`);
+    const deliver = () => postJson(url, '{}', { 'Content-Type': 'application/json' }, { timeoutMs: 2000, agent });
+    try {
+      expect((await deliver()).statusCode).to.equal(200);
+      expect((await deliver()).statusCode).to.equal(200);
+      expect(ports).to.have.length(2);
+      expect(ports[1], 'the second delivery reuses the first socket').to.equal(ports[0]);
+      expect(resolve.calls, 'one socket, one check').to.deep.equal(['receiver.example']);
+
+      // The receiver drops its idle connection, as servers do after a few seconds.
+      server.closeIdleConnections();
+      await waitFor(() => Object.keys(agent.freeSockets).length === 0, 'the pooled socket to close', 2000);
+      const third = await deliver();
+      expect(third.statusCode).to.equal(null);
+      expect(third.error).to.equal('refusing to connect to receiver.example: it resolves to 10.0.0.1, a private address (10.0.0.0/8)');
+      expect(resolve.calls).to.have.length(2);
+      expect(seen).to.have.length(2);
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AllowList, assertConnectable, checkWebhookTarget, parseTarget, redactUrl, SsrfError } from '../../../src/notify/ssrf.js';
+import { AllowList, assertConnectable, checkWebhookTarget, parseTarget, redactUrl, SsrfError } from '../../../../src/net/ssrf/index.js';
 import {
   connectTimeCheck, expectTillValidation, fixtureResolver, loadFixture, rejection, thrown, type DnsAnswer,
 } from './helpers.js';

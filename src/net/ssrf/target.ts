@@ -1,6 +1,6 @@
-import { TillError } from '../domain/errors.js';
-import { normalizeHost } from './ssrf-allow.js';
-import { parseIp } from './ssrf-ip.js';
+import { TillError } from '../../domain/errors.js';
+import { parseIp } from './address.js';
+import { normalizeHost } from './allow-list.js';
 
 /**
  * - `ip`: an IP literal (any spelling the URL parser accepts, already canonical here);

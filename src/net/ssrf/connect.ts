@@ -1,12 +1,9 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { normalizeHost, type AllowList } from './ssrf-allow.js';
-import { firstRefused, judgeName, systemResolver, type Resolver } from './ssrf-policy.js';
-import { withArticle } from './ssrf-ranges.js';
-import { hostKind, parseTarget, type Target } from './ssrf-target.js';
+import { normalizeHost, type AllowList } from './allow-list.js';
+import { firstRefused, judgeName, systemResolver, type Resolver } from './policy.js';
+import { withArticle } from './ranges.js';
+import { hostKind, parseTarget, type Target } from './target.js';
 
 /**
  * The connect-time refusal: shaped like a socket error (`code`, `hostname`) so an HTTP
@@ -26,7 +23,8 @@ export class SsrfError extends Error {
   }
 }
 
-function literalRefusal(host: string, allow: AllowList): SsrfError | null {
+/** Why an IP-literal host may not be connected to, or null. */
+export function literalRefusal(host: string, allow: AllowList): SsrfError | null {
   const bad = firstRefused(host, [host], allow);
   return bad === null ? null : new SsrfError(`refusing to connect to ${bad.address}, ${withArticle(bad.reason)}`, host, bad.address);
 }
@@ -110,59 +108,4 @@ async function guardedResolve(hostname: string, allow: AllowList, resolve: Resol
     throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: host });
   }
   return usable;
-}
-
-type ConnectCallback = (err: Error | null, stream: Duplex) => void;
-
-/** Node connects to IP-literal hosts without calling `lookup`; this catches them first. */
-function refuseLiteral(options: http.ClientRequestArgs, allow: AllowList, callback: ConnectCallback | undefined): boolean {
-  const host = normalizeHost(options.host ?? options.hostname ?? '');
-  if (isIP(host) === 0) return false;
-  const refusal = literalRefusal(host, allow);
-  if (refusal === null) return false;
-  if (callback === undefined) throw refusal;
-  callback(refusal, undefined as unknown as Duplex);
-  return true;
-}
-
-class GuardedHttpAgent extends http.Agent {
-  constructor(
-    private readonly allow: AllowList,
-    lookup: LookupFunction,
-  ) {
-    // Every new connection is checked; a kept-alive one was checked when it opened.
-    super({ lookup, keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
-  }
-
-  override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
-    return refuseLiteral(options, this.allow, callback) ? undefined : super.createConnection(options, callback);
-  }
-}
-
-class GuardedHttpsAgent extends https.Agent {
-  constructor(
-    private readonly allow: AllowList,
-    lookup: LookupFunction,
-  ) {
-    // Every new connection is checked; a kept-alive one was checked when it opened.
-    super({ lookup, keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
-  }
-
-  override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
-    return refuseLiteral(options, this.allow, callback) ? undefined : super.createConnection(options, callback);
-  }
-}
-
-/**
- * An Agent whose every connection is guarded: names through `guardedLookup`, IP literals
- * (which never reach lookup) by classifying the host before connecting. Keep-alive is off
- * so each request resolves afresh and never reuses a socket opened under an older answer.
- * Requests through the SOCKS proxy (onion services) use the proxy's agent instead.
- */
-export function guardedAgent(options: { allow: AllowList; https: true; resolve?: Resolver }): https.Agent;
-export function guardedAgent(options: { allow: AllowList; https: false; resolve?: Resolver }): http.Agent;
-export function guardedAgent(options: { allow: AllowList; https: boolean; resolve?: Resolver }): http.Agent;
-export function guardedAgent(options: { allow: AllowList; https: boolean; resolve?: Resolver }): http.Agent {
-  const lookup = guardedLookup(options.allow, options.resolve === undefined ? {} : { resolve: options.resolve });
-  return options.https ? new GuardedHttpsAgent(options.allow, lookup) : new GuardedHttpAgent(options.allow, lookup);
 }

@@ -3,9 +3,10 @@ import { SocksProxyAgent } from 'socks-proxy-agent';
 import { TillError } from '../domain/errors.js';
 
 /**
- * An agent that sends every rate fetch through a SOCKS5 proxy such as Tor. Use
- * `socks5h://` so host names are resolved by the proxy: with plain `socks5://` the
- * exchanges' names are looked up locally, which leaks them to the local resolver.
+ * An agent that sends requests through a SOCKS5 proxy such as Tor (TILL_PROXY): every rate
+ * fetch, and webhooks to onion services. Use `socks5h://` so host names are resolved by the
+ * proxy: with plain `socks5://` names are looked up locally, which leaks them to the local
+ * resolver and cannot reach an onion service at all.
  */
 export function createSocksAgent(proxyUrl: string): http.Agent {
   let url: URL;

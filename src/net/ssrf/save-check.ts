@@ -1,14 +1,8 @@
-import { TillError } from '../domain/errors.js';
-import type { AllowList } from './ssrf-allow.js';
-import { ALLOW_HINT, firstRefused, judgeName, systemResolver, type ResolvedAddress, type Resolver } from './ssrf-policy.js';
-import { withArticle } from './ssrf-ranges.js';
-import { parseTarget } from './ssrf-target.js';
-
-export { AllowList } from './ssrf-allow.js';
-export { assertConnectable, guardedAgent, guardedLookup, SsrfError } from './ssrf-connect.js';
-export { systemResolver, type ResolvedAddress, type Resolver } from './ssrf-policy.js';
-export { classifyIp, type IpVerdict } from './ssrf-ranges.js';
-export { parseTarget, redactUrl, type HostKind, type Target } from './ssrf-target.js';
+import { TillError } from '../../domain/errors.js';
+import type { AllowList } from './allow-list.js';
+import { ALLOW_HINT, firstRefused, judgeName, systemResolver, type ResolvedAddress, type Resolver } from './policy.js';
+import { withArticle } from './ranges.js';
+import { parseTarget } from './target.js';
 
 export interface CheckOptions {
   readonly allow: AllowList;

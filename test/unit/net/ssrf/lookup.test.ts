@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { expect } from 'chai';
-import { AllowList, checkWebhookTarget, guardedLookup, SsrfError } from '../../../src/notify/ssrf.js';
+import { AllowList, checkWebhookTarget, guardedLookup, SsrfError } from '../../../../src/net/ssrf/index.js';
 import { fixtureResolver, lookupAsync, rejection, sequenceResolver } from './helpers.js';
 
 const none = AllowList.parse([]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { TillError } from '../../../src/domain/errors.js';
-import { AllowList, checkWebhookTarget, SsrfError } from '../../../src/notify/ssrf.js';
+import { TillError } from '../../../../src/domain/errors.js';
+import { AllowList, checkWebhookTarget, SsrfError } from '../../../../src/net/ssrf/index.js';
 import { connectTimeCheck, expectTillValidation, fixtureResolver, loadFixture, rejection, thrown, type DnsAnswer } from './helpers.js';
 
 interface EntryCase {

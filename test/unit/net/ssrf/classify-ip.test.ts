@@ -1,6 +1,6 @@
 import { BlockList } from 'node:net';
 import { expect } from 'chai';
-import { classifyIp } from '../../../src/notify/ssrf.js';
+import { classifyIp } from '../../../../src/net/ssrf/index.js';
 import { loadFixture } from './helpers.js';
 
 interface IpFixture {

@@ -1,4 +1,5 @@
-import { cidr, cidrContains, formatIpv4, parseIp, type Cidr, type IpAddress } from './ssrf-ip.js';
+import ipaddr from 'ipaddr.js';
+import { cidr, cidrContains, parseIp, type Cidr, type IpAddress } from './address.js';
 
 export type IpVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -11,7 +12,9 @@ function range(text: string, label: string): Range {
   return { cidr: cidr(text), label };
 }
 
-// First match wins, so a specific entry (metadata, broadcast) sits before its enclosing block.
+// Till's own table rather than ipaddr.js's range(): a refusal names the exact block and why
+// (the metadata address, not just "link-local"), and ipaddr.js's 'unicast' would pass blocks
+// no public receiver lives in. First match wins, so a specific entry sits before its block.
 const IPV4_REFUSED: readonly Range[] = [
   range('0.0.0.0/32', 'unspecified address'),
   range('0.0.0.0/8', '"this network" address'),
@@ -37,15 +40,14 @@ const IPV4_REFUSED: readonly Range[] = [
 interface Embedding {
   readonly cidr: Cidr;
   readonly label: string;
-  readonly extract: (value: bigint) => bigint;
+  /** Index of the first of the two 16-bit groups holding the IPv4 address. */
+  readonly at: number;
 }
 
-const low32 = (value: bigint): bigint => value & 0xffffffffn;
-
 const IPV6_EMBEDDING: readonly Embedding[] = [
-  { cidr: cidr('::ffff:0:0/96'), label: 'IPv4-mapped address', extract: low32 },
-  { cidr: cidr('64:ff9b::/96'), label: 'NAT64 address', extract: low32 },
-  { cidr: cidr('2002::/16'), label: '6to4 address', extract: (v) => (v >> 80n) & 0xffffffffn },
+  { cidr: cidr('::ffff:0:0/96'), label: 'IPv4-mapped address', at: 6 },
+  { cidr: cidr('64:ff9b::/96'), label: 'NAT64 address', at: 6 },
+  { cidr: cidr('2002::/16'), label: '6to4 address', at: 1 },
 ];
 
 const IPV6_REFUSED: readonly Range[] = [
@@ -74,26 +76,28 @@ const IPV6_REFUSED: readonly Range[] = [
 const IPV6_GLOBAL_UNICAST = cidr('2000::/3');
 
 function describe(r: Range): string {
-  const where = r.cidr.prefix === (r.cidr.family === 4 ? 32 : 128) ? r.cidr.text.replace(/\/\d+$/, '') : r.cidr.text;
+  const [base, prefix] = r.cidr.range;
+  const where = prefix === (base.kind() === 'ipv4' ? 32 : 128) ? r.cidr.text.replace(/\/\d+$/, '') : r.cidr.text;
   return `${r.label} (${where})`;
 }
 
-function classifyV4(ip: IpAddress): IpVerdict {
-  const hit = IPV4_REFUSED.find((r) => cidrContains(r.cidr, ip));
+function firstHit(table: readonly Range[], ip: IpAddress): IpVerdict {
+  const hit = table.find((r) => cidrContains(r.cidr, ip));
   return hit === undefined ? { ok: true } : { ok: false, reason: describe(hit) };
 }
 
-function classifyV6(ip: IpAddress): IpVerdict {
+function classifyV6(ip: ipaddr.IPv6): IpVerdict {
   // Before the 2000::/3 fallback: the mapped and NAT64 blocks lie outside it, yet their
   // verdict is that of the embedded IPv4 address, the one the packets actually reach.
   for (const e of IPV6_EMBEDDING) {
     if (!cidrContains(e.cidr, ip)) continue;
-    const v4 = e.extract(ip.value);
-    const inner = classifyV4({ family: 4, value: v4 });
-    return inner.ok ? inner : { ok: false, reason: `${e.label} of ${formatIpv4(v4)}, ${withArticle(inner.reason)}` };
+    const [hi = 0, lo = 0] = ip.parts.slice(e.at, e.at + 2);
+    const v4 = new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+    const inner = firstHit(IPV4_REFUSED, v4);
+    return inner.ok ? inner : { ok: false, reason: `${e.label} of ${v4.toString()}, ${withArticle(inner.reason)}` };
   }
-  const hit = IPV6_REFUSED.find((r) => cidrContains(r.cidr, ip));
-  if (hit !== undefined) return { ok: false, reason: describe(hit) };
+  const named = firstHit(IPV6_REFUSED, ip);
+  if (!named.ok) return named;
   if (!cidrContains(IPV6_GLOBAL_UNICAST, ip)) {
     return { ok: false, reason: 'address outside global unicast space (2000::/3)' };
   }
@@ -109,11 +113,7 @@ function classifyV6(ip: IpAddress): IpVerdict {
 export function classifyIp(ip: string): IpVerdict {
   const parsed = parseIp(ip);
   if (parsed === null) return { ok: false, reason: 'not an IP address' };
-  return classifyParsed(parsed);
-}
-
-function classifyParsed(ip: IpAddress): IpVerdict {
-  return ip.family === 4 ? classifyV4(ip) : classifyV6(ip);
+  return parsed instanceof ipaddr.IPv6 ? classifyV6(parsed) : firstHit(IPV4_REFUSED, parsed);
 }
 
 /** "a private address (…)", "an IPv4-mapped address …": for building readable messages. */
