@@ -22,7 +22,7 @@ import { PaymentService } from './invoicing/payments.js';
 import { longestUnpaidRun } from './db/wallets.js';
 import { AllowList, type Resolver } from './net/ssrf/index.js';
 import { createSocksAgent } from './net/socks.js';
-import { EmailSender, parseSmtpUrl } from './notify/email.js';
+import { EmailSender, parseSmtpUrl } from './notify/email/index.js';
 import { NotifyWorker } from './notify/worker.js';
 import { emailAdapter, webhookAdapter } from './notify/targets.js';
 

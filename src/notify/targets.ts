@@ -8,7 +8,7 @@ import { formatBtc } from '../domain/money.js';
 import { postJson } from '../net/http-client.js';
 import { reviveInvoice } from './revive.js';
 import { assertConnectable, guardedAgent, SsrfError, type AllowList, type Resolver } from '../net/ssrf/index.js';
-import { renderInvoiceEmail, type EmailSender } from './email.js';
+import { renderInvoiceEmail, type EmailSender } from './email/index.js';
 
 /** What one attempt came to. */
 export interface AttemptResult {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   headersProblem, isPlainAddress, oneLine, parseMailbox, plainAddressProblem,
-} from '../../../src/notify/email-address.js';
+} from '../../../src/notify/email/address.js';
 import { loadFixture, show } from './helpers.js';
 
 interface AddressFixture {

@@ -1,6 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Invoice } from '../../../src/domain/invoice.js';
-import { escapeHtml, renderInvoiceEmail, type RenderOptions } from '../../../src/notify/email.js';
+import { renderInvoiceEmail, type RenderOptions } from '../../../src/notify/email/render.js';
 import { loadFixture } from './helpers.js';
 
 type Json = Record<string, unknown>;
@@ -72,9 +73,46 @@ describe('renderInvoiceEmail', () => {
     expect(out.subject).to.match(/^Invoice 9f3c2a1b7d4e5f60 paid: /);
   });
 
-  it('escapeHtml escapes the five markup characters and nothing else', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&amp;</a> é`)).to.equal(
-      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt; é',
+  it('the template engine escapes the five markup characters and nothing else', () => {
+    const inv = toInvoice({ ...fixture.invoice, customerName: `<a href="x" title='y'>&amp;</a> é` });
+    expect(renderInvoiceEmail('invoice.paid', inv, {}).html).to.include(
+      '>Customer</th><td style="padding:2px 0">'
+      + '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt; é</td>',
     );
+  });
+
+  describe('a hostile shop name, customer name and link', () => {
+    const shopName = `<script>alert("shop")</script> & 'Co'`;
+    const customerName = `<script>alert("x")</script> & O'Brien`;
+    const invoiceUrl = `https://shop.example/i/1?a="><script>&b='`;
+    const inv = toInvoice({ ...fixture.invoice, customerName });
+    const out = renderInvoiceEmail('invoice.paid', inv, { shopName, invoiceUrl });
+    const shopHtml = '&lt;script&gt;alert(&quot;shop&quot;)&lt;/script&gt; &amp; &#39;Co&#39;';
+
+    it('are escaped in the HTML by the engine, in text and in attributes', () => {
+      expect(out.html).to.include(`<title>[${shopHtml}] Invoice INV-0001 paid`);
+      expect(out.html).to.include(`Sent by Till for ${shopHtml}.</p>`);
+      expect(out.html).to.include(
+        '>Customer</th><td style="padding:2px 0">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; O&#39;Brien</td>',
+      );
+      expect(out.html).to.include('<a href="https://shop.example/i/1?a=%22%3E%3Cscript%3E&amp;b=%27">View the invoice</a>');
+      for (const raw of ['<script', '"shop"', `'Co'`, `O'Brien`, '&b=']) expect(out.html).not.to.include(raw);
+    });
+
+    it('stay as they are in the plain text and the subject', () => {
+      expect(out.subject).to.equal(`[${shopName}] Invoice INV-0001 paid: 220.00 USD (0.00310460 BTC)`);
+      expect(out.text).to.include(`\nCustomer:                ${customerName}\n`);
+      expect(out.text).to.include(`Sent by Till for ${shopName}.`);
+    });
+
+    it('with no HTML escaper of our own anywhere in src/', () => {
+      const src = new URL('../../../src/', import.meta.url);
+      const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+      expect(files).to.include('notify/email/render.tsx');
+      for (const f of files) {
+        const code = readFileSync(new URL(f, src), 'utf8');
+        expect(code, f).not.to.match(/escapeHtml|['"`]&(?:amp|lt|gt|quot|#39|#x27);['"`]/);
+      }
+    });
   });
 });

@@ -5,7 +5,7 @@ import { TillError } from '../../../src/domain/errors.js';
 import type { Invoice } from '../../../src/domain/invoice.js';
 import {
   EmailSender, parseSmtpUrl, renderInvoiceEmail, type EmailLog, type EmailMessage, type SendResult, type SmtpSettings,
-} from '../../../src/notify/email.js';
+} from '../../../src/notify/email/index.js';
 import { parseMessage } from './mime.js';
 import { closedPort, startSmtp, type TestSmtp } from './smtp-helper.js';
 

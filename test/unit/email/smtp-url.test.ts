@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TillError } from '../../../src/domain/errors.js';
-import { parseSmtpUrl, redactSmtpSettings, type SmtpSettings } from '../../../src/notify/email.js';
+import { parseSmtpUrl, redactSmtpSettings, type SmtpSettings } from '../../../src/notify/email/settings.js';
 import { loadFixture, show } from './helpers.js';
 
 interface UrlFixture {

@@ -1,7 +1,9 @@
-import { BTC } from '../domain/currency.js';
-import type { EventType, Invoice, InvoiceException } from '../domain/invoice.js';
-import { formatBtc, formatMoney } from '../domain/money.js';
-import { oneLine } from './email-address.js';
+import { BTC } from '../../domain/currency.js';
+import type { EventType, Invoice, InvoiceException } from '../../domain/invoice.js';
+import { formatBtc, formatMoney } from '../../domain/money.js';
+import { Document, Lines } from '../../web/layout.js';
+import { render } from '../../web/render.js';
+import { oneLine } from './address.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -34,16 +36,6 @@ const EXCEPTION_WORDS: Readonly<Record<InvoiceException, string>> = {
 };
 
 const MAX_SHOP_NAME = 60;
-
-/** The five characters that can open a tag, an entity or end an attribute value. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 function eventWord(event: string, invoice: Invoice): string {
   const known = EVENT_WORDS[event];
@@ -126,18 +118,42 @@ function textRow(r: Row): string {
   return head + lines.join(`\n${' '.repeat(TEXT_COLUMN)}`);
 }
 
-function htmlRow(r: Row): string {
-  let value = escapeHtml(r.value);
-  if (r.multiline === true) value = value.split(/\r\n|\r|\n/).join('<br>');
-  if (r.mono === true) value = `<code>${value}</code>`;
-  return `<tr><th align="left" valign="top" style="padding:2px 12px 2px 0">${escapeHtml(r.label)}</th>`
-    + `<td style="padding:2px 0">${value}</td></tr>`;
+function HtmlRow({ row }: { row: Row }) {
+  const value = row.multiline === true ? <Lines text={row.value} /> : row.value;
+  return (
+    <tr>
+      <th align="left" valign="top" style="padding:2px 12px 2px 0">{row.label}</th>
+      <td style="padding:2px 0">{row.mono === true ? <code>{value}</code> : value}</td>
+    </tr>
+  );
+}
+
+interface MailProps {
+  subject: string;
+  headline: string;
+  table: Row[];
+  url: string | null;
+  footer: string;
+}
+
+function InvoiceMail({ subject, headline, table, url, footer }: MailProps) {
+  return (
+    <Document title={subject} bodyStyle="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222">
+      <h1 style="font-size:18px">{headline}</h1>
+      <table cellspacing="0" cellpadding="0">
+        {table.map((row) => <HtmlRow row={row} />)}
+      </table>
+      {url !== null && <p><a href={url}>View the invoice</a></p>}
+      <p style="color:#777">{footer}</p>
+    </Document>
+  );
 }
 
 /**
  * The merchant's notification for an invoice event: subject, plain text and HTML. Every
- * value that came from an API caller is escaped in the HTML and flattened to one line
- * where a line break could fake a field; the subject never carries CR or LF.
+ * value that came from an API caller is escaped in the HTML by the template engine and
+ * flattened to one line where a line break could fake a field; the subject never carries
+ * CR or LF. The plain text is plain: nothing in it is escaped.
  */
 export function renderInvoiceEmail(
   event: EventType | string,
@@ -150,6 +166,7 @@ export function renderInvoiceEmail(
   const subject = shop === '' ? headline : `[${shop}] ${headline}`;
   const url = safeUrl(opts.invoiceUrl);
   const table = rows(invoice);
+  const footer = shop === '' ? 'Sent by Till.' : `Sent by Till for ${shop}.`;
 
   const text = [
     headline,
@@ -157,24 +174,13 @@ export function renderInvoiceEmail(
     ...table.map(textRow),
     ...(url === null ? [] : ['', `View the invoice: ${url}`]),
     '',
-    shop === '' ? 'Sent by Till.' : `Sent by Till for ${shop}.`,
+    footer,
     '',
   ].join('\n');
 
-  const html = [
-    '<!doctype html>',
-    '<html><head><meta charset="utf-8">',
-    `<title>${escapeHtml(subject)}</title></head>`,
-    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222">',
-    `<h1 style="font-size:18px">${escapeHtml(headline)}</h1>`,
-    '<table cellspacing="0" cellpadding="0">',
-    ...table.map(htmlRow),
-    '</table>',
-    ...(url === null ? [] : [`<p><a href="${escapeHtml(url)}">View the invoice</a></p>`]),
-    `<p style="color:#777">${escapeHtml(shop === '' ? 'Sent by Till.' : `Sent by Till for ${shop}.`)}</p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  const html = render(<InvoiceMail subject={subject} headline={headline} table={table} url={url} footer={footer} />, {
+    doctype: true,
+  });
 
   return { subject, text, html };
 }

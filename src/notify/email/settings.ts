@@ -1,5 +1,5 @@
-import { TillError } from '../domain/errors.js';
-import { parseMailbox } from './email-address.js';
+import { TillError } from '../../domain/errors.js';
+import { parseMailbox } from './address.js';
 
 /**
  * How Till reaches the merchant's mail server. `tls` is implicit TLS from the first byte

@@ -1,13 +1,7 @@
 import { createTransport, type NodemailerError, type SMTPTransportOptions, type Transporter } from 'nodemailer';
-import { TillError } from '../domain/errors.js';
-import { hasControlChars, headersProblem, parseMailbox, plainAddressProblem, type Mailbox } from './email-address.js';
-import { DEFAULT_SMTP_TIMEOUT_MS, type SmtpSettings } from './email-settings.js';
-
-export { escapeHtml, renderInvoiceEmail, type RenderedEmail, type RenderOptions } from './email-render.js';
-export {
-  DEFAULT_SMTP_TIMEOUT_MS, parseSmtpUrl, redactSmtpSettings, SMTP_SECURE_MODES, type SmtpSettings,
-} from './email-settings.js';
-export { isPlainAddress } from './email-address.js';
+import { TillError } from '../../domain/errors.js';
+import { hasControlChars, headersProblem, parseMailbox, plainAddressProblem, type Mailbox } from './address.js';
+import { DEFAULT_SMTP_TIMEOUT_MS, type SmtpSettings } from './settings.js';
 
 export interface EmailMessage {
   /** One plain address (`shop@example.com`): no display name, no list. */
