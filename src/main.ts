@@ -89,12 +89,15 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const db = openDatabase({ filename: config.databaseFile });
   await migrateLatest(db);
 
+  // One SOCKS agent (TILL_PROXY) for every request that must go through Tor: rate fetches
+  // and onion webhooks.
+  const torAgent = config.proxy ? createSocksAgent(config.proxy) : undefined;
   const rateLog = log.child({ mod: 'rates' });
   const rates = new RateService({
     providers: opts.rateProviders ?? createRateProviders({
       sources: config.rateSources,
       fixedRates: config.ratesFixed,
-      proxyUrl: config.proxy || undefined,
+      agent: torAgent,
       timeoutMs: config.rateTimeoutMs,
       log: rateLog,
     }),
@@ -195,12 +198,11 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const notifyLog = log.child({ mod: 'notify' });
   const allow = AllowList.parse([...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])]);
-  const onionAgent = config.proxy ? createSocksAgent(config.proxy) : undefined;
   const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
   const email = new EmailSender(smtp, notifyLog);
   let notifier: NotifyWorker | null = null;
   const webhooks = new WebhookService({
-    db, allow, proxyConfigured: onionAgent !== undefined, now, resolve: opts.resolve,
+    db, allow, proxyConfigured: torAgent !== undefined, now, resolve: opts.resolve,
     onQueued: () => notifier?.wake(),
   });
   notifier = new NotifyWorker({
@@ -212,7 +214,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     merchantEmail: config.notifyEmail || null,
     adapters: {
       webhook: webhookAdapter({
-        db, allow, timeoutMs: config.webhookTimeoutMs, onionAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve,
+        db, allow, timeoutMs: config.webhookTimeoutMs, onionAgent: torAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve,
       }),
       email: emailAdapter(email, config.shopName || undefined),
     },

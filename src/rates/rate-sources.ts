@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import { TillError } from '../domain/errors.js';
-import { createSocksAgent } from '../net/socks.js';
 import { createBitstampProvider } from './providers/bitstamp.js';
 import { createCoinbaseProvider } from './providers/coinbase.js';
 import { createCoinGeckoProvider } from './providers/coingecko.js';
@@ -16,15 +15,13 @@ export interface RateSourcesConfig {
   sources: readonly string[];
   /** Operator-set rates such as "USD=70000,EUR=61000.50" (TILL_RATES_FIXED); when set they replace the exchanges. */
   fixedRates?: string;
-  /** A socks5h:// URL (TILL_PROXY); every exchange fetch then goes through it. */
-  proxyUrl?: string;
   /** Per-source API origins, for tests and mirrors. */
   baseUrls?: Partial<Record<RateSourceName, string>>;
   coingeckoApiKey?: string;
   /** Per-request ceiling inside each provider; the RateService's timeoutMs applies as well. */
   timeoutMs?: number;
   log?: RateLogger;
-  /** An agent to use instead of building one from proxyUrl. */
+  /** The SOCKS agent for TILL_PROXY (net/socks.ts): every exchange fetch then goes through it. */
   agent?: http.Agent;
 }
 
@@ -50,8 +47,7 @@ export function createRateProviders(config: RateSourcesConfig): RateProvider[] {
   if (seen.size === 0) {
     throw new TillError('config_invalid', 'rate sources: none configured and no fixed rates given');
   }
-  const agent = config.agent ?? (config.proxyUrl ? createSocksAgent(config.proxyUrl) : undefined);
-  const common = { agent, log: config.log, timeoutMs: config.timeoutMs };
+  const common = { agent: config.agent, log: config.log, timeoutMs: config.timeoutMs };
   return [...seen].map((name) => {
     const baseUrl = config.baseUrls?.[name as RateSourceName];
     switch (name as RateSourceName) {

@@ -37,19 +37,10 @@ describe('rates: building the configured sources', () => {
     ['a source twice', { sources: ['kraken', 'kraken'] }, /"kraken" is listed twice/],
     ['no source at all', { sources: [] }, /none configured/],
     ['bad fixed rates', { sources: [], fixedRates: 'USD=abc' }, /^fixed rates: /],
-    ['a proxy that is not a URL', { sources: ['kraken'], proxyUrl: '127.0.0.1:9050' }, /^proxy: /],
-    ['an HTTP proxy', { sources: ['kraken'], proxyUrl: 'http://127.0.0.1:8080' }, /only SOCKS5/],
-    ['a proxy without a port', { sources: ['kraken'], proxyUrl: 'socks5h://127.0.0.1' }, /host and a port/],
   ];
   for (const [name, config, message] of bad) {
     it(`refuses ${name}`, () => {
       expect(configError(config).message).to.match(message);
     });
   }
-
-  it('accepts socks5 and socks5h proxies', () => {
-    for (const proxyUrl of ['socks5h://127.0.0.1:9050', 'socks5://10.21.21.11:9050']) {
-      expect(createRateProviders({ sources: ['kraken'], proxyUrl })).to.have.length(1);
-    }
-  });
 });

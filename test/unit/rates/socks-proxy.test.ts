@@ -30,7 +30,7 @@ describe('rates: fetching through a SOCKS5 proxy (Tor)', () => {
     // shows the client left resolution to it, as Tor needs for .onion and against DNS leaks.
     const providers = createRateProviders({
       sources: ['kraken', 'coinbase'],
-      proxyUrl: socks.url,
+      agent: createSocksAgent(socks.url),
       baseUrls: { kraken: `http://rates.test:${kraken.port}`, coinbase: `http://rates.test:${coinbase.port}` },
     });
     const clock = fakeClock();
@@ -65,7 +65,7 @@ describe('rates: fetching through a SOCKS5 proxy (Tor)', () => {
 
   it('a dead proxy is a failed source, not a crash', async () => {
     await socks.close();
-    const [provider] = createRateProviders({ sources: ['kraken'], proxyUrl: socks.url, baseUrls: { kraken: kraken.url } });
+    const [provider] = createRateProviders({ sources: ['kraken'], agent: createSocksAgent(socks.url), baseUrls: { kraken: kraken.url } });
     let caught: unknown;
     try {
       await provider?.fetchRates(['USD'], new AbortController().signal);
