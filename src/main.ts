@@ -17,6 +17,7 @@ import { RateService, createRateProviders, type RateProvider, type RateStore } f
 import { startLoop, type Loop } from './loop.js';
 import { CoreRpc } from './chain/rpc.js';
 import { ChainWatcher } from './chain/watcher.js';
+import { chainStore } from './db/chain.js';
 import { ChainFollower } from './chain/follower.js';
 import { PaymentService } from './invoicing/payments.js';
 import { longestUnpaidRun } from './db/wallets.js';
@@ -24,7 +25,11 @@ import { AllowList, type Resolver } from './net/ssrf/index.js';
 import { createSocksAgent } from './net/socks.js';
 import { EmailSender, parseSmtpUrl } from './notify/email/index.js';
 import { NotifyWorker } from './notify/worker.js';
-import { emailAdapter, webhookAdapter } from './notify/targets.js';
+import { webhookAdapter } from './notify/targets.js';
+import { emailAdapter } from './notify/email/adapter.js';
+import { emailSubscriber, webhookSubscriber } from './notify/subscribers.js';
+import { v1Dialect } from './api/v1/index.js';
+import type { Dialect } from './api/dialect.js';
 
 /** Sent as the User-Agent of notifications. */
 export const VERSION = '0.1.0';
@@ -60,6 +65,9 @@ export interface Till {
   listen(): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The HTTP dialects Till speaks, each a plug-in of its own folder under api/. */
+const DIALECTS: readonly Dialect[] = [v1Dialect];
 
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;
@@ -153,7 +161,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     cookieFile: config.rpcCookieFile || undefined,
     log: chainLog,
   });
-  watcher = new ChainWatcher({ node: rpc, payments, db, log: chainLog, now });
+  watcher = new ChainWatcher({ node: rpc, sink: payments, store: chainStore(db.read), log: chainLog, now });
   await watcher.load();
   const follower = new ChainFollower({
     node: rpc,
@@ -197,6 +205,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const notifyLog = log.child({ mod: 'notify' });
+  const webhookRenderer = DIALECTS.map((d) => d.renderers.webhook).find((r) => r !== undefined);
+  if (!webhookRenderer) throw new Error('no dialect renders webhooks');
   const allow = AllowList.parse([...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])]);
   const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
   const email = new EmailSender(smtp, notifyLog);
@@ -211,10 +221,16 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     now,
     scheduleMs: config.webhookRetrySchedule.map((sec) => Number(sec) * 1000),
     leaseMs: config.notifyLeaseSeconds * 1000,
-    merchantEmail: config.notifyEmail || null,
+    // Who hears of what, and how each dialect writes it: notify knows no dialect itself.
+    subscribers: [
+      webhookSubscriber,
+      ...(config.notifyEmail ? [emailSubscriber(config.notifyEmail)] : []),
+      ...DIALECTS.flatMap((d) => d.subscribers ?? []),
+    ],
     adapters: {
       webhook: webhookAdapter({
         db, allow, timeoutMs: config.webhookTimeoutMs, onionAgent: torAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve,
+        render: webhookRenderer,
       }),
       email: emailAdapter(email, config.shopName || undefined),
     },
@@ -226,7 +242,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     limiter: new RateLimiter(config.apiRateLimit, now),
     maxBodyBytes: config.maxBodyBytes,
     health,
-  });
+  }, DIALECTS);
 
   let server: http.Server | null = null;
   const loops: Loop[] = [];

@@ -1,21 +1,22 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Koa, { type Context, type Next } from 'koa';
+import Koa from 'koa';
 import { TillError } from '../domain/errors.js';
 import { jsonBody } from './body.js';
 import type { ApiDeps } from './deps.js';
+import type { Dialect } from './dialect.js';
 import { errorMiddleware } from './errors.js';
 import { requestContext, securityHeaders } from './request-context.js';
+import type { TillContext, TillState } from './state.js';
 import { createAjv, createQueryAjv } from './validate.js';
-import { v1Router } from './v1/routes.js';
-import { compileV1Schemas } from './v1/schemas.js';
 
-/** The Koa app: shared middleware, then one router per dialect. */
-export function buildApp(deps: ApiDeps): Koa {
-  const app = new Koa({ proxy: false });
+/** The Koa app: shared middleware, then the router of each dialect main.ts registered. */
+export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillState> {
+  const app = new Koa<TillState>({ proxy: false });
   app.silent = true;
-  const v1 = v1Router(deps, compileV1Schemas(createAjv(), createQueryAjv()));
+  const validators = { body: createAjv(), query: createQueryAjv() };
+  const routers = dialects.map((d) => d.router(deps, validators));
 
   app.use(requestContext(deps.log));
   app.use(securityHeaders);
@@ -38,8 +39,10 @@ export function buildApp(deps: ApiDeps): Koa {
     ctx.body = body;
   });
   app.use(unansweredToJson);
-  app.use(v1.routes());
-  app.use(v1.allowedMethods({ throw: false }));
+  for (const r of routers) {
+    app.use(r.routes());
+    app.use(r.allowedMethods({ throw: false }));
+  }
   return app;
 }
 
@@ -50,7 +53,7 @@ export function buildApp(deps: ApiDeps): Koa {
  * that is a method this resource does not allow, so it is a 405 too. OPTIONS, which the
  * router answers with an empty 200 and Allow, says the same as 204 No Content.
  */
-async function unansweredToJson(ctx: Context, next: Next): Promise<void> {
+async function unansweredToJson(ctx: TillContext, next: () => Promise<void>): Promise<void> {
   await next();
   if (ctx.status === 405 || ctx.status === 501) {
     if (!ctx.response.get('Allow')) ctx.set('Allow', '');

@@ -1,9 +1,9 @@
-import type { Context, Next } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { hasScope, type ApiKeys, type ApiKey, type Scope } from './keys.js';
+import type { TillContext, TillMiddleware } from './state.js';
 
 /** How each dialect presents its key. */
-export type KeyExtractor = (ctx: Context) => string | null;
+export type KeyExtractor = (ctx: TillContext) => string | null;
 
 export const bearerKey: KeyExtractor = (ctx) => {
   const h = ctx.get('Authorization');
@@ -11,8 +11,8 @@ export const bearerKey: KeyExtractor = (ctx) => {
   return m ? m[1]! : null;
 };
 
-export function authenticate(keys: ApiKeys, extract: KeyExtractor, hint: string) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function authenticate(keys: ApiKeys, extract: KeyExtractor, hint: string): TillMiddleware {
+  return async (ctx, next) => {
     const secret = extract(ctx);
     if (secret === null) throw new TillError('unauthorized', `Missing API key: send it as ${hint}`);
     const key = await keys.authenticate(secret);
@@ -27,22 +27,22 @@ export function authenticate(keys: ApiKeys, extract: KeyExtractor, hint: string)
  * so a request that somehow skipped authentication (a router quirk, a new mount) is
  * refused as unauthenticated instead of crashing on an undefined key or running keyless.
  */
-export function apiKeyOf(ctx: Context): ApiKey {
-  const key = ctx.state.apiKey as ApiKey | undefined;
+export function apiKeyOf(ctx: TillContext): ApiKey {
+  const key = ctx.state.apiKey;
   if (!key) throw new TillError('unauthorized', 'Missing API key');
   return key;
 }
 
-export function requireScope(scope: Scope) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function requireScope(scope: Scope): TillMiddleware {
+  return async (ctx, next) => {
     if (!hasScope(apiKeyOf(ctx), scope)) throw new TillError('forbidden', `This API key lacks the ${scope} scope`);
     return next();
   };
 }
 
 /** For routes open to any valid key: still refuses a request that carries none. */
-export function requireKey() {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function requireKey(): TillMiddleware {
+  return async (ctx, next) => {
     apiKeyOf(ctx);
     return next();
   };

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { TillMiddleware } from './state.js';
 import getRawBody from 'raw-body';
 import { parse, isSafeNumber } from 'lossless-json';
 import { TillError } from '../domain/errors.js';
@@ -58,8 +58,8 @@ export function jsonDepthExceeds(raw: Uint8Array, limit: number): boolean {
  * where the route allows it; anything that is not JSON is a 400, a body over the limit
  * a 413, a body that is not declared JSON a 415.
  */
-export function jsonBody(maxBytes: number) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function jsonBody(maxBytes: number): TillMiddleware {
+  return async (ctx, next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
     const length = ctx.request.length;
     if (length !== undefined && length > maxBytes) {

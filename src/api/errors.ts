@@ -1,6 +1,8 @@
-import type { Context, Next } from 'koa';
 import { isTillError, type ErrorCode, type TillError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import type { ApiError, ErrorFormatter, TillContext, TillMiddleware } from './state.js';
+
+export type { ApiError, ErrorFormatter };
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -35,15 +37,6 @@ export function statusFor(code: ErrorCode): number {
   return STATUS[code];
 }
 
-export interface ApiError {
-  status: number;
-  code: ErrorCode;
-  message: string;
-}
-
-/** Each dialect shapes its own error body; v1 and checkout use `{"error": "message"}`. */
-export type ErrorFormatter = (e: ApiError) => unknown;
-
 export const v1ErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
 
 /** What an expected error becomes on the wire: its code's status, its message shown. */
@@ -52,17 +45,16 @@ export function apiErrorOf(err: TillError): ApiError {
 }
 
 /** The body of an error in the shape of the dialect that handled the request. */
-export function errorBodyFor(ctx: Context, e: ApiError): unknown {
-  const format = (ctx.state.errorFormat as ErrorFormatter | undefined) ?? v1ErrorBody;
-  return format(e);
+export function errorBodyFor(ctx: TillContext, e: ApiError): unknown {
+  return (ctx.state.errorFormat ?? v1ErrorBody)(e);
 }
 
 /**
  * Turns anything thrown below into a JSON error in the dialect's shape. Expected errors
  * keep their message; anything else is a 500 whose message is logged, never shown.
  */
-export function errorMiddleware(log: Logger) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function errorMiddleware(log: Logger): TillMiddleware {
+  return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
@@ -76,8 +68,9 @@ export function errorMiddleware(log: Logger) {
           // Koa's own http-errors (e.g. ctx.throw in a library): keep their 4xx.
           e = { status, code: status === 404 ? 'not_found' : 'validation_failed', message: (err as Error).message };
         } else {
-          (ctx.state.log as Logger | undefined ?? log).error({ err }, 'unhandled error');
-          e = { status: 500, code: 'internal', message: `Internal error (request ${String(ctx.state.requestId ?? '')})` };
+          // The request context runs first, but an error may escape it: fall back to the app's logger.
+          (ctx.state.log ?? log).error({ err }, 'unhandled error');
+          e = { status: 500, code: 'internal', message: `Internal error (request ${ctx.state.requestId ?? ''})` };
         }
       }
       ctx.status = e.status;

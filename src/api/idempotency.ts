@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Context, Next } from 'koa';
 import { isTillError, TillError, type ErrorCode } from '../domain/errors.js';
 import type { Database } from '../db/connection.js';
 import {
@@ -7,6 +6,7 @@ import {
 } from '../db/idempotency.js';
 import { apiKeyOf } from './auth.js';
 import { apiErrorOf, errorBodyFor } from './errors.js';
+import type { TillContext, TillMiddleware } from './state.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -45,7 +45,7 @@ const RAN: Record<ErrorCode, boolean> = {
 };
 
 /** The answer to keep for a request that threw, or null to free its key. */
-export function answerToKeep(err: unknown, ctx: Context): { status: number; body: unknown } | null {
+export function answerToKeep(err: unknown, ctx: TillContext): { status: number; body: unknown } | null {
   if (!isTillError(err) || !RAN[err.code]) return null;
   const e = apiErrorOf(err);
   if (e.status >= 500) return null;
@@ -60,8 +60,8 @@ export function answerToKeep(err: unknown, ctx: Context): { status: number; body
  * a 409. A request refused before it ran (validation, auth, no such route) and any 5xx
  * keep nothing, so the retry runs. Keys belong to the API key that sent them.
  */
-export function idempotency(db: Database, now: () => number) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function idempotency(db: Database, now: () => number): TillMiddleware {
+  return async (ctx, next) => {
     if (ctx.method !== 'POST') return next();
     const key = ctx.get('Idempotency-Key');
     if (key === '') return next();
@@ -69,7 +69,7 @@ export function idempotency(db: Database, now: () => number) {
       throw new TillError('validation_failed', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
     const apiKey = apiKeyOf(ctx);
-    const raw = (ctx.state.rawBody as Buffer | undefined) ?? Buffer.alloc(0);
+    const raw = ctx.state.rawBody ?? Buffer.alloc(0);
     const requestHash = createHash('sha256').update(`${ctx.method} ${ctx.path}\n`).update(raw).digest('hex');
 
     const claimed = await db.tx(async (trx) => {

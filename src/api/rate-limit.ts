@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { TillMiddleware } from './state.js';
 import { TillError } from '../domain/errors.js';
 import { apiKeyOf } from './auth.js';
 
@@ -110,8 +110,8 @@ export class RateLimiter {
     }
   }
 
-  middleware() {
-    return async (ctx: Context, next: Next): Promise<void> => {
+  middleware(): TillMiddleware {
+    return async (ctx, next) => {
       const r = this.take(apiKeyOf(ctx).id);
       ctx.set('RateLimit-Limit', String(this.limit));
       ctx.set('RateLimit-Remaining', String(r.remaining));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
+import type { TillMiddleware } from './state.js';
 import type { Logger } from '../log.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -9,8 +10,8 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * logger carrying it, and one log line when it ends. Only method, path and status are
  * logged: never headers, query strings or bodies, which can hold keys.
  */
-export function requestContext(log: Logger) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function requestContext(log: Logger): TillMiddleware {
+  return async (ctx, next) => {
     const incoming = ctx.get('X-Request-Id');
     const requestId = SAFE_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
@@ -21,7 +22,7 @@ export function requestContext(log: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (ctx.state.log as Logger).info(
+      ctx.state.log.info(
         { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 },
         'request',
       );

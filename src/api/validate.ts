@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Context, Next } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { UnsafeNumber } from './body.js';
+import type { RouteContext } from './state.js';
 
 /**
  * One ajv for every dialect. `decimal: true` marks a money or quantity field: it takes a
@@ -79,37 +79,53 @@ function refuseNonFinite(query: Record<string, unknown>): void {
   }
 }
 
-/**
- * Validates the body and/or query of a route with compiled schemas; on success the
- * typed values are on ctx.state.body / ctx.state.query.
- */
-export function validate<B = unknown, Q = unknown>(schemas: {
+/** What a route takes: its compiled schemas (none: no body, and no query string). */
+export interface RouteSchemas<B, Q> {
   body?: ValidateFunction<B>;
   query?: ValidateFunction<Q>;
+  /** An empty body reads as `{}` (POSTs that take no fields). */
   bodyOptional?: boolean;
-}) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+}
+
+/** A route's checked input, typed by its schemas. */
+export interface RouteInput<B, Q> {
+  body: B;
+  query: Q;
+}
+
+/**
+ * The one validation step of every route: checks the query and body against the route's
+ * compiled schemas, answers a 400 naming the first bad field, and hands the handler the
+ * values typed by those schemas — no handler reads or casts ctx.state for its input.
+ */
+export function validate<B = Record<string, never>, Q = Record<string, never>>(
+  schemas: RouteSchemas<B, Q>,
+  handler: (ctx: RouteContext, input: RouteInput<B, Q>) => Promise<void>,
+): (ctx: RouteContext) => Promise<void> {
+  return async (ctx) => {
+    let query = {} as Q;
     if (schemas.query) {
       // Repeated keys (?limit=1&limit=2) arrive as arrays and fail the schema's types.
-      const query: Record<string, unknown> = { ...ctx.query };
-      if (!schemas.query(query)) {
+      const raw: Record<string, unknown> = { ...ctx.query };
+      if (!schemas.query(raw)) {
         throw new TillError('validation_failed', describeAjvError(schemas.query.errors![0]!, 'query'));
       }
-      refuseNonFinite(query);
-      ctx.state.query = query;
+      refuseNonFinite(raw);
+      query = raw;
     }
+    let body = {} as B;
     if (schemas.body) {
-      let body = ctx.request.body;
-      if (body === undefined) {
+      let raw = ctx.request.body;
+      if (raw === undefined) {
         if (!schemas.bodyOptional) throw new TillError('validation_failed', 'Request body is required (JSON object)');
-        body = {};
+        raw = {};
       }
-      if (!schemas.body(body)) {
+      if (!schemas.body(raw)) {
         throw new TillError('validation_failed', describeAjvError(schemas.body.errors![0]!, 'body'));
       }
-      ctx.state.body = body;
+      body = raw;
     }
-    return next();
+    await handler(ctx, { body, query });
   };
 }
 

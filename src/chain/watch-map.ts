@@ -1,5 +1,5 @@
 import type { RawTx } from './raw.js';
-import type { SeenOutput } from '../invoicing/payments.js';
+import type { SeenOutput } from './ports.js';
 
 /**
  * Every script Till ever handed out, in memory, so an output is matched with one map

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { rowsOf } from './fast.js';
 import { toNum, type Row } from './rows.js';
+import { mempoolPayments, paymentsOfTx } from './payments.js';
+import { earliestAddressTime } from './wallets.js';
 
 type Q = Knex | Knex.Transaction;
 
@@ -54,4 +56,19 @@ export async function pruneBlocks(trx: Knex.Transaction, belowHeight: number): P
 export async function watchedScripts(q: Q): Promise<{ scriptHex: string; addressId: number; invoiceId: number | null }[]> {
   const rows: Row[] = await q('addresses').select('id', 'script_hex', 'invoice_id');
   return rows.map((r) => ({ scriptHex: String(r.script_hex), addressId: toNum(r.id), invoiceId: r.invoice_id === null ? null : toNum(r.invoice_id) }));
+}
+
+/**
+ * The chain watcher's reads, over `q` (the readers): its tip and recent blocks, the
+ * addresses to watch and the payments it must find again. Shaped to chain's ChainStore.
+ */
+export function chainStore(q: Q) {
+  return {
+    loadTip: () => loadTip(q),
+    findBlock: (hash: string) => findBlock(q, hash),
+    watchedScripts: () => watchedScripts(q),
+    earliestAddressTime: () => earliestAddressTime(q),
+    mempoolPayments: () => mempoolPayments(q),
+    paymentsOfTx: (txid: string) => paymentsOfTx(q, txid),
+  };
 }

@@ -1,42 +1,12 @@
 import type { Knex } from 'knex';
 import { execute, rowsOf } from './fast.js';
 import { toNum, toNumOrNull, type Row } from './rows.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, TargetKind } from '../domain/notification.js';
 
 type Q = Knex | Knex.Transaction;
 
-export type TargetKind = 'webhook' | 'ipn' | 'email';
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
+export type { Delivery, DeliveryAttempt, DeliveryStatus, TargetKind };
 
-export interface Delivery {
-  id: number;
-  deliveryId: string;
-  outboxId: number | null;
-  eventType: string;
-  targetKind: TargetKind;
-  targetId: number;
-  target: string;
-  /** For events that are not in the outbox (a test ping): the body to send. */
-  payload: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: number;
-  leaseUntil: number | null;
-  lastAttemptAt: number | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  responseExcerpt: string | null;
-  deliveredAt: number | null;
-  createdAt: number;
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  startedAt: number;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  responseExcerpt: string | null;
-}
 
 function map(r: Row): Delivery {
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { EventType } from '../domain/invoice.js';
+import type { EventType } from '../domain/events.js';
 import { execute } from './fast.js';
 
 export interface OutboxEvent {

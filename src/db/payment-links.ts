@@ -1,24 +1,12 @@
 import type { Knex } from 'knex';
 import { fromBig, parseJson, toBigOrNull, toBool, toNum, type Row } from './rows.js';
 import type { PaymentMethod } from '../domain/invoice.js';
+import type { PaymentLink } from '../domain/payment-link.js';
 
 type Q = Knex | Knex.Transaction;
 
-export interface PaymentLink {
-  id: number;
-  ref: string;
-  slug: string;
-  title: string;
-  description: string | null;
-  /** Minor units of `currency`; null when the payer chooses. */
-  amount: bigint | null;
-  currency: string;
-  paymentMethods: PaymentMethod[];
-  redirectUrl: string | null;
-  metadata: Record<string, unknown> | null;
-  isActive: boolean;
-  createdAt: number;
-}
+export type { PaymentLink };
+
 
 function map(r: Row): PaymentLink {
   return {

@@ -1,28 +1,12 @@
 import type { Knex } from 'knex';
-import type { PaymentStatus } from '../domain/payment-state.js';
+import type { Payment, PaymentStatus } from '../domain/payment.js';
+
+export type { Payment };
 import { execute, rowsOf } from './fast.js';
 import { fromBig, parseJson, toBig, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
 
-export interface Payment {
-  id: number;
-  invoiceId: number | null;
-  addressId: number;
-  txid: string;
-  vout: number;
-  sats: bigint;
-  status: PaymentStatus;
-  /** When Till first saw it (ms). */
-  seenAt: number;
-  /** When the money moved by the chain's account (ms): mempool entry or block time. */
-  movedAt: number | null;
-  /** Outpoints (`txid:vout`) the paying transaction spends, when known. */
-  spends: string[] | null;
-  blockHash: string | null;
-  blockHeight: number | null;
-  confirmedAt: number | null;
-}
 
 function map(r: Row): Payment {
   return {

@@ -1,18 +1,11 @@
 import type { Knex } from 'knex';
 import { parseJson, toBool, toNum, type Row } from './rows.js';
+import type { Webhook } from '../domain/notification.js';
 
 type Q = Knex | Knex.Transaction;
 
-export interface Webhook {
-  id: number;
-  url: string;
-  /** Needed to sign deliveries, so kept readable; shown to the merchant only once. */
-  secret: string;
-  events: string[];
-  isActive: boolean;
-  description: string | null;
-  createdAt: number;
-}
+export type { Webhook };
+
 
 function map(r: Row): Webhook {
   return {

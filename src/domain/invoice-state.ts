@@ -1,5 +1,6 @@
 import { TillError } from './errors.js';
-import type { EventType, Invoice, InvoiceStatus } from './invoice.js';
+import type { EventType } from './events.js';
+import type { Invoice, InvoiceStatus } from './invoice.js';
 
 /**
  * The moves a merchant makes on an invoice: finalize and cancel. What money, blocks and

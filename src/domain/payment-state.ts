@@ -1,4 +1,8 @@
-import type { EventType, Invoice, InvoiceException, InvoiceStatus } from './invoice.js';
+import type { EventType } from './events.js';
+import type { Invoice, InvoiceException, InvoiceStatus } from './invoice.js';
+import type { PaymentStatus } from './payment.js';
+
+export type { PaymentStatus };
 
 /**
  * How an invoice stands, worked out afresh from its payments, the chain tip and the
@@ -7,7 +11,6 @@ import type { EventType, Invoice, InvoiceException, InvoiceStatus } from './invo
  * `exception` says what was odd about the money (partial, over, late).
  */
 
-export type PaymentStatus = 'mempool' | 'confirmed' | 'replaced' | 'reorged';
 
 export interface PaymentView {
   sats: bigint;

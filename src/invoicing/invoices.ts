@@ -4,7 +4,8 @@ import { fiatToSats } from '../domain/money.js';
 import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
 import { newBitpayId, newPublicId, newRef } from '../domain/ids.js';
 import { assertFinalizable, cancel as cancelTransition, markPaid as markPaidTransition } from '../domain/invoice-state.js';
-import type { Dialect, EventType, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
+import type { EventType } from '../domain/events.js';
+import type { Dialect, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
 import {
   dueForSettlement, setDialectData, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,

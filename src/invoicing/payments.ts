@@ -1,71 +1,16 @@
 import type { Knex } from 'knex';
 import type { Policy } from '../domain/payment-state.js';
-import type { EventType } from '../domain/invoice.js';
+import type { EventType } from '../domain/events.js';
 import type { Database } from '../db/connection.js';
 import { useAddress } from '../db/wallets.js';
 import {
   findPayment, insertPayment, invoicesAwaitingConfirmations, paymentsInBlocks, paymentsOfTx, updatePayment,
   type Payment,
 } from '../db/payments.js';
-import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip, type Tip } from '../db/chain.js';
+import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip } from '../db/chain.js';
+import type { ChainChanges, ChainReport, ChainSink, RevertReason, SeenOutput } from '../chain/ports.js';
 import { appendEvent } from '../db/outbox.js';
 import { presentPaymentForEvent, settleInvoice } from './settle.js';
-
-/** An output paying one of Till's addresses. */
-export interface SeenOutput {
-  txid: string;
-  vout: number;
-  sats: bigint;
-  addressId: number;
-  /** When the money moved (ms): Core's mempool entry time on a re-read. Absent: now. */
-  movedAt?: number;
-  /** Outpoints (`txid:vout`) the transaction spends, to tell a replacement from an eviction later. */
-  spends?: string[];
-}
-
-export interface ConnectedBlock {
-  hash: string;
-  height: number;
-  prevHash: string;
-  /**
-   * When money first found in this block moved (ms): the header's time, or later where
-   * the watcher knows the tx was not in the mempool yet. Absent: now.
-   */
-  movedAt?: number;
-  /** Watched outputs in the block. */
-  outputs: SeenOutput[];
-}
-
-/** Why a payment stopped standing: its block left the chain, or it left the mempool unmined. */
-export type RevertReason = 'replaced' | 'evicted' | 'reorged';
-
-/** A transaction that left the mempool without being mined. */
-export interface RemovedTx {
-  txid: string;
-  /** `replaced`: something spent its inputs (RBF, a conflict); `evicted`: they are unspent again. */
-  reason: 'replaced' | 'evicted';
-}
-
-/**
- * One batch of what the chain watcher learned. Applied in one transaction, so a crash
- * leaves either all of it or none, and the stored tip always matches the payments.
- */
-export interface ChainChanges {
-  /** Blocks taken off the chain by a reorg, tip first. */
-  disconnected?: string[];
-  /** The fork point the disconnected blocks went back to. */
-  forkPoint?: Tip;
-  /** Blocks added, in height order. */
-  connected?: ConnectedBlock[];
-  /** After a reorg: is a tx of a disconnected block back in the mempool? */
-  inMempool?: ReadonlySet<string>;
-  /** Watched outputs seen in the mempool. */
-  seen?: SeenOutput[];
-  /** Transactions that left the mempool without being mined: replaced, evicted, conflicted. */
-  removed?: RemovedTx[];
-  /** Where a first start begins following the chain (stored so a restart resumes there). */
-  startAt?: Tip;
-}
 
 /** How many processed blocks are kept to walk back through a reorg. */
 const KEEP_BLOCKS = 1000;
@@ -82,8 +27,8 @@ export interface PaymentDeps {
   onReverted?: (p: Payment, reason: RevertReason) => void;
 }
 
-export interface ApplyResult {
-  tip: Tip | null;
+export interface ApplyResult extends ChainReport {
+  tip: { hash: string; height: number } | null;
   newPayments: Payment[];
   changedInvoices: number[];
   /** Invoices worked out again: what a block costs. */
@@ -97,7 +42,8 @@ interface PendingEvent {
   reason?: RevertReason;
 }
 
-export class PaymentService {
+/** Records what the chain watcher finds: the sink of chain's port, one transaction a batch. */
+export class PaymentService implements ChainSink {
   constructor(private readonly deps: PaymentDeps) {}
 
   /** Applies chain changes idempotently: the same output seen twice is one payment. */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { evaluate, type Policy } from '../domain/payment-state.js';
-import type { EventType, Invoice } from '../domain/invoice.js';
+import type { EventType } from '../domain/events.js';
+import type { Invoice } from '../domain/invoice.js';
 import { findInvoice, updateInvoice } from '../db/invoices.js';
 import { paymentsForInvoice, type Payment } from '../db/payments.js';
 import { appendEvent } from '../db/outbox.js';

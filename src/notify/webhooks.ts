@@ -1,6 +1,6 @@
 import { TillError } from '../domain/errors.js';
 import { newWebhookSecret } from '../domain/ids.js';
-import { EVENT_TYPES } from '../domain/invoice.js';
+import { isoSeconds, WEBHOOK_EVENTS } from '../domain/events.js';
 import type { Database } from '../db/connection.js';
 import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, setWebhookSecret, type Webhook } from '../db/webhooks.js';
 import {
@@ -8,11 +8,9 @@ import {
 } from '../db/deliveries.js';
 import { randomUUID } from 'node:crypto';
 import { checkWebhookTarget, type AllowList, type Resolver } from '../net/ssrf/index.js';
-import { isoSeconds } from './targets.js';
 
 export type { Webhook };
 
-export const WEBHOOK_EVENTS: readonly string[] = [...EVENT_TYPES, '*'];
 
 /**
  * A receiver URL must be https; plain http only for hosts the operator allowed

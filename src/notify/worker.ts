@@ -3,18 +3,15 @@ import type { Database } from '../db/connection.js';
 import {
   claimDue, insertDelivery, outboxAfter, readCursor, recordAttempt, saveCursor, type Delivery, type DeliveryStatus,
 } from '../db/deliveries.js';
-import { activeWebhooks, disableWebhook } from '../db/webhooks.js';
+import { disableWebhook } from '../db/webhooks.js';
 import { findEvent } from '../db/outbox.js';
+import type { StoredEvent } from '../domain/events.js';
 import type { Logger } from '../log.js';
 import { startLoop, type Loop } from '../loop.js';
-import type { Adapters, AttemptResult, StoredEvent } from './targets.js';
+import type { Adapters, AttemptResult, Subscriber } from './ports.js';
 
 /** The seed's schedule: retries after 60 s, 5 min, 15 min, 1 h and 2 h, then failed. */
 export const SEED_RETRY_SCHEDULE_MS = [60_000, 300_000, 900_000, 3_600_000, 7_200_000];
-
-/** Events a merchant's notification email is sent for. */
-/** What the merchant is mailed about: money settled, a deadline passed, money taken back. */
-export const EMAIL_EVENTS = ['invoice.paid', 'invoice.confirmed', 'invoice.expired', 'payment.reverted', 'invoice.invalid'];
 
 const CURSOR = 'notify.fanout';
 
@@ -23,6 +20,8 @@ export interface NotifyOptions {
   log: Logger;
   now: () => number;
   adapters: Adapters;
+  /** Who gets which event, one per kind of receiver (webhooks, email, IPN). */
+  subscribers: Subscriber[];
   /** Delay before retry n (n = 1 … length); past the last the delivery has failed. */
   scheduleMs?: number[];
   /** How long a claimed delivery is held; longer than a request can take. */
@@ -30,8 +29,6 @@ export interface NotifyOptions {
   /** Deliveries in flight at once. */
   concurrency?: number;
   pollMs?: number;
-  /** The merchant's address for notification emails, if any. */
-  merchantEmail?: string | null;
 }
 
 /**
@@ -47,7 +44,7 @@ export class NotifyWorker {
   private ticking: Promise<void> | null = null;
   private again = false;
   private wakeTimer: NodeJS.Immediate | null = null;
-  private readonly o: Required<Omit<NotifyOptions, 'merchantEmail'>> & Pick<NotifyOptions, 'merchantEmail'>;
+  private readonly o: Required<NotifyOptions>;
 
   constructor(opts: NotifyOptions) {
     this.o = {
@@ -106,23 +103,17 @@ export class NotifyWorker {
       const cursor = await readCursor(trx, CURSOR);
       const events = await outboxAfter(trx, cursor, batch);
       if (events.length === 0) return 0;
-      const hooks = await activeWebhooks(trx);
+      const matchers = await Promise.all(this.o.subscribers.map(async (s) => ({ kind: s.kind, match: await s.forBatch(trx) })));
       const at = now();
       for (const e of events) {
-        const type = String(e.type);
-        const outboxId = Number(e.id);
-        for (const h of hooks) {
-          if (!h.events.includes('*') && !h.events.includes(type)) continue;
-          await insertDelivery(trx, {
-            deliveryId: randomUUID(), outboxId, eventType: type, targetKind: 'webhook', targetId: h.id, target: h.url, payload: null, now: at,
-          });
-        }
-        const invoiceId = e.invoice_id === null ? null : Number(e.invoice_id);
-        if (this.o.merchantEmail && invoiceId !== null && EMAIL_EVENTS.includes(type)) {
-          await insertDelivery(trx, {
-            deliveryId: randomUUID(), outboxId, eventType: type, targetKind: 'email', targetId: invoiceId,
-            target: this.o.merchantEmail, payload: null, now: at,
-          });
+        const event = { id: Number(e.id), type: String(e.type), invoiceId: e.invoice_id === null ? null : Number(e.invoice_id) };
+        for (const { kind, match } of matchers) {
+          for (const r of match(event)) {
+            await insertDelivery(trx, {
+              deliveryId: randomUUID(), outboxId: event.id, eventType: event.type, targetKind: kind, targetId: r.targetId, target: r.target,
+              payload: null, now: at,
+            });
+          }
         }
       }
       await saveCursor(trx, CURSOR, Number(events[events.length - 1]!.id));
@@ -151,7 +142,7 @@ export class NotifyWorker {
   private async event(d: Delivery): Promise<StoredEvent | null> {
     if (d.outboxId === null) return null;
     const e = await findEvent(this.o.db.read, d.outboxId);
-    return e ? { type: e.type, payload: e.payload as StoredEvent['payload'], createdAt: e.createdAt } : null;
+    return e ? { type: e.type, invoiceId: e.invoiceId, payload: e.payload as StoredEvent['payload'], createdAt: e.createdAt } : null;
   }
 
   private async deliver(d: Delivery): Promise<void> {

@@ -2,10 +2,9 @@ import { formatBtc, formatBtcTrimmed, formatMoney, satsToFiatMinor } from '../..
 import { BTC } from '../../domain/currency.js';
 import { paymentState } from '../../domain/payment-state.js';
 import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
-import type { PaymentLink } from '../../db/payment-links.js';
-import type { Webhook } from '../../db/webhooks.js';
-import type { Payment } from '../../db/payments.js';
-import type { Delivery, DeliveryAttempt } from '../../db/deliveries.js';
+import type { PaymentLink } from '../../domain/payment-link.js';
+import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';
+import type { Payment } from '../../domain/payment.js';
 import type { V1Status } from './schemas.js';
 
 /** v1 speaks seven status words; the core's underpaid and invalid read as expired. */

@@ -1,29 +1,25 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import { TillError } from '../../domain/errors.js';
-import { authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
+import { apiKeyOf, authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
-import type { ApiKey } from '../keys.js';
 import { v1ErrorBody } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
-import type { Logger } from '../../log.js';
+import type { RouteContext, TillState } from '../state.js';
 import {
   coreStatuses, presentAttempt, presentDelivery, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
 } from './present.js';
-import type {
-  CreateInvoiceBody, CreateLinkBody, CreateWebhookBody, GetInvoiceQuery, ListInvoicesQuery, MarkPaidBody, PageQuery, V1Schemas,
-} from './schemas.js';
+import type { V1Schemas } from './schemas.js';
 
 const meta = (m: Record<string, unknown> | null | undefined) =>
   m === undefined || m === null ? null : (toPlainJson(m) as Record<string, unknown>);
 
 /** The native dialect (seed 000): schema in, core call, v1 shape out. */
-export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
+export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
   // Case-sensitive like the router-level middleware below: a case-insensitive route
   // matched /api/V1/... while authenticate, the limiter and idempotency did not run.
-  const r = new Router({ prefix: '/api/v1', sensitive: true });
+  const r = new Router<TillState>({ prefix: '/api/v1', sensitive: true });
   const { invoices, links, webhooks, rates } = deps;
 
   r.use(async (ctx, next) => {
@@ -34,18 +30,18 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
   r.use(deps.limiter.middleware());
   r.use(idempotency(deps.db, deps.now));
 
-  r.get('/invoices', requireScope('invoices:read'), validate({ query: s.listInvoices }), async (ctx) => {
-    const q = ctx.state.query as ListInvoicesQuery;
+  const noBody = { query: s.noQuery, body: s.empty, bodyOptional: true };
+
+  r.get('/invoices', requireScope('invoices:read'), validate({ query: s.listInvoices }, async (ctx, { query: q }) => {
     const { invoices: list, total } = await invoices.list({
       statuses: q.status ? coreStatuses(q.status) : undefined,
       limit: q.limit,
       offset: q.offset,
     });
     ctx.body = { invoices: list.map(presentInvoice), total, limit: q.limit, offset: q.offset };
-  });
+  }));
 
-  r.post('/invoices', requireScope('invoices:write'), validate({ query: s.noQuery, body: s.createInvoice }), async (ctx) => {
-    const b = ctx.state.body as CreateInvoiceBody;
+  r.post('/invoices', requireScope('invoices:write'), validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
     const inv = await invoices.create({
       lines: b.lines,
       currency: b.currency?.toUpperCase(),
@@ -58,49 +54,45 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
       paymentMethods: b.payment_methods,
       metadata: meta(b.metadata),
       dialect: 'v1',
-      apiKeyId: (ctx.state.apiKey as ApiKey).id,
+      apiKeyId: apiKeyOf(ctx).id,
     });
     ctx.status = 201;
     ctx.body = presentInvoice(inv);
-  });
+  }));
 
-  r.get('/invoices/:ref', requireScope('invoices:read'), validate({ query: s.getInvoice }), async (ctx) => {
-    const q = ctx.state.query as GetInvoiceQuery;
+  r.get('/invoices/:ref', requireScope('invoices:read'), validate({ query: s.getInvoice }, async (ctx, { query: q }) => {
     const inv = await invoices.get(ctx.params.ref!);
     ctx.body = q.include_payments
       ? { ...presentInvoice(inv), payments: (await invoices.payments(inv)).map(presentPayment) }
       : presentInvoice(inv);
-  });
+  }));
 
-  r.get('/invoices/:ref/status', requireScope('invoices:read'), validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/invoices/:ref/status', requireScope('invoices:read'), validate({ query: s.noQuery }, async (ctx) => {
     ctx.body = presentStatus(await invoices.summary(ctx.params.ref!));
-  });
+  }));
 
-  r.post('/invoices/:ref/finalize', requireScope('invoices:write'),
-    validate({ query: s.noQuery, body: s.empty, bodyOptional: true }), async (ctx) => {
-      ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!));
-    });
+  r.post('/invoices/:ref/finalize', requireScope('invoices:write'), validate(noBody, async (ctx) => {
+    ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!));
+  }));
 
   r.post('/invoices/:ref/mark-paid', requireScope('invoices:write'),
-    validate({ query: s.noQuery, body: s.markPaid, bodyOptional: true }), async (ctx) => {
-      const b = ctx.state.body as MarkPaidBody;
-      const key = ctx.state.apiKey as ApiKey;
+    validate({ query: s.noQuery, body: s.markPaid, bodyOptional: true }, async (ctx, { body: b }) => {
+      const key = apiKeyOf(ctx);
       const inv = await invoices.markPaid(ctx.params.ref!, { apiKeyId: key.id, note: b.note ?? null });
-      (ctx.state.log as Logger).info({ invoice: inv.number, api_key: key.prefix }, 'invoice marked paid by hand');
+      ctx.state.log.info({ invoice: inv.number, api_key: key.prefix }, 'invoice marked paid by hand');
       ctx.body = presentInvoice(inv);
-    });
+    }));
 
-  r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }), async (ctx) => {
+  r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }, async (ctx) => {
     const inv = await invoices.cancel(ctx.params.ref!);
     ctx.body = { ok: true, status: inv.status };
-  });
+  }));
 
-  r.get('/payment-links', requireScope('invoices:read'), validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/payment-links', requireScope('invoices:read'), validate({ query: s.noQuery }, async (ctx) => {
     ctx.body = { payment_links: (await links.list()).map(presentLink) };
-  });
+  }));
 
-  r.post('/payment-links', requireScope('links:write'), validate({ query: s.noQuery, body: s.createLink }), async (ctx) => {
-    const b = ctx.state.body as CreateLinkBody;
+  r.post('/payment-links', requireScope('links:write'), validate({ query: s.noQuery, body: s.createLink }, async (ctx, { body: b }) => {
     const link = await links.create({
       title: b.title,
       slug: b.slug,
@@ -113,14 +105,14 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
     });
     ctx.status = 201;
     ctx.body = presentLink(link);
-  });
+  }));
 
-  r.delete('/payment-links/:slug', requireScope('links:write'), validate({ query: s.noQuery }), async (ctx) => {
+  r.delete('/payment-links/:slug', requireScope('links:write'), validate({ query: s.noQuery }, async (ctx) => {
     await links.remove(ctx.params.slug!);
     ctx.body = { ok: true };
-  });
+  }));
 
-  r.get('/rates', requireKey(), validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/rates', requireKey(), validate({ query: s.noQuery }, async (ctx) => {
     const list = await rates.listRates();
     ctx.body = {
       rates: list.map((x) => ({
@@ -130,56 +122,53 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router {
         fetched_at: x.fetchedAt.toISOString(),
       })),
     };
-  });
+  }));
 
-  r.get('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery }, async (ctx) => {
     ctx.body = { webhooks: (await webhooks.list()).map(presentWebhook) };
-  });
+  }));
 
-  r.post('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery, body: s.createWebhook }), async (ctx) => {
-    const b = ctx.state.body as CreateWebhookBody;
+  r.post('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery, body: s.createWebhook }, async (ctx, { body: b }) => {
     const w = await webhooks.create({ url: b.url, events: b.events, description: b.description ?? null });
     ctx.status = 201;
     ctx.body = { ...presentWebhook(w), secret: w.secret };
-  });
+  }));
 
-  const hookId = (ctx: Context): number => {
+  const hookId = (ctx: RouteContext): number => {
     const id = ctx.params.id!;
     if (!/^[0-9]{1,12}$/.test(id)) throw new TillError('webhook_not_found', `Webhook ${id} not found`);
     return Number(id);
   };
-  const noBody = { query: s.noQuery, body: s.empty, bodyOptional: true };
 
-  r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+  r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }, async (ctx) => {
     await webhooks.remove(hookId(ctx));
     ctx.body = { ok: true };
-  });
+  }));
 
-  r.get('/webhooks/:id/deliveries', requireScope('webhooks:write'), validate({ query: s.page }), async (ctx) => {
-    const q = ctx.state.query as PageQuery;
+  r.get('/webhooks/:id/deliveries', requireScope('webhooks:write'), validate({ query: s.page }, async (ctx, { query: q }) => {
     const { deliveries, total } = await webhooks.deliveries(hookId(ctx), q);
     ctx.body = { deliveries: deliveries.map(presentDelivery), total, limit: q.limit, offset: q.offset };
-  });
+  }));
 
-  r.get('/webhooks/:id/deliveries/:delivery', requireScope('webhooks:write'), validate({ query: s.noQuery }), async (ctx) => {
+  r.get('/webhooks/:id/deliveries/:delivery', requireScope('webhooks:write'), validate({ query: s.noQuery }, async (ctx) => {
     const { delivery, attempts } = await webhooks.delivery(hookId(ctx), ctx.params.delivery!);
     ctx.body = { ...presentDelivery(delivery), attempt_log: attempts.map(presentAttempt) };
-  });
+  }));
 
-  r.post('/webhooks/:id/deliveries/:delivery/redeliver', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+  r.post('/webhooks/:id/deliveries/:delivery/redeliver', requireScope('webhooks:write'), validate(noBody, async (ctx) => {
     ctx.status = 202;
     ctx.body = presentDelivery(await webhooks.redeliver(hookId(ctx), ctx.params.delivery!));
-  });
+  }));
 
-  r.post('/webhooks/:id/test', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+  r.post('/webhooks/:id/test', requireScope('webhooks:write'), validate(noBody, async (ctx) => {
     ctx.status = 202;
     ctx.body = presentDelivery(await webhooks.test(hookId(ctx)));
-  });
+  }));
 
-  r.post('/webhooks/:id/rotate-secret', requireScope('webhooks:write'), validate(noBody), async (ctx) => {
+  r.post('/webhooks/:id/rotate-secret', requireScope('webhooks:write'), validate(noBody, async (ctx) => {
     const w = await webhooks.rotateSecret(hookId(ctx));
     ctx.body = { ...presentWebhook(w), secret: w.secret };
-  });
+  }));
 
   return r;
 }

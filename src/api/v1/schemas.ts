@@ -1,6 +1,6 @@
 import type { Ajv } from 'ajv';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/invoice.js';
-import { WEBHOOK_EVENTS } from '../../notify/webhooks.js';
+import { WEBHOOK_EVENTS } from '../../domain/events.js';
 
 /** The v1 status words a list may filter on (seed 000). */
 export const V1_STATUSES = ['draft', 'pending', 'partial', 'paid', 'confirmed', 'expired', 'cancelled'] as const;

@@ -1,4 +1,4 @@
-import type { Invoice } from '../domain/invoice.js';
+import type { Invoice } from './invoice.js';
 
 const BIG_FIELDS = ['subtotal', 'tax', 'discount', 'total', 'dueSats', 'paidSats'] as const;
 
