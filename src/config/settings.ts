@@ -1,3 +1,4 @@
+import { CHAINS, type Chain } from '../domain/chain.js';
 /**
  * Every setting Till reads, with its environment name, type, default and bounds. The
  * loader turns this table into one ajv schema, so a bad value is reported by the name
@@ -20,9 +21,8 @@ export interface SettingSpec {
   secret?: boolean;
 }
 
-export const CHAINS = ['main', 'test', 'testnet4', 'signet', 'regtest'] as const;
 
-const DEFAULT_RPC_PORTS: Record<(typeof CHAINS)[number], number> = {
+const DEFAULT_RPC_PORTS: Record<Chain, number> = {
   main: 8332,
   test: 18332,
   testnet4: 48332,
@@ -30,7 +30,7 @@ const DEFAULT_RPC_PORTS: Record<(typeof CHAINS)[number], number> = {
   regtest: 18443,
 };
 
-export function defaultRpcPort(chain: (typeof CHAINS)[number]): number {
+export function defaultRpcPort(chain: Chain): number {
   return DEFAULT_RPC_PORTS[chain];
 }
 

@@ -71,6 +71,3 @@ export interface Invoice {
 
 /** Statuses in which the invoice still waits for money and the watcher must look. */
 export const OPEN_STATUSES: readonly InvoiceStatus[] = ['pending', 'partial', 'paid'];
-
-// Until every importer reads events from events.ts.
-export { EVENT_TYPES, type EventType } from './events.js';

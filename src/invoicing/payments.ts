@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Policy } from '../domain/payment-state.js';
+import type { Policy } from '../domain/invoice-state-machine.js';
 import type { EventType } from '../domain/events.js';
 import type { Database } from '../db/connection.js';
 import { useAddress } from '../db/wallets.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { evaluate, type Policy } from '../domain/payment-state.js';
+import { evaluate, type Policy } from '../domain/invoice-state-machine.js';
 import type { EventType } from '../domain/events.js';
 import type { Invoice } from '../domain/invoice.js';
 import { findInvoice, updateInvoice } from '../db/invoices.js';

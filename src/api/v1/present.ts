@@ -1,6 +1,6 @@
 import { formatBtc, formatBtcTrimmed, formatMoney, satsToFiatMinor } from '../../domain/money.js';
 import { BTC } from '../../domain/currency.js';
-import { paymentState } from '../../domain/payment-state.js';
+import { paymentState } from '../../domain/invoice-state-machine.js';
 import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../domain/payment-link.js';
 import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';

@@ -1,5 +1,6 @@
 import { BTC } from '../../domain/currency.js';
-import type { EventType, Invoice, InvoiceException } from '../../domain/invoice.js';
+import type { EventType } from '../../domain/events.js';
+import type { Invoice, InvoiceException } from '../../domain/invoice.js';
 import { formatBtc, formatMoney } from '../../domain/money.js';
 import { Document, Lines } from '../../web/layout.js';
 import { render } from '../../web/render.js';

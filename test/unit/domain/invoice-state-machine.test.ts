@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { evaluate, paymentState, type EvaluatedInvoice, type PaymentView } from '../../../src/domain/payment-state.js';
+import { evaluate, paymentState, type EvaluatedInvoice, type PaymentView } from '../../../src/domain/invoice-state-machine.js';
 
 interface Fixture {
   description: string;
@@ -14,10 +14,10 @@ interface Fixture {
 }
 
 const fixtures = JSON.parse(
-  fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/domain/payment-state.json'), 'utf8'),
+  fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/domain/invoice-state-machine.json'), 'utf8'),
 ) as { valid: Fixture[] };
 
-describe('domain/payment-state', () => {
+describe('domain/invoice-state-machine', () => {
   describe('evaluate', () => {
     for (const f of fixtures.valid) {
       it(f.description, () => {
