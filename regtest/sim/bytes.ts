@@ -1,15 +1,4 @@
-/**
- * Byte helpers for the simulator. Hashing goes through node:crypto (OpenSSL), which is
- * several times faster than the pure-JS hashes bitcoinjs-lib uses — it matters when a
- * block holds thousands of transactions.
- */
-import { createHash } from 'node:crypto';
-
-export function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-export { sha256d } from '../../src/domain/hash.js';
+/** Byte helpers for the simulator. */
 
 /** Internal byte order (as hashed) → the display order RPC and explorers print. */
 export function toDisplayHex(hash: Uint8Array): string {

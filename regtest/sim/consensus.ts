@@ -1,10 +1,11 @@
 /**
  * Regtest consensus as the simulator needs it: the real genesis block, the subsidy
  * schedule, coinbase and witness commitment the way Bitcoin Core's miner builds them,
- * merkle roots, and proof of work (trivial on regtest, so it is ground for real).
+ * and proof of work (trivial on regtest, so it is ground for real). Serialization,
+ * hashes, merkle roots and weight are bitcoinjs-lib's Block.
  */
-import { Transaction, script as bscript } from 'bitcoinjs-lib';
-import { sha256d, toDisplayHex } from './bytes.js';
+import { Block, Transaction, script as bscript } from 'bitcoinjs-lib';
+import { toDisplayHex } from './bytes.js';
 import { txRecord, type TxRecord } from './tx.js';
 
 export const REGTEST_BITS = 0x207fffff;
@@ -50,35 +51,6 @@ export function blockSubsidy(height: number): bigint {
   return halvings >= 64 ? 0n : 5_000_000_000n >> BigInt(halvings);
 }
 
-export function merkleRoot(hashes: readonly Buffer[]): Buffer {
-  if (hashes.length === 0) throw new Error('merkle root of no transactions');
-  let level = hashes.slice();
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Buffer;
-      const right = level[i + 1] ?? left;
-      next.push(sha256d(Buffer.concat([left, right])));
-    }
-    level = next;
-  }
-  return level[0] as Buffer;
-}
-
-export function compactSize(n: number): Buffer {
-  if (n < 0xfd) return Buffer.from([n]);
-  if (n <= 0xffff) {
-    const b = Buffer.alloc(3);
-    b[0] = 0xfd;
-    b.writeUInt16LE(n, 1);
-    return b;
-  }
-  const b = Buffer.alloc(5);
-  b[0] = 0xfe;
-  b.writeUInt32LE(n, 1);
-  return b;
-}
-
 function medianTimePast(time: number, prev: BlockRecord | null): number {
   const times = [time];
   for (let b = prev; b !== null && times.length < 11; b = b.prev) times.push(b.time);
@@ -86,75 +58,53 @@ function medianTimePast(time: number, prev: BlockRecord | null): number {
   return times[Math.floor(times.length / 2)] as number;
 }
 
-/** Regtest PoW: the hash, read as a number, must not exceed 0x7fffff·2^232. */
-export function meetsRegtestTarget(hashInternal: Buffer): boolean {
-  return (hashInternal[31] as number) < 0x7f;
-}
-
-function serializeHeader(h: { version: number; prevHash: Buffer; merkleRoot: Buffer; time: number; bits: number; nonce: number }): Buffer {
-  const b = Buffer.alloc(80);
-  b.writeInt32LE(h.version, 0);
-  h.prevHash.copy(b, 4);
-  h.merkleRoot.copy(b, 36);
-  b.writeUInt32LE(h.time, 68);
-  b.writeUInt32LE(h.bits, 72);
-  b.writeUInt32LE(h.nonce, 76);
-  return b;
-}
-
-function grind(header: Buffer): { nonce: number; hash: Buffer } {
-  for (let nonce = 0; nonce <= 0xffffffff; nonce++) {
-    header.writeUInt32LE(nonce, 76);
-    const hash = sha256d(header);
-    if (meetsRegtestTarget(hash)) return { nonce, hash };
+/** Sets the first nonce whose header hash meets the regtest target. */
+function grind(block: Block): void {
+  for (block.nonce = 0; block.nonce <= 0xffffffff; block.nonce++) {
+    if (block.checkProofOfWork()) return;
   }
   throw new Error('no nonce meets the regtest target');
 }
 
-function record(args: {
-  prev: BlockRecord | null;
-  version: number;
-  merkle: Buffer;
-  time: number;
-  nonce: number;
-  header: Buffer;
-  hash: Buffer;
-  txs: TxRecord[];
-}): BlockRecord {
-  const raw = serializeBlock(args.header, args.txs);
-  const strippedSize = raw.length - args.txs.reduce((sum, t) => sum + (t.size - t.strippedSize), 0);
+function record(block: Block, prev: BlockRecord | null, txs: readonly TxRecord[]): BlockRecord {
+  const raw = Buffer.from(block.toBuffer());
   return {
-    hash: toDisplayHex(args.hash),
-    height: args.prev === null ? 0 : args.prev.height + 1,
-    prev: args.prev,
-    version: args.version,
-    merkleRoot: toDisplayHex(args.merkle),
-    time: args.time,
-    bits: REGTEST_BITS,
-    nonce: args.nonce,
-    medianTime: medianTimePast(args.time, args.prev),
-    chainWork: (args.prev?.chainWork ?? 0n) + REGTEST_BLOCK_WORK,
-    header: args.header,
+    hash: block.getId(),
+    height: prev === null ? 0 : prev.height + 1,
+    prev,
+    version: block.version,
+    merkleRoot: toDisplayHex(block.merkleRoot as Uint8Array),
+    time: block.timestamp,
+    bits: block.bits,
+    nonce: block.nonce,
+    medianTime: medianTimePast(block.timestamp, prev),
+    chainWork: (prev?.chainWork ?? 0n) + REGTEST_BLOCK_WORK,
+    header: raw.subarray(0, 80),
     raw,
-    txs: args.txs,
+    txs,
     size: raw.length,
-    strippedSize,
-    weight: strippedSize * 3 + raw.length,
+    strippedSize: block.byteLength(false, false),
+    weight: block.weight(),
   };
+}
+
+function newBlock(fields: { version: number; prevHash: Uint8Array; time: number; txs: readonly TxRecord[] }): Block {
+  const block = new Block();
+  block.version = fields.version;
+  block.prevHash = fields.prevHash;
+  block.timestamp = fields.time;
+  block.bits = REGTEST_BITS;
+  block.transactions = fields.txs.map((t) => t.tx);
+  block.merkleRoot = Block.calculateMerkleRoot(block.transactions);
+  return block;
 }
 
 /** The regtest genesis block (hash 0f9188f1…2206), byte for byte. */
 export function genesisBlock(): BlockRecord {
   const coinbase = txRecord(Transaction.fromHex(GENESIS_COINBASE_HEX));
-  const header = serializeHeader({
-    version: 1,
-    prevHash: Buffer.alloc(32),
-    merkleRoot: coinbase.txidBytes,
-    time: GENESIS_TIME,
-    bits: REGTEST_BITS,
-    nonce: GENESIS_NONCE,
-  });
-  return record({ prev: null, version: 1, merkle: coinbase.txidBytes, time: GENESIS_TIME, nonce: GENESIS_NONCE, header, hash: sha256d(header), txs: [coinbase] });
+  const block = newBlock({ version: 1, prevHash: new Uint8Array(32), time: GENESIS_TIME, txs: [coinbase] });
+  block.nonce = GENESIS_NONCE;
+  return record(block, null, [coinbase]);
 }
 
 /**
@@ -162,15 +112,15 @@ export function genesisBlock(): BlockRecord {
  * so two blocks at one height never share a coinbase txid; witness reserved value of 32
  * zero bytes; the payout; the BIP141 witness commitment last.
  */
-export function buildCoinbase(args: { height: number; extraNonce: number; payoutScript: Uint8Array; value: bigint; wtxids: readonly Buffer[] }): TxRecord {
+export function buildCoinbase(args: { height: number; extraNonce: number; payoutScript: Uint8Array; value: bigint; txs: readonly TxRecord[] }): TxRecord {
   const tx = new Transaction();
   tx.version = 2;
   const scriptSig = bscript.compile([bscript.number.encode(args.height), bscript.number.encode(args.extraNonce)]);
   tx.addInput(Buffer.alloc(32), 0xffffffff, 0xffffffff, scriptSig);
   tx.setWitness(0, [Buffer.alloc(32)]);
   tx.addOutput(args.payoutScript, args.value);
-  const witnessRoot = merkleRoot([Buffer.alloc(32), ...args.wtxids]);
-  const commitment = sha256d(Buffer.concat([witnessRoot, Buffer.alloc(32)]));
+  // The coinbase counts as zero in the witness tree, so its own outputs do not matter yet.
+  const commitment = Block.calculateMerkleRoot([tx, ...args.txs.map((t) => t.tx)], true);
   tx.addOutput(Buffer.concat([WITNESS_COMMITMENT_PREFIX, commitment]), 0n);
   return txRecord(tx);
 }
@@ -188,36 +138,19 @@ export interface BlockBytesArgs {
   version?: number;
 }
 
-export interface BlockBytes {
-  hash: Buffer;
-  header: Buffer;
-  merkle: Buffer;
-  nonce: number;
-  version: number;
-  time: number;
-  /** Coinbase first. */
-  txs: TxRecord[];
-}
-
-/** Coinbase, witness commitment, merkle root and a ground nonce for a block at `height` on `prevHash`. */
-export function mineBlockBytes(args: BlockBytesArgs): BlockBytes {
+/** A block at `height` on `prevHash`: coinbase (with witness commitment) first, merkle root, a ground nonce. */
+export function mineBlock(args: BlockBytesArgs): { block: Block; txs: TxRecord[] } {
   const coinbase = buildCoinbase({
     height: args.height,
     extraNonce: args.extraNonce,
     payoutScript: args.payoutScript,
     value: blockSubsidy(args.height) + args.fees,
-    wtxids: args.txs.map((t) => t.wtxidBytes),
+    txs: args.txs,
   });
   const txs = [coinbase, ...args.txs];
-  const merkle = merkleRoot(txs.map((t) => t.txidBytes));
-  const version = args.version ?? BLOCK_VERSION;
-  const header = serializeHeader({ version, prevHash: Buffer.from(args.prevHash, 'hex').reverse(), merkleRoot: merkle, time: args.time, bits: REGTEST_BITS, nonce: 0 });
-  const { nonce, hash } = grind(header);
-  return { hash, header, merkle, nonce, version, time: args.time, txs };
-}
-
-export function serializeBlock(header: Buffer, txs: readonly TxRecord[]): Buffer {
-  return Buffer.concat([header, compactSize(txs.length), ...txs.map((t) => t.raw)]);
+  const block = newBlock({ version: args.version ?? BLOCK_VERSION, prevHash: Buffer.from(args.prevHash, 'hex').reverse(), time: args.time, txs });
+  grind(block);
+  return { block, txs };
 }
 
 export interface AssembleArgs extends Omit<BlockBytesArgs, 'prevHash' | 'height'> {
@@ -227,8 +160,8 @@ export interface AssembleArgs extends Omit<BlockBytesArgs, 'prevHash' | 'height'
 /** A complete, valid block on `prev` (its time at least the median time past + 1). */
 export function assembleBlock(args: AssembleArgs): BlockRecord {
   const time = Math.max(args.time, args.prev.medianTime + 1);
-  const bytes = mineBlockBytes({ ...args, prevHash: args.prev.hash, height: args.prev.height + 1, time });
-  return record({ prev: args.prev, version: bytes.version, merkle: bytes.merkle, time, nonce: bytes.nonce, header: bytes.header, hash: bytes.hash, txs: bytes.txs });
+  const { block, txs } = mineBlock({ ...args, prevHash: args.prev.hash, height: args.prev.height + 1, time });
+  return record(block, args.prev, txs);
 }
 
 /** Core's `target` / `chainwork` style: 64 hex digits. */

@@ -3,13 +3,15 @@
  * scriptPubKey, Core's script type names, its `asm` rendering and its inferred output
  * descriptors (with the BIP380 checksum).
  */
-import { address as baddress, opcodes, script as bscript } from 'bitcoinjs-lib';
+import { address as baddress, networks, opcodes, script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { addDescriptorChecksum } from '../../src/wallet/descriptor.js';
+import { ensureEcc } from '../../src/wallet/ecc.js';
 import { hex } from './bytes.js';
 
-export const REGTEST_HRP = 'bcrt';
-const P2PKH_VERSION = 0x6f;
-const P2SH_VERSION = 0xc4;
+export { descriptorChecksum } from '../../src/wallet/descriptor-checksum.js';
+
+export const REGTEST_HRP = networks.regtest.bech32;
 
 export type ScriptType =
   | 'nonstandard'
@@ -26,37 +28,15 @@ export type ScriptType =
 
 export class AddressError extends Error {}
 
-/**
- * A regtest address (bcrt1… of any witness version, 2… P2SH, m/n… P2PKH) → its output
- * script. Built by hand: bitcoinjs-lib would need a global ECC library for bech32m.
- */
+/** A regtest address (bcrt1… of any witness version, 2… P2SH, m/n… P2PKH) → its output script. */
 export function addressToScript(address: string): Buffer {
-  if (address.toLowerCase().startsWith(`${REGTEST_HRP}1`)) {
-    let decoded: ReturnType<typeof baddress.fromBech32>;
-    try {
-      decoded = baddress.fromBech32(address);
-    } catch (err) {
-      throw new AddressError(`invalid address ${address}: ${(err as Error).message}`);
-    }
-    const { version, data, prefix } = decoded;
-    if (prefix !== REGTEST_HRP) throw new AddressError(`invalid address ${address}: not regtest`);
-    if (version === 0 && data.length !== 20 && data.length !== 32) throw new AddressError(`invalid address ${address}: bad v0 program length`);
-    if (data.length < 2 || data.length > 40 || version > 16) throw new AddressError(`invalid address ${address}`);
-    // bech32 for v0, bech32m for v1+: re-encoding must give the same string back.
-    if (baddress.toBech32(data, version, prefix) !== address.toLowerCase()) throw new AddressError(`invalid address ${address}: wrong checksum variant`);
-    const versionOp = version === 0 ? opcodes.OP_0 : opcodes.OP_1 + version - 1;
-    return Buffer.concat([Buffer.from([versionOp, data.length]), data]);
-  }
-  let decoded: ReturnType<typeof baddress.fromBase58Check>;
+  // Taproot addresses are checked against the curve.
+  ensureEcc();
   try {
-    decoded = baddress.fromBase58Check(address);
+    return Buffer.from(baddress.toOutputScript(address, networks.regtest));
   } catch (err) {
     throw new AddressError(`invalid address ${address}: ${(err as Error).message}`);
   }
-  if (decoded.hash.length !== 20) throw new AddressError(`invalid address ${address}`);
-  if (decoded.version === P2PKH_VERSION) return Buffer.concat([Buffer.from('76a914', 'hex'), decoded.hash, Buffer.from('88ac', 'hex')]);
-  if (decoded.version === P2SH_VERSION) return Buffer.concat([Buffer.from('a914', 'hex'), decoded.hash, Buffer.from('87', 'hex')]);
-  throw new AddressError(`invalid address ${address}: not a regtest address`);
 }
 
 function witnessProgram(s: Uint8Array): { version: number; program: Uint8Array } | undefined {
@@ -108,8 +88,9 @@ export function classifyScript(s: Uint8Array): ScriptType {
 /** The regtest address of an output script, when it has one. */
 export function scriptToAddress(s: Uint8Array): string | undefined {
   const type = classifyScript(s);
-  if (type === 'pubkeyhash') return baddress.toBase58Check(s.subarray(3, 23), P2PKH_VERSION);
-  if (type === 'scripthash') return baddress.toBase58Check(s.subarray(2, 22), P2SH_VERSION);
+  if (type === 'pubkeyhash' || type === 'scripthash') return baddress.fromOutputScript(s, networks.regtest);
+  // Every witness program Core names gets an address, anchors and unknown versions included,
+  // which bitcoinjs-lib's fromOutputScript does not give (or warns about).
   const wp = witnessProgram(s);
   if (wp !== undefined && type !== 'nonstandard') return baddress.toBech32(wp.program, wp.version, REGTEST_HRP);
   return undefined;
@@ -157,43 +138,6 @@ export function scriptAsm(s: Uint8Array, decodeSighash = false): string {
     .join(' ');
 }
 
-const DESC_INPUT_CHARSET = '0123456789()[],\'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#"\\ ';
-const DESC_CHECKSUM_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const DESC_GENERATORS = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an, 0x644d626ffdn];
-
-function descPolymod(c: bigint, val: number): bigint {
-  const c0 = c >> 35n;
-  let next = ((c & 0x7ffffffffn) << 5n) ^ BigInt(val);
-  DESC_GENERATORS.forEach((g, i) => {
-    if ((c0 >> BigInt(i)) & 1n) next ^= g;
-  });
-  return next;
-}
-
-/** BIP380 descriptor checksum. */
-export function descriptorChecksum(desc: string): string {
-  let c = 1n;
-  let cls = 0;
-  let clsCount = 0;
-  for (const ch of desc) {
-    const pos = DESC_INPUT_CHARSET.indexOf(ch);
-    if (pos < 0) throw new Error(`invalid descriptor character ${ch}`);
-    c = descPolymod(c, pos & 31);
-    cls = cls * 3 + (pos >> 5);
-    if (++clsCount === 3) {
-      c = descPolymod(c, cls);
-      cls = 0;
-      clsCount = 0;
-    }
-  }
-  if (clsCount > 0) c = descPolymod(c, cls);
-  for (let j = 0; j < 8; j++) c = descPolymod(c, 0);
-  c ^= 1n;
-  let out = '';
-  for (let j = 0; j < 8; j++) out += DESC_CHECKSUM_CHARSET[Number((c >> BigInt(5 * (7 - j))) & 31n)];
-  return out;
-}
-
 /** Core's InferDescriptor for a bare scriptPubKey (no wallet knowledge). */
 export function inferDescriptor(s: Uint8Array): string {
   const type = classifyScript(s);
@@ -208,5 +152,5 @@ export function inferDescriptor(s: Uint8Array): string {
     const address = scriptToAddress(s);
     desc = address !== undefined ? `addr(${address})` : `raw(${hex(s)})`;
   }
-  return `${desc}#${descriptorChecksum(desc)}`;
+  return addDescriptorChecksum(desc);
 }

@@ -5,9 +5,8 @@
  * internally consistent (merkle root, witness commitment, coinbase = subsidy + fees);
  * only the signatures are fake unless a signer is given.
  */
-import { Transaction } from 'bitcoinjs-lib';
-import { sha256 } from './bytes.js';
-import { mineBlockBytes, serializeBlock } from './consensus.js';
+import { Transaction, crypto as bcrypto, payments } from 'bitcoinjs-lib';
+import { mineBlock } from './consensus.js';
 import { txRecord, type TxRecord } from './tx.js';
 import { estimateVsize } from './wallet.js';
 
@@ -34,8 +33,8 @@ export interface SyntheticChainArgs {
 
 /** A P2WPKH script no one has the key to, different for every index. */
 export function fillerScript(index: number): Buffer {
-  const hash = sha256(Buffer.from(`till synthetic filler ${index}`)).subarray(0, 20);
-  return Buffer.concat([Buffer.from([0x00, 0x14]), hash]);
+  const hash = bcrypto.sha256(Buffer.from(`till synthetic filler ${index}`)).subarray(0, 20);
+  return Buffer.from(payments.p2wpkh({ hash }).output as Uint8Array);
 }
 
 /** 71-byte DER-shaped signature + a 33-byte compressed-key-shaped push. */
@@ -109,12 +108,12 @@ export interface SyntheticBlock {
  */
 export function syntheticBlock(args: SyntheticBlockArgs): SyntheticBlock {
   const cost = syntheticChainCost(args.count, args.payTo);
-  const funding = { txid: sha256(Buffer.from('till synthetic funding')).toString('hex'), vout: 0, value: cost + 100_000n };
+  const funding = { txid: Buffer.from(bcrypto.sha256(Buffer.from('till synthetic funding'))).toString('hex'), vout: 0, value: cost + 100_000n };
   const carryScript = fillerScript(-1);
   const txs = syntheticChain({ count: args.count, payTo: args.payTo, funding, carryScript });
   const outSum = txs.reduce((s, t) => s + t.tx.outs.reduce((a, o) => a + o.value, 0n), 0n);
   const inSum = funding.value + txs.slice(0, -1).reduce((s, t) => s + (t.tx.outs[t.tx.outs.length - 1]?.value ?? 0n), 0n);
-  const bytes = mineBlockBytes({
+  const { block, txs: mined } = mineBlock({
     prevHash: args.prevHash ?? '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206',
     height: args.height ?? 1,
     txs,
@@ -123,6 +122,6 @@ export function syntheticBlock(args: SyntheticBlockArgs): SyntheticBlock {
     time: args.time ?? 1_700_000_000,
     extraNonce: 0,
   });
-  const raw = serializeBlock(bytes.header, bytes.txs);
-  return { hash: Buffer.from(bytes.hash).reverse().toString('hex'), raw, hex: raw.toString('hex'), txids: bytes.txs.map((t) => t.txid) };
+  const raw = Buffer.from(block.toBuffer());
+  return { hash: block.getId(), raw, hex: raw.toString('hex'), txids: mined.map((t) => t.txid) };
 }

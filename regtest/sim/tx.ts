@@ -2,17 +2,16 @@
  * A transaction together with what the simulator keeps asking about it (ids, bytes,
  * weight), computed once.
  */
-import { Transaction } from 'bitcoinjs-lib';
-import { sha256d, toDisplayHex } from './bytes.js';
+import { Transaction, crypto as bcrypto } from 'bitcoinjs-lib';
+import { toDisplayHex } from './bytes.js';
 
 export interface TxRecord {
   readonly tx: Transaction;
   /** Display (RPC) order. */
   readonly txid: string;
   readonly wtxid: string;
-  /** Internal byte order, as a merkle tree wants them. */
+  /** Internal byte order, as the mempool orders them. */
   readonly txidBytes: Buffer;
-  readonly wtxidBytes: Buffer;
   /** Serialized with witness (what rawtx, getrawtransaction and blocks carry). */
   readonly raw: Buffer;
   readonly size: number;
@@ -23,26 +22,20 @@ export interface TxRecord {
 
 export function txRecord(tx: Transaction): TxRecord {
   const raw = Buffer.from(tx.toBuffer());
-  const strippedSize = tx.byteLength(false);
-  // The txid hashes the serialization without marker, flag and witnesses: cut them out of
-  // the bytes we already have instead of serializing twice.
-  const stripped = raw.length === strippedSize
-    ? raw
-    : Buffer.concat([raw.subarray(0, 4), raw.subarray(6, 6 + strippedSize - 8), raw.subarray(raw.length - 4)]);
-  const txidBytes = sha256d(stripped);
-  const wtxidBytes = stripped === raw ? txidBytes : sha256d(raw);
-  const weight = strippedSize * 3 + raw.length;
+  const txidBytes = Buffer.from(tx.getHash());
+  // Not tx.getHash(true): that is zero for a coinbase (its place in the witness tree),
+  // while Core prints a coinbase's real wtxid as its `hash`.
+  const wtxid = tx.hasWitnesses() ? toDisplayHex(bcrypto.hash256(raw)) : toDisplayHex(txidBytes);
   return {
     tx,
     txid: toDisplayHex(txidBytes),
-    wtxid: toDisplayHex(wtxidBytes),
+    wtxid,
     txidBytes,
-    wtxidBytes,
     raw,
     size: raw.length,
-    strippedSize,
-    weight,
-    vsize: Math.ceil(weight / 4),
+    strippedSize: tx.byteLength(false),
+    weight: tx.weight(),
+    vsize: tx.virtualSize(),
   };
 }
 

@@ -5,12 +5,11 @@
  * wallet does: version 2, anti-fee-sniping locktime, BIP125 signalling by default.
  */
 import { BIP32Factory } from 'bip32';
-import { Transaction, crypto as bcrypto, script as bscript } from 'bitcoinjs-lib';
+import { Transaction, crypto as bcrypto, networks, payments, script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
-import { outpointKey, sha256 } from './bytes.js';
+import { outpointKey } from './bytes.js';
 import type { Coin } from './chain.js';
 import { COINBASE_MATURITY } from './consensus.js';
-import { scriptToAddress } from './script.js';
 import { prevTxid, type TxRecord } from './tx.js';
 
 export const RBF_SEQUENCE = 0xfffffffd;
@@ -19,7 +18,6 @@ export const NON_RBF_SEQUENCE = 0xfffffffe;
 const SIGHASH_ALL = Transaction.SIGHASH_ALL;
 /** An upper bound of one P2WPKH input's witness: count, 72-byte DER+sighash, 33-byte key. */
 const P2WPKH_WITNESS_BYTES = 1 + 1 + 72 + 1 + 33;
-const REGTEST_BIP32 = { wif: 0xef, bip32: { public: 0x043587cf, private: 0x04358394 } };
 
 export interface WalletCoin {
   /** txid:vout */
@@ -92,16 +90,16 @@ export class SimWallet {
   private readonly scriptCode: Uint8Array;
   private readonly coins = new Map<string, WalletCoin>();
 
-  constructor(seed: Uint8Array = sha256(Buffer.from('till regtest simulator wallet'))) {
-    const node = BIP32Factory(ecc).fromSeed(seed, REGTEST_BIP32).derivePath("m/84'/1'/0'/0/0");
+  constructor(seed: Uint8Array = bcrypto.sha256(Buffer.from('till regtest simulator wallet'))) {
+    const node = BIP32Factory(ecc).fromSeed(seed, networks.regtest).derivePath("m/84'/1'/0'/0/0");
     if (node.privateKey === undefined) throw new Error('no private key');
     this.privateKey = node.privateKey;
     this.publicKey = node.publicKey;
-    const hash = bcrypto.hash160(this.publicKey);
-    this.script = Buffer.concat([Buffer.from([0x00, 0x14]), hash]);
+    const p2wpkh = payments.p2wpkh({ pubkey: this.publicKey, network: networks.regtest });
+    this.script = Buffer.from(p2wpkh.output as Uint8Array);
+    this.address = p2wpkh.address as string;
     // BIP143: a P2WPKH input signs as if its script were the P2PKH script of the key.
-    this.scriptCode = Buffer.concat([Buffer.from('76a914', 'hex'), hash, Buffer.from('88ac', 'hex')]);
-    this.address = scriptToAddress(this.script) as string;
+    this.scriptCode = payments.p2pkh({ hash: p2wpkh.hash }).output as Uint8Array;
   }
 
   owns(script: Uint8Array): boolean {
