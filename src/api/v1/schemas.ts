@@ -1,4 +1,4 @@
-import type { Ajv } from 'ajv';
+import type { Ajv, JSONSchemaType } from 'ajv';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/invoice.js';
 import { WEBHOOK_EVENTS } from '../../domain/events.js';
 
@@ -6,26 +6,45 @@ import { WEBHOOK_EVENTS } from '../../domain/events.js';
 export const V1_STATUSES = ['draft', 'pending', 'partial', 'paid', 'confirmed', 'expired', 'cancelled'] as const;
 export type V1Status = (typeof V1_STATUSES)[number];
 
-const text = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
-const decimal = { decimal: true };
-const currency = { type: 'string', pattern: '^[A-Za-z]{3}$' };
-const paymentMethods = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...PAYMENT_METHODS] } };
-const metadata = { type: ['object', 'null'], maxProperties: 50 };
+/**
+ * A money or quantity field: a JSON number, or a string such as "25.00". The `decimal`
+ * keyword (createAjv) keeps the exact digits of a number a double cannot hold, as its
+ * text; the domain does the arithmetic and names the field in its errors. ajv's types
+ * cannot express a custom keyword, so this one schema is typed by what it lets through.
+ */
+const decimal = { decimal: true } as unknown as JSONSchemaType<string | number>;
+type Decimal = string | number;
+
+/**
+ * An optional property that still refuses null. ajv's JSONSchemaType types every optional
+ * property as nullable; Till refuses a null that would mean nothing (a null currency is
+ * not "the default"), so the schema stays as it is and is checked against its own type.
+ */
+function optional<T>(schema: JSONSchemaType<T>): never {
+  return schema as never;
+}
+
+const text = (maxLength: number) => ({ type: 'string', nullable: true, maxLength }) as const;
+const currency: JSONSchemaType<string> = { type: 'string', pattern: '^[A-Za-z]{3}$' };
+const paymentMethods: JSONSchemaType<PaymentMethod[]> = {
+  type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...PAYMENT_METHODS] },
+};
+const metadata = { type: 'object', nullable: true, maxProperties: 50, required: [] } as const;
 
 export interface CreateInvoiceBody {
-  lines: { description: string; quantity: unknown; unit_price: unknown }[];
+  lines: { description: string; quantity: Decimal; unit_price: Decimal }[];
   customer_email?: string | null;
   customer_name?: string | null;
   customer_company?: string | null;
   currency?: string;
   notes?: string | null;
-  tax_rate?: unknown;
-  discount_amount?: unknown;
+  tax_rate?: Decimal;
+  discount_amount?: Decimal;
   payment_methods?: PaymentMethod[];
   metadata?: Record<string, unknown> | null;
 }
 
-const createInvoice = {
+const createInvoice: JSONSchemaType<CreateInvoiceBody> = {
   type: 'object',
   additionalProperties: false,
   required: ['lines'],
@@ -45,14 +64,14 @@ const createInvoice = {
         },
       },
     },
-    customer_email: { anyOf: [{ type: 'string', format: 'email', maxLength: 320 }, { type: 'null' }] },
+    customer_email: { type: 'string', nullable: true, format: 'email', maxLength: 320 },
     customer_name: text(200),
     customer_company: text(200),
-    currency,
+    currency: optional<string>(currency),
     notes: text(5000),
-    tax_rate: decimal,
-    discount_amount: decimal,
-    payment_methods: paymentMethods,
+    tax_rate: optional<Decimal>(decimal),
+    discount_amount: optional<Decimal>(decimal),
+    payment_methods: optional<PaymentMethod[]>(paymentMethods),
     metadata,
   },
 };
@@ -64,24 +83,24 @@ export interface ListInvoicesQuery {
 }
 
 /** The seed's paging: limit up to 100 (default 50), offset from 0. */
-const paging = {
-  limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
-  offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
-};
+const limit = { type: 'integer', minimum: 1, maximum: 100, default: 50 } as const;
+const offset = { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 } as const;
 
-const listInvoices = {
+const listInvoices: JSONSchemaType<ListInvoicesQuery> = {
   type: 'object',
   additionalProperties: false,
-  properties: { status: { type: 'string', enum: [...V1_STATUSES] }, ...paging },
+  required: ['limit', 'offset'],
+  properties: { status: optional<V1Status>({ type: 'string', enum: [...V1_STATUSES] }), limit, offset },
 };
 
 export interface GetInvoiceQuery {
   include_payments: boolean;
 }
 
-const getInvoice = {
+const getInvoice: JSONSchemaType<GetInvoiceQuery> = {
   type: 'object',
   additionalProperties: false,
+  required: ['include_payments'],
   properties: { include_payments: { type: 'boolean', default: false } },
 };
 
@@ -89,25 +108,26 @@ export interface CreateLinkBody {
   title: string;
   slug?: string;
   description?: string | null;
-  amount?: unknown;
+  amount?: Decimal | null;
   currency?: string;
   payment_methods?: PaymentMethod[];
   redirect_url?: string | null;
   metadata?: Record<string, unknown> | null;
 }
 
-const createLink = {
+const createLink: JSONSchemaType<CreateLinkBody> = {
   type: 'object',
   additionalProperties: false,
   required: ['title'],
   properties: {
     title: { type: 'string', minLength: 1, maxLength: 200 },
-    slug: { type: 'string', minLength: 1, maxLength: 64 },
+    slug: optional<string>({ type: 'string', minLength: 1, maxLength: 64 }),
     description: text(2000),
-    amount: { anyOf: [decimal, { type: 'null' }] },
-    currency,
-    payment_methods: paymentMethods,
-    redirect_url: { anyOf: [{ type: 'string', maxLength: 2000, pattern: '^https?://', format: 'uri' }, { type: 'null' }] },
+    // A decimal or null (the payer picks the amount).
+    amount: { anyOf: [decimal, { type: 'null' }] } as never,
+    currency: optional<string>(currency),
+    payment_methods: optional<PaymentMethod[]>(paymentMethods),
+    redirect_url: { type: 'string', nullable: true, maxLength: 2000, pattern: '^https?://', format: 'uri' },
     metadata,
   },
 };
@@ -118,13 +138,13 @@ export interface CreateWebhookBody {
   description?: string | null;
 }
 
-const createWebhook = {
+const createWebhook: JSONSchemaType<CreateWebhookBody> = {
   type: 'object',
   additionalProperties: false,
   required: ['url'],
   properties: {
     url: { type: 'string', minLength: 1, maxLength: 2000 },
-    events: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', enum: [...WEBHOOK_EVENTS] } },
+    events: optional<string[]>({ type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', enum: [...WEBHOOK_EVENTS] } }),
     description: text(500),
   },
 };
@@ -134,31 +154,34 @@ export interface PageQuery {
   offset: number;
 }
 
-const page = { type: 'object', additionalProperties: false, properties: paging };
+const page: JSONSchemaType<PageQuery> = {
+  type: 'object', additionalProperties: false, required: ['limit', 'offset'], properties: { limit, offset },
+};
 
 export interface MarkPaidBody {
   note?: string | null;
 }
 
-const markPaid = {
+const markPaid: JSONSchemaType<MarkPaidBody> = {
   type: 'object',
   additionalProperties: false,
-  properties: { note: { type: ['string', 'null'], maxLength: 500 } },
+  properties: { note: text(500) },
 };
 
-const empty = { type: 'object', additionalProperties: false, properties: {} };
+type Empty = Record<string, never>;
+const empty = { type: 'object', additionalProperties: false, properties: {} } as unknown as JSONSchemaType<Empty>;
 
 export function compileV1Schemas(body: Ajv, query: Ajv) {
   return {
-    createInvoice: body.compile<CreateInvoiceBody>(createInvoice),
-    createLink: body.compile<CreateLinkBody>(createLink),
-    createWebhook: body.compile<CreateWebhookBody>(createWebhook),
-    empty: body.compile<Record<string, never>>(empty),
-    markPaid: body.compile<MarkPaidBody>(markPaid),
-    listInvoices: query.compile<ListInvoicesQuery>(listInvoices),
-    getInvoice: query.compile<GetInvoiceQuery>(getInvoice),
-    noQuery: query.compile<Record<string, never>>(empty),
-    page: query.compile<PageQuery>(page),
+    createInvoice: body.compile(createInvoice),
+    createLink: body.compile(createLink),
+    createWebhook: body.compile(createWebhook),
+    empty: body.compile(empty),
+    markPaid: body.compile(markPaid),
+    listInvoices: query.compile(listInvoices),
+    getInvoice: query.compile(getInvoice),
+    noQuery: query.compile(empty),
+    page: query.compile(page),
   };
 }
 export type V1Schemas = ReturnType<typeof compileV1Schemas>;
