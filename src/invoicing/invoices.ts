@@ -203,7 +203,7 @@ export class InvoiceService {
       throw new TillError('invalid_state', `Invoice ${draft.number} does not accept on-chain bitcoin`);
     }
     // The wallet before the rate: with neither, the merchant must hear what to fix first.
-    if (!(await pool.activeWallet(db.read))) throw noWallet();
+    if (!(await pool.prepare(db.read))) throw noWallet();
     const rate = draft.currency === BTC ? '1' : (await this.deps.rates.getRate(draft.currency)).rate;
     const dueSats = draft.currency === BTC ? draft.total : fiatToSats(draft.total, draft.currency, rate);
     if (dueSats < MIN_DUE_SATS) {

@@ -6,7 +6,10 @@ import {
   type AddressRow, type WalletRow,
 } from '../db/wallets.js';
 import type { Chain } from './chain.js';
-import { parseWallet, type WatchOnlyWallet } from './watch-only-wallet.js';
+import { INDEX_LIMIT, parseWallet, type DerivedAddress, type WatchOnlyWallet } from './watch-only-wallet.js';
+
+/** Addresses derived ahead of the wallet's next index: enough for a burst of finalizes sharing one commit. */
+const LOOKAHEAD = 16;
 
 export function noWallet(): TillError {
   return new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
@@ -20,11 +23,14 @@ export interface ActiveWallet {
 /**
  * The address pool: hands each open invoice an address no other open invoice holds,
  * takes released addresses back (lowest index first, so the gap stays small), and
- * derives a new one only when none is free. Parsed wallets are kept per id: parsing a
- * descriptor is far slower than the lookups finalize makes.
+ * adds a new one only when none is free. Parsed wallets are kept per id: parsing a
+ * descriptor is far slower than the lookups finalize makes. New addresses are derived
+ * ahead, outside any transaction (`prepare`), so that the write lock is not held
+ * through elliptic-curve work; the database alone decides which index an invoice gets.
  */
 export class AddressPool {
   private readonly parsed = new Map<number, WatchOnlyWallet>();
+  private ahead: { walletId: number; byIndex: Map<number, DerivedAddress> } | null = null;
 
   /**
    * @param cooldownMs how long a released address waits before another invoice may take
@@ -67,6 +73,23 @@ export class AddressPool {
     return wallet;
   }
 
+  /**
+   * Before the write transaction that takes an address: the active wallet (null if none),
+   * with the addresses after its next index derived ahead.
+   */
+  async prepare(q: Knex): Promise<ActiveWallet | null> {
+    const active = await this.activeWallet(q);
+    if (!active) return null;
+    const { id, nextIndex } = active.row;
+    if (this.ahead?.walletId !== id) this.ahead = { walletId: id, byIndex: new Map() };
+    const byIndex = this.ahead.byIndex;
+    for (const index of byIndex.keys()) if (index < nextIndex) byIndex.delete(index);
+    for (let index = nextIndex; index < Math.min(nextIndex + LOOKAHEAD, INDEX_LIMIT); index++) {
+      if (!byIndex.has(index)) byIndex.set(index, active.wallet.derive(index));
+    }
+    return active;
+  }
+
   /** Inside the caller's write transaction: an address for `invoiceId`, or no_wallet. */
   async take(trx: Knex.Transaction, invoiceId: number, now: number): Promise<AddressRow> {
     const active = await this.activeWallet(trx);
@@ -74,7 +97,10 @@ export class AddressPool {
     const free = await claimFreeAddress(trx, active.row.id, invoiceId, now, now - this.cooldownMs);
     if (free) return free;
     const index = await reserveIndex(trx, active.row.id);
-    const derived = active.wallet.derive(index);
+    // Kept after use: a retried transaction reserves the same index again. Deriving here
+    // happens only when more finalizes than the look-ahead (or another process) ran past it.
+    const derived =
+      (this.ahead?.walletId === active.row.id ? this.ahead.byIndex.get(index) : undefined) ?? active.wallet.derive(index);
     return insertAddress(trx, {
       walletId: active.row.id,
       derivationIndex: index,

@@ -1,14 +1,12 @@
-import type { BIP32API } from 'bip32';
+import type { BIP32API, BIP32Interface } from 'bip32';
 import { TillError } from '../domain/errors.js';
 import { describeChain, keyNetworkFor, networkFor } from './chain.js';
 import type { Chain } from './chain.js';
 import { formatDescriptor, parseDescriptor } from './descriptor.js';
 import type { WalletDescriptor } from './descriptor.js';
 import { HARDENED, formatPath } from './derivation-path.js';
-import { bip32Api } from './ecc.js';
+import { bip32Api, ensureEcc } from './ecc.js';
 import { parseExtendedKey } from './extended-key.js';
-import { publicChild, publicNode } from './public-derivation.js';
-import type { PublicNode } from './public-derivation.js';
 import { outputForKey } from './script-type.js';
 import type { ScriptType } from './script-type.js';
 
@@ -55,16 +53,14 @@ export function parseWallet(input: string, chain: Chain): WatchOnlyWallet {
   const parsed = looksLikeDescriptor(text) ? parseDescriptor(text, bip32) : bareKeyDescriptor(text, bip32);
   checkNetwork(parsed, chain);
 
+  ensureEcc();
   const network = networkFor(chain);
   // The parent of every address is derived once; each address then costs one public derivation.
-  const parent = parsed.path.reduce<PublicNode>(
-    (node, step) => publicChild(node, step),
-    publicNode(parsed.key.node.publicKey, parsed.key.node.chainCode),
-  );
+  const parent = parsed.path.reduce<BIP32Interface>((node, step) => node.derive(step), parsed.key.node);
   const scriptType = parsed.scriptType;
   const derive = (index: number): DerivedAddress => {
     checkIndex(index, 'index');
-    const { address, output } = outputForKey(scriptType, publicChild(parent, index).point, network);
+    const { address, output } = outputForKey(scriptType, parent.derive(index).publicKey, network);
     return { index, address, scriptHex: Buffer.from(output).toString('hex') };
   };
 

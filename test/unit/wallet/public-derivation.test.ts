@@ -1,18 +1,9 @@
 import { expect } from 'chai';
-import { crypto, payments, networks } from 'bitcoinjs-lib';
-import * as ecc from 'tiny-secp256k1';
+import { payments, networks } from 'bitcoinjs-lib';
 import type { BIP32Interface } from 'bip32';
 import { bip32Api, ensureEcc } from '../../../src/wallet/ecc.js';
 import { parseExtendedKey } from '../../../src/wallet/extended-key.js';
-import {
-  addGeneratorMultiple,
-  compress,
-  publicChild,
-  publicNode,
-  withEvenY,
-} from '../../../src/wallet/public-derivation.js';
-import type { PublicNode } from '../../../src/wallet/public-derivation.js';
-import { outputForKey } from '../../../src/wallet/script-type.js';
+import { wrapKey } from '../../../src/wallet/script-type.js';
 import type { ScriptType } from '../../../src/wallet/script-type.js';
 import { parseWallet } from '../../../src/wallet/watch-only-wallet.js';
 import { hex, loadFixture } from './helpers.js';
@@ -24,9 +15,8 @@ interface Bip32Fixture {
 const fixture = loadFixture<Bip32Fixture>('bip32-public.json');
 const bip32 = bip32Api();
 
-function nodeOf(key: string): PublicNode {
-  const parsed = parseExtendedKey(key, bip32).node;
-  return publicNode(parsed.publicKey, parsed.chainCode);
+function nodeOf(key: string): BIP32Interface {
+  return parseExtendedKey(key, bip32).node;
 }
 
 describe('wallet/public-derivation (BIP32 CKDpub)', () => {
@@ -34,8 +24,8 @@ describe('wallet/public-derivation (BIP32 CKDpub)', () => {
     for (const f of fixture.valid) {
       it(f.source, () => {
         const expected = parseExtendedKey(f.child, bip32).node;
-        const derived = f.path.reduce((node, step) => publicChild(node, step), nodeOf(f.parent));
-        expect(hex(compress(derived.point))).to.equal(hex(expected.publicKey));
+        const derived = f.path.reduce((node, step) => node.derive(step), nodeOf(f.parent));
+        expect(hex(derived.publicKey)).to.equal(hex(expected.publicKey));
         expect(hex(derived.chainCode)).to.equal(hex(expected.chainCode));
       });
 
@@ -49,7 +39,7 @@ describe('wallet/public-derivation (BIP32 CKDpub)', () => {
     }
   });
 
-  describe('agrees with the bip32 library and bitcoinjs-lib payments', () => {
+  describe('each script type pays the key bip32 derives, as bitcoinjs-lib payments builds it', () => {
     ensureEcc();
     const parents = [...new Set(fixture.valid.flatMap((f) => [f.parent, f.child]))];
     const indexes = [0, 1, 2, 3, 17, 255, 256, 65_535, 1_000_000, 2 ** 31 - 1];
@@ -71,55 +61,23 @@ describe('wallet/public-derivation (BIP32 CKDpub)', () => {
 
     for (const key of parents) {
       it(`children of ${key.slice(0, 16)}…`, () => {
-        const reference = parseExtendedKey(key, bip32).node;
-        const mine = nodeOf(key);
+        const reference = nodeOf(key);
+        const wallets = types.map((type) => [type, parseWallet(wrapKey(type, `${key}/*`), 'main')] as const);
         for (const index of indexes) {
           const expected = reference.derive(index);
-          const child = publicChild(mine, index);
-          expect(hex(compress(child.point)), `index ${index}`).to.equal(hex(expected.publicKey));
-          expect(hex(child.chainCode), `index ${index}`).to.equal(hex(expected.chainCode));
-          for (const type of types) {
-            const out = outputForKey(type, child.point, networks.bitcoin);
-            expect(`${out.address}:${hex(out.output)}`, `${type} index ${index}`).to.equal(referenceOutput(type, expected));
+          for (const [type, wallet] of wallets) {
+            const out = wallet.derive(index);
+            expect(`${out.address}:${out.scriptHex}`, `${type} index ${index}`).to.equal(referenceOutput(type, expected));
           }
         }
       });
     }
   });
 
-  describe('withEvenY and addGeneratorMultiple', () => {
-    it('lift the x-only key and tweak it exactly as xOnlyPointAddTweak does', () => {
-      let odd = 0;
-      for (let i = 1; i <= 40; i++) {
-        const scalar = crypto.sha256(Buffer.from(`key ${i}`));
-        const point = ecc.pointFromScalar(scalar, false);
-        if (point === null) throw new Error('test key out of range');
-        if ((point[64] as number) & 1) odd++;
-        const even = withEvenY(point);
-        expect(hex(compress(even)).slice(0, 2)).to.equal('02');
-        expect(hex(even.subarray(1, 33))).to.equal(hex(point.subarray(1, 33)));
-        expect(ecc.isPoint(even)).to.equal(true);
-
-        const tweak = crypto.sha256(Buffer.from(`tweak ${i}`));
-        const mine = addGeneratorMultiple(even, tweak);
-        const reference = ecc.xOnlyPointAddTweak(point.subarray(1, 33), tweak);
-        expect(hex((mine as Uint8Array).subarray(1, 33))).to.equal(hex(reference?.xOnlyPubkey ?? new Uint8Array()));
-      }
-      // Both parities were exercised.
-      expect(odd).to.be.within(1, 39);
-    });
-
-    it('returns null for a zero scalar or one not below the curve order', () => {
-      const point = nodeOf(fixture.valid[0]?.parent ?? '').point;
-      expect(addGeneratorMultiple(point, new Uint8Array(32))).to.equal(null);
-      expect(addGeneratorMultiple(point, new Uint8Array(32).fill(0xff))).to.equal(null);
-    });
-  });
-
   it('refuses hardened and malformed indexes', () => {
-    const node = nodeOf(fixture.valid[0]?.parent ?? '');
+    const wallet = parseWallet(`pkh(${fixture.valid[0]?.parent ?? ''}/*)`, 'main');
     for (const index of [2 ** 31, -1, 0.5]) {
-      expect(() => publicChild(node, index)).to.throw('Cannot derive index');
+      expect(() => wallet.derive(index)).to.throw('index must be an integer');
     }
   });
 });
