@@ -3,8 +3,6 @@
  * where installed). Every claim is checked through the daemon's own RPC and by parsing its
  * raw transactions and blocks with bitcoinjs-lib, the way Till reads them.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { JsonRpcClient, satsFromRpc } from '../../../regtest/daemon.js';
@@ -12,6 +10,7 @@ import { describeEachNode } from '../../../regtest/find-nodes.js';
 import type { NodeKind, RegtestNode } from '../../../regtest/node.js';
 import { toLitecoinRegtestAddress } from '../../../regtest/litecoind.js';
 import { TillError } from '../../../src/domain/errors.js';
+import { fixture as readFixture, type Vectors } from '../../helpers/fixtures.js';
 
 const REAL_DAEMONS: readonly NodeKind[] = ['bitcoind', 'litecoind'];
 
@@ -20,9 +19,7 @@ interface AddressFixture {
   address: string;
   scriptPubKey: string;
 }
-const addresses = (
-  JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'addresses.json'), 'utf8')) as { valid: AddressFixture[] }
-).valid;
+const addresses = readFixture<Vectors<AddressFixture>>('nodes', 'addresses').valid;
 
 function fixture(type: string): AddressFixture {
   const found = addresses.find((a) => a.type === type);

@@ -9,13 +9,11 @@ import { Daemon, JsonRpcClient, RpcError, findExecutable, freePort, freePorts, r
 import { availableNodes, missingCapabilities } from '../../../regtest/find-nodes.js';
 import { toLitecoinRegtestAddress } from '../../../regtest/litecoind.js';
 import type { Capabilities } from '../../../regtest/node.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-function fixture<T>(name: string): T {
-  return JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8')) as T;
-}
-
-const amounts = fixture<{ valid: { sats: string; rpc: string; parseOnly?: boolean }[]; invalid: { rpc: string; reason: string }[] }>('amounts.json');
-const addresses = fixture<{ valid: { type: string; address: string; litecoinAddress: string }[]; invalid: { address: string; reason: string }[] }>('addresses.json');
+/** Valid: Core prints `rpc` for `sats` and reads it back, or (parseOnly) only reads it. */
+const amounts = fixture<Vectors<{ sats: string; rpc: string; parseOnly?: boolean }, { rpc: string }>>('nodes', 'amounts');
+const addresses = fixture<Vectors<{ type: string; address: string; litecoinAddress: string }, { address: string }>>('nodes', 'addresses');
 
 describe('regtest daemon plumbing', function () {
   describe('amounts', function () {
@@ -30,7 +28,7 @@ describe('regtest daemon plumbing', function () {
       }
     }
     for (const f of amounts.invalid) {
-      it(`refuses ${JSON.stringify(f.rpc)} (${f.reason})`, function () {
+      it(`refuses ${JSON.stringify(f.rpc)} (${f.description})`, function () {
         expect(() => satsFromRpc(f.rpc)).to.throw();
       });
     }
@@ -43,7 +41,7 @@ describe('regtest daemon plumbing', function () {
       });
     }
     for (const f of addresses.invalid) {
-      it(`refuses ${f.address} (${f.reason})`, function () {
+      it(`refuses ${f.address} (${f.description})`, function () {
         expect(() => toLitecoinRegtestAddress(f.address)).to.throw();
       });
     }

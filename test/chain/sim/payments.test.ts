@@ -1,16 +1,13 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { isTillError } from '../../../src/domain/errors.js';
 import { startSimNode, type SimNode } from '../../../regtest/sim-node.js';
 import { scriptToAddress } from '../../../regtest/sim/script.js';
 import { fillerScript } from '../../../regtest/sim/synthetic.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 import { rpcClient, ZmqRecorder } from './helpers.js';
 
-const addresses = JSON.parse(readFileSync(new URL('./fixtures/addresses.json', import.meta.url), 'utf8')) as {
-  valid: { address: string; script: string; type: string }[];
-  invalid: { address: string; why: string }[];
-};
+const addresses = fixture<Vectors<{ address: string; script: string; type: string }, { address: string }>>('sim', 'addresses');
 
 async function tillError(p: Promise<unknown>): Promise<string> {
   try {
@@ -49,7 +46,7 @@ describe('sim node: wallet payments and big blocks', function () {
   }
 
   for (const v of addresses.invalid) {
-    it(`refuses to pay ${v.address} (${v.why})`, async function () {
+    it(`refuses to pay ${v.address} (${v.description})`, async function () {
       expect(await tillError(node.pay(v.address, 10_000n))).to.equal('validation_failed');
     });
   }

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { Block, Transaction, script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { genesisBlock, blockSubsidy } from '../../../regtest/sim/consensus.js';
@@ -9,15 +8,13 @@ import { syntheticBlock, fillerScript } from '../../../regtest/sim/synthetic.js'
 import { txRecordFromRaw } from '../../../regtest/sim/tx.js';
 import { txToJson } from '../../../regtest/sim/tx-json.js';
 import { dustThreshold, estimateVsize, SimWallet } from '../../../regtest/sim/wallet.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-function fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
-
-const addresses = fixture<{ valid: { address: string; script: string; type: string }[]; invalid: { address: string; why: string }[] }>('addresses.json');
-const scripts = fixture<{ valid: { hex: string; asm: string; desc: string; address?: string; type: string }[]; checksums: { desc: string; checksum: string }[] }>('scripts.json');
-const decodes = fixture<{ valid: { description: string; hex: string; amounts: string[]; json: unknown }[] }>('decode.json');
-const amounts = fixture<{ valid: { sats: string; text: string }[] }>('amounts.json');
+const addresses = fixture<Vectors<{ address: string; script: string; type: string }, { address: string }>>('sim', 'addresses');
+const scripts = fixture<Vectors<{ hex: string; asm: string; desc: string; address?: string; type: string }>>('sim', 'scripts/decode-script');
+const checksums = fixture<Vectors<{ desc: string; checksum: string }>>('sim', 'scripts/descriptor-checksum');
+const decodes = fixture<Vectors<{ hex: string; amounts: string[]; json: unknown }>>('sim', 'decode');
+const amounts = fixture<Vectors<{ sats: string; text: string }>>('sim', 'amounts');
 
 describe('sim node: building blocks', function () {
   describe('addresses', function () {
@@ -29,7 +26,7 @@ describe('sim node: building blocks', function () {
       });
     }
     for (const v of addresses.invalid) {
-      it(`rejects ${v.address} (${v.why})`, function () {
+      it(`rejects ${v.address} (${v.description})`, function () {
         expect(() => addressToScript(v.address)).to.throw(/invalid address/);
       });
     }
@@ -37,7 +34,7 @@ describe('sim node: building blocks', function () {
 
   describe('scripts as Core prints them (asm, desc, address, type)', function () {
     for (const v of scripts.valid) {
-      it(`${v.type} ${v.hex.slice(0, 16)}…`, function () {
+      it(v.description, function () {
         const s = Buffer.from(v.hex, 'hex');
         expect(scriptAsm(s)).to.equal(v.asm);
         expect(inferDescriptor(s)).to.equal(v.desc);
@@ -45,8 +42,8 @@ describe('sim node: building blocks', function () {
         expect(classifyScript(s)).to.equal(v.type);
       });
     }
-    for (const v of scripts.checksums) {
-      it(`BIP380 checksum of ${v.desc}`, function () {
+    for (const v of checksums.valid) {
+      it(v.description, function () {
         expect(descriptorChecksum(v.desc)).to.equal(v.checksum);
       });
     }
@@ -64,7 +61,7 @@ describe('sim node: building blocks', function () {
 
   describe('amounts', function () {
     for (const v of amounts.valid) {
-      it(`${v.sats} sats → ${v.text}`, function () {
+      it(v.description, function () {
         expect(btc(BigInt(v.sats)).text).to.equal(v.text);
       });
     }

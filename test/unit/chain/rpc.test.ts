@@ -1,15 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { captureLog } from '../../helpers/capture-log.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 import { CoreRpc, type CoreRpcOptions } from '../../../src/chain/rpc.js';
 import { TillError } from '../../../src/domain/errors.js';
 import { FakeCore, closedPort, type Reply } from './fake-core.js';
 
 interface ValidCase {
-  description: string;
   call: string;
   args: unknown[];
   rpc: { method: string; params: unknown[] };
@@ -17,7 +16,6 @@ interface ValidCase {
   expect: unknown;
 }
 interface InvalidCase {
-  description: string;
   call: string;
   args: unknown[];
   reply: Reply;
@@ -26,10 +24,7 @@ interface InvalidCase {
   rpcCode?: number;
   attempts?: number;
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/rpc-replies.json', import.meta.url), 'utf8')) as {
-  valid: ValidCase[];
-  invalid: InvalidCase[];
-};
+const replies = fixture<Vectors<ValidCase, InvalidCase>>('chain', 'rpc-replies');
 
 const PASSWORD = 's3cr3t-Pa55word-that-must-not-leak';
 const TXID = (i: number) => i.toString(16).padStart(64, '0');
@@ -68,7 +63,7 @@ describe('chain/rpc CoreRpc', function () {
   afterEach(() => core.stop());
 
   describe('replies in Core shapes (fixture)', () => {
-    for (const c of fixture.valid) {
+    for (const c of replies.valid) {
       it(c.description, async () => {
         core.handlers[c.rpc.method] = () => c.reply;
         const got = await invoke(new CoreRpc(opts), c.call, c.args);
@@ -76,7 +71,7 @@ describe('chain/rpc CoreRpc', function () {
         expect(core.calls).to.deep.equal([c.rpc]);
       });
     }
-    for (const c of fixture.invalid) {
+    for (const c of replies.invalid) {
       it(`fails: ${c.description}`, async () => {
         let answered = 0;
         const reply = (): Reply => {

@@ -1,22 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { hashFromHashblock, parseFrames, parseSequenceMessage } from '../../../src/chain/zmq-messages.js';
 import { checkSequence, type SequenceCheck } from '../../../src/chain/zmq-seq.js';
 import { TillError } from '../../../src/domain/errors.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface Fixture {
-  sequence: {
-    valid: { description: string; body: string; expect: { hash: string; label: string; mempoolSeq?: string } }[];
-    invalid: { description: string; body: string; message: string }[];
-  };
-  hashblock: { valid: { body: string; expect: string }[]; invalid: { body: string; message: string }[] };
-  frames: {
-    valid: { frames: string[]; expect: { topic: string; body: string; seq: number } }[];
-    invalid: { frames: string[]; problem: string }[];
-  };
-  checkSequence: { valid: { description: string; last: number | null; got: number; expect: SequenceCheck }[] };
-}
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/zmq-messages.json', import.meta.url), 'utf8')) as Fixture;
+const zmq = <T>(name: string): T => fixture<T>('chain', `zmq-messages/${name}`);
+const sequence = zmq<Vectors<{ body: string; expect: { hash: string; label: string; mempoolSeq?: string } }, { body: string; message: string }>>(
+  'parse-sequence-message',
+);
+const hashblock = zmq<Vectors<{ body: string; expect: string }, { body: string; message: string }>>('hash-from-hashblock');
+const frameCases = zmq<Vectors<{ frames: string[]; expect: { topic: string; body: string; seq: number } }, { frames: string[]; problem: string }>>('parse-frames');
+const sequenceChecks = zmq<Vectors<{ last: number | null; got: number; expect: SequenceCheck }>>('check-sequence');
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 /** Topic frames are ASCII; the rest is hex. */
@@ -36,7 +30,7 @@ function expectMalformed(fn: () => unknown, message: string): void {
 
 describe('chain/zmq-messages', () => {
   describe('parseSequenceMessage', () => {
-    for (const c of fixture.sequence.valid) {
+    for (const c of sequence.valid) {
       it(c.description, () => {
         const got = parseSequenceMessage(hex(c.body));
         const want = c.expect.mempoolSeq === undefined
@@ -45,35 +39,35 @@ describe('chain/zmq-messages', () => {
         expect(got).to.deep.equal(want);
       });
     }
-    for (const c of fixture.sequence.invalid) {
+    for (const c of sequence.invalid) {
       it(`throws on ${c.description}`, () => expectMalformed(() => parseSequenceMessage(hex(c.body)), c.message));
     }
   });
 
   describe('hashFromHashblock', () => {
-    for (const c of fixture.hashblock.valid) {
-      it(`reads ${c.expect}`, () => expect(hashFromHashblock(hex(c.body))).to.equal(c.expect));
+    for (const c of hashblock.valid) {
+      it(c.description, () => expect(hashFromHashblock(hex(c.body))).to.equal(c.expect));
     }
-    for (const c of fixture.hashblock.invalid) {
-      it(`throws on ${c.body.length / 2} bytes`, () => expectMalformed(() => hashFromHashblock(hex(c.body)), c.message));
+    for (const c of hashblock.invalid) {
+      it(c.description, () => expectMalformed(() => hashFromHashblock(hex(c.body)), c.message));
     }
   });
 
   describe('parseFrames', () => {
-    for (const c of fixture.frames.valid) {
-      it(`${c.frames[0]} seq ${c.expect.seq}`, () => {
+    for (const c of frameCases.valid) {
+      it(c.description, () => {
         const msg = parseFrames(frames(c.frames));
         if (typeof msg === 'string') expect.fail(msg);
         expect({ topic: msg.topic, body: msg.body.toString('hex'), seq: msg.seq }).to.deep.equal(c.expect);
       });
     }
-    for (const c of fixture.frames.invalid) {
-      it(`refuses: ${c.problem}`, () => expect(parseFrames(frames(c.frames))).to.equal(c.problem));
+    for (const c of frameCases.invalid) {
+      it(c.description, () => expect(parseFrames(frames(c.frames))).to.equal(c.problem));
     }
   });
 
   describe('checkSequence', () => {
-    for (const c of fixture.checkSequence.valid) {
+    for (const c of sequenceChecks.valid) {
       it(c.description, () => expect(checkSequence(c.last, c.got)).to.deep.equal(c.expect));
     }
   });

@@ -8,7 +8,8 @@ import {
   parseDecimal,
   toScaled,
 } from '../../../src/domain/decimal.js';
-import { expectValidationError, loadFixture, show } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { expectValidationError } from './helpers.js';
 
 interface RawScaleOptions {
   min?: string;
@@ -16,21 +17,21 @@ interface RawScaleOptions {
   allowNegative?: boolean;
   allowZero?: boolean;
 }
-interface DecimalFixture {
-  parse: {
-    valid: { value: unknown; negative: boolean; digits: string; scale: number; canonical: string }[];
-    invalid: { value: unknown; message: string }[];
-  };
-  toScaled: {
-    valid: { value: unknown; decimals: number; options?: RawScaleOptions; expected: string }[];
-    invalid: { value: unknown; decimals: number; options?: RawScaleOptions; message: string }[];
-  };
-  divRoundHalfUp: { valid: { n: string; d: string; expected: string }[] };
-  divCeil: { valid: { n: string; d: string; expected: string }[] };
-  formatScaled: { valid: { units: string; decimals: number; expected: string; trimmed: string }[] };
+
+interface Scaling {
+  value: unknown;
+  decimals: number;
+  options?: RawScaleOptions;
 }
 
-const fixture = loadFixture<DecimalFixture>('decimal.json');
+const parse = fixture<Vectors<{ value: unknown; negative: boolean; digits: string; scale: number; canonical: string }, { value: unknown; message: string }>>(
+  'domain',
+  'decimal/parse-decimal',
+);
+const scaled = fixture<Vectors<Scaling & { expected: string }, Scaling & { message: string }>>('domain', 'decimal/to-scaled');
+const halfUp = fixture<Vectors<{ n: string; d: string; expected: string }>>('domain', 'decimal/div-round-half-up');
+const ceil = fixture<Vectors<{ n: string; d: string; expected: string }>>('domain', 'decimal/div-ceil');
+const formatted = fixture<Vectors<{ units: string; decimals: number; expected: string; trimmed: string }>>('domain', 'decimal/format-scaled');
 
 function options(raw: RawScaleOptions | undefined): ScaleOptions {
   if (raw === undefined) return {};
@@ -44,20 +45,20 @@ function options(raw: RawScaleOptions | undefined): ScaleOptions {
 
 describe('domain/decimal', () => {
   describe('parseDecimal', () => {
-    for (const c of fixture.parse.valid) {
-      it(`parses ${show(c.value)} exactly`, () => {
+    for (const c of parse.valid) {
+      it(c.description, () => {
         const d = parseDecimal(c.value, 'amount');
         expect(d).to.deep.equal({ negative: c.negative, digits: BigInt(c.digits), scale: c.scale });
         expect(formatDecimal(d)).to.equal(c.canonical);
       });
     }
-    for (const c of fixture.parse.invalid) {
-      it(`refuses ${show(c.value)}`, () => {
+    for (const c of parse.invalid) {
+      it(c.description, () => {
         expectValidationError(() => parseDecimal(c.value, 'lines[3].quantity'), 'lines[3].quantity', c.message);
       });
     }
     it('the canonical text parses back to the same value', () => {
-      for (const c of fixture.parse.valid) {
+      for (const c of parse.valid) {
         const d = parseDecimal(c.value, 'amount');
         expect(parseDecimal(formatDecimal(d), 'amount')).to.deep.equal(d);
       }
@@ -65,26 +66,26 @@ describe('domain/decimal', () => {
   });
 
   describe('toScaled', () => {
-    for (const c of fixture.toScaled.valid) {
-      it(`${show(c.value)} at ${c.decimals} decimals is ${c.expected}`, () => {
+    for (const c of scaled.valid) {
+      it(c.description, () => {
         expect(toScaled(c.value, c.decimals, 'amount', options(c.options))).to.equal(BigInt(c.expected));
       });
     }
-    for (const c of fixture.toScaled.invalid) {
-      it(`refuses ${show(c.value)} at ${c.decimals} decimals: ${c.message}`, () => {
+    for (const c of scaled.invalid) {
+      it(c.description, () => {
         expectValidationError(() => toScaled(c.value, c.decimals, 'price', options(c.options)), 'price', c.message);
       });
     }
   });
 
   describe('integer division', () => {
-    for (const c of fixture.divRoundHalfUp.valid) {
-      it(`divRoundHalfUp(${c.n}, ${c.d}) = ${c.expected}`, () => {
+    for (const c of halfUp.valid) {
+      it(c.description, () => {
         expect(divRoundHalfUp(BigInt(c.n), BigInt(c.d))).to.equal(BigInt(c.expected));
       });
     }
-    for (const c of fixture.divCeil.valid) {
-      it(`divCeil(${c.n}, ${c.d}) = ${c.expected}`, () => {
+    for (const c of ceil.valid) {
+      it(c.description, () => {
         expect(divCeil(BigInt(c.n), BigInt(c.d))).to.equal(BigInt(c.expected));
       });
     }
@@ -95,8 +96,8 @@ describe('domain/decimal', () => {
   });
 
   describe('formatScaled', () => {
-    for (const c of fixture.formatScaled.valid) {
-      it(`${c.units} at ${c.decimals} decimals is "${c.expected}" / "${c.trimmed}"`, () => {
+    for (const c of formatted.valid) {
+      it(c.description, () => {
         expect(formatScaled(BigInt(c.units), c.decimals)).to.equal(c.expected);
         expect(formatScaled(BigInt(c.units), c.decimals, { trim: true })).to.equal(c.trimmed);
       });

@@ -19,35 +19,22 @@ import {
   slugify,
 } from '../../../src/domain/ids.js';
 import { TillError } from '../../../src/domain/errors.js';
-import { loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface IdsFixture {
-  random: {
-    name: string;
-    bytes: string;
-    ref: string;
-    publicId: string;
-    bitpayId: string;
-    webhookSecret: string;
-    apiKey: string;
-    apiKeyPrefix: string;
-  }[];
-  hashApiKey: { key: string; sha256: string }[];
-  slugify: { title: string; slug: string }[];
-  isValidSlug: { valid: string[]; invalid: string[] };
-  invoiceNumber: {
-    valid: { n: number; text: string }[];
-    parseCaseInsensitive: { text: string; n: number }[];
-    parseInvalid: string[];
-    formatInvalid: number[];
-  };
-  ref: { valid: string[]; invalid: string[]; normalize: { text: string; ref: string | null }[] };
-  publicId: { valid: string[]; invalid: string[] };
-  bitpayId: { valid: string[]; invalid: string[] };
-  apiKey: { invalid: string[] };
-}
-
-const fixture = loadFixture<IdsFixture>('ids.json');
+const ids = <T>(name: string): T => fixture<T>('domain', `ids/${name}`);
+const newIds = ids<
+  Vectors<{ bytes: string; ref: string; publicId: string; bitpayId: string; webhookSecret: string; apiKey: string; apiKeyPrefix: string }>
+>('new-ids');
+const hashes = ids<Vectors<{ key: string; sha256: string }>>('hash-api-key');
+const slugs = ids<Vectors<{ title: string; slug: string }>>('slugify');
+const validSlugs = ids<Vectors<{ slug: string }, { slug: string }>>('is-valid-slug');
+/** Valid: format and parse agree, or (parseOnly) parse alone. Invalid: text parse refuses, or n format refuses. */
+const invoiceNumbers = ids<Vectors<{ n: number; text: string; parseOnly?: true }, { text: string } | { n: number }>>('invoice-number');
+const refs = ids<Vectors<{ ref: string }, { ref: string }>>('is-ref');
+const normalized = ids<Vectors<{ text: string; ref: string }, { text: string }>>('normalize-ref');
+const publicIds = ids<Vectors<{ id: string }, { id: string }>>('is-public-id');
+const bitpayIds = ids<Vectors<{ id: string }, { id: string }>>('is-bitpay-id');
+const apiKeys = ids<Vectors<never, { key: string }>>('is-api-key-format');
 
 /** Hands out the start of a fixed byte string, as much as asked for. */
 function fixedRandom(hex: string): RandomBytes {
@@ -66,8 +53,8 @@ function expectUnique(make: () => string, shape: (s: string) => boolean): void {
 
 describe('domain/ids', () => {
   describe('with injected random bytes', () => {
-    for (const v of fixture.random) {
-      it(`${v.name} bytes give fixed ids`, () => {
+    for (const v of newIds.valid) {
+      it(v.description, () => {
         const random = fixedRandom(v.bytes);
         expect(newRef(random)).to.equal(v.ref);
         expect(newPublicId(random)).to.equal(v.publicId);
@@ -95,8 +82,8 @@ describe('domain/ids', () => {
   });
 
   describe('hashApiKey', () => {
-    for (const v of fixture.hashApiKey) {
-      it(`sha256 of ${JSON.stringify(v.key)}`, () => {
+    for (const v of hashes.valid) {
+      it(v.description, () => {
         expect(hashApiKey(v.key)).to.equal(v.sha256);
       });
     }
@@ -109,48 +96,46 @@ describe('domain/ids', () => {
   });
 
   describe('invoice numbers', () => {
-    for (const { n, text } of fixture.invoiceNumber.valid) {
-      it(`${n} ⇄ ${text}`, () => {
+    for (const { description, n, text, parseOnly } of invoiceNumbers.valid) {
+      if (parseOnly) {
+        it(description, () => expect(parseInvoiceNumber(text)).to.equal(n));
+        continue;
+      }
+      it(description, () => {
         expect(formatInvoiceNumber(n)).to.equal(text);
         expect(formatInvoiceNumber(BigInt(n))).to.equal(text);
         expect(parseInvoiceNumber(text)).to.equal(n);
       });
     }
-    for (const { text, n } of fixture.invoiceNumber.parseCaseInsensitive) {
-      it(`parses ${text} as ${n}`, () => expect(parseInvoiceNumber(text)).to.equal(n));
-    }
-    for (const text of fixture.invoiceNumber.parseInvalid) {
-      it(`does not parse ${JSON.stringify(text)}`, () => expect(parseInvoiceNumber(text)).to.equal(null));
-    }
-    for (const n of fixture.invoiceNumber.formatInvalid) {
-      it(`refuses to format ${n}`, () => expect(() => formatInvoiceNumber(n)).to.throw(TillError));
+    for (const c of invoiceNumbers.invalid) {
+      if ('text' in c) it(c.description, () => expect(parseInvoiceNumber(c.text)).to.equal(null));
+      else it(c.description, () => expect(() => formatInvoiceNumber(c.n)).to.throw(TillError));
     }
   });
 
   describe('refs', () => {
-    for (const s of fixture.ref.valid) it(`accepts ${s}`, () => expect(isRef(s)).to.equal(true));
-    for (const s of fixture.ref.invalid) it(`refuses ${JSON.stringify(s)}`, () => expect(isRef(s)).to.equal(false));
-    for (const { text, ref } of fixture.ref.normalize) {
-      it(`normalizes ${text} to ${String(ref)}`, () => expect(normalizeRef(text)).to.equal(ref));
-    }
+    for (const c of refs.valid) it(c.description, () => expect(isRef(c.ref)).to.equal(true));
+    for (const c of refs.invalid) it(c.description, () => expect(isRef(c.ref)).to.equal(false));
+    for (const c of normalized.valid) it(c.description, () => expect(normalizeRef(c.text)).to.equal(c.ref));
+    for (const c of normalized.invalid) it(c.description, () => expect(normalizeRef(c.text)).to.equal(null));
   });
 
   describe('public and BitPay ids', () => {
-    for (const s of fixture.publicId.valid) it(`accepts UUID ${s}`, () => expect(isPublicId(s)).to.equal(true));
-    for (const s of fixture.publicId.invalid) it(`refuses UUID ${JSON.stringify(s)}`, () => expect(isPublicId(s)).to.equal(false));
-    for (const s of fixture.bitpayId.valid) it(`accepts BitPay id ${s}`, () => expect(isBitpayId(s)).to.equal(true));
-    for (const s of fixture.bitpayId.invalid) it(`refuses BitPay id ${JSON.stringify(s)}`, () => expect(isBitpayId(s)).to.equal(false));
-    for (const s of fixture.apiKey.invalid) it(`refuses API key ${JSON.stringify(s)}`, () => expect(isApiKeyFormat(s)).to.equal(false));
+    for (const c of publicIds.valid) it(c.description, () => expect(isPublicId(c.id)).to.equal(true));
+    for (const c of publicIds.invalid) it(c.description, () => expect(isPublicId(c.id)).to.equal(false));
+    for (const c of bitpayIds.valid) it(c.description, () => expect(isBitpayId(c.id)).to.equal(true));
+    for (const c of bitpayIds.invalid) it(c.description, () => expect(isBitpayId(c.id)).to.equal(false));
+    for (const c of apiKeys.invalid) it(c.description, () => expect(isApiKeyFormat(c.key)).to.equal(false));
   });
 
   describe('slugs', () => {
-    for (const { title, slug } of fixture.slugify) {
-      it(`${JSON.stringify(title.length > 40 ? `${title.slice(0, 37)}...` : title)} → ${JSON.stringify(slug)}`, () => {
+    for (const { description, title, slug } of slugs.valid) {
+      it(description, () => {
         expect(slugify(title)).to.equal(slug);
         if (slug !== '') expect(isValidSlug(slug)).to.equal(true);
       });
     }
-    for (const s of fixture.isValidSlug.valid) it(`valid slug ${JSON.stringify(s)}`, () => expect(isValidSlug(s)).to.equal(true));
-    for (const s of fixture.isValidSlug.invalid) it(`invalid slug ${JSON.stringify(s)}`, () => expect(isValidSlug(s)).to.equal(false));
+    for (const c of validSlugs.valid) it(c.description, () => expect(isValidSlug(c.slug)).to.equal(true));
+    for (const c of validSlugs.invalid) it(c.description, () => expect(isValidSlug(c.slug)).to.equal(false));
   });
 });

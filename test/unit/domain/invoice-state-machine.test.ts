@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import { evaluate, paymentState, type EvaluatedInvoice, type PaymentView } from '../../../src/domain/invoice-state-machine.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
 interface Fixture {
-  description: string;
   invoice: Omit<EvaluatedInvoice, 'dueSats'> & { dueSats: string | null };
   payments: (Omit<PaymentView, 'sats'> & { sats: string })[];
   tipHeight: number;
@@ -13,9 +11,7 @@ interface Fixture {
   expected: { status: string; exception: string | null; state: string; confirmations: number; events: string[] };
 }
 
-const fixtures = JSON.parse(
-  fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/domain/invoice-state-machine.json'), 'utf8'),
-) as { valid: Fixture[] };
+const fixtures = fixture<Vectors<Fixture>>('domain', 'invoice-state-machine');
 
 describe('domain/invoice-state-machine', () => {
   describe('evaluate', () => {

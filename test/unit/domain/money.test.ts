@@ -12,28 +12,33 @@ import {
   parseSats,
   satsToFiatMinor,
 } from '../../../src/domain/money.js';
-import { expectValidationError, loadFixture, show } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { expectValidationError } from './helpers.js';
 
-interface MoneyFixture {
-  limits: { maxMoneyMinor: string; maxSats: string };
-  parseMoney: {
-    valid: { value: unknown; currency: string; expected: string }[];
-    invalid: { value: unknown; currency: string; message: string; field?: string }[];
-  };
-  formatMoney: { valid: { minor: string; currency: string; expected: string }[] };
-  btc: { valid: { sats: string; btc: string; trimmed: string }[] };
-  parseSats: { valid: { value: unknown; expected: string }[]; invalid: { value: unknown; message: string }[] };
-  fiatToSats: {
-    valid: { total: string; currency: string; rate: string; sats: string }[];
-    invalid: { total: string; currency: string; rate: string; message: string }[];
-  };
-  satsToFiatMinor: {
-    valid: { sats: string; currency: string; rate: string; minor: string }[];
-    invalid: { sats: string; currency: string; rate: string; message: string }[];
-  };
+interface Conversion {
+  currency: string;
+  rate: string;
 }
 
-const fixture = loadFixture<MoneyFixture>('money.json');
+const limits = fixture<Vectors<{ name: 'MAX_MONEY_MINOR' | 'MAX_SATS'; value: string }>>('domain', 'money/limits');
+const parseMoneyCases = fixture<Vectors<{ value: unknown; currency: string; expected: string }, { value: unknown; currency: string; message: string; field?: string }>>(
+  'domain',
+  'money/parse-money',
+);
+const formatMoneyCases = fixture<Vectors<{ minor: string; currency: string; expected: string }>>('domain', 'money/format-money');
+const formatBtcCases = fixture<Vectors<{ sats: string; btc: string; trimmed: string }>>('domain', 'money/format-btc');
+const parseSatsCases = fixture<Vectors<{ value: unknown; expected: string }, { value: unknown; message: string }>>('domain', 'money/parse-sats');
+const fiatToSatsCases = fixture<Vectors<Conversion & { total: string; sats: string }, Conversion & { total: string; message: string }>>('domain', 'money/fiat-to-sats');
+const satsToFiatCases = fixture<Vectors<Conversion & { sats: string; minor: string }, Conversion & { sats: string; message: string }>>(
+  'domain',
+  'money/sats-to-fiat-minor',
+);
+
+function limit(name: 'MAX_MONEY_MINOR' | 'MAX_SATS'): bigint {
+  const found = limits.valid.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`money/limits has no ${name}`);
+  return BigInt(found.value);
+}
 
 function fieldOf(message: string): string {
   if (message.startsWith('rate ')) return 'rate';
@@ -44,8 +49,8 @@ function fieldOf(message: string): string {
 describe('domain/money', () => {
   describe('limits', () => {
     it('are the documented values and survive a round trip through a JS number', () => {
-      expect(MAX_MONEY_MINOR).to.equal(BigInt(fixture.limits.maxMoneyMinor));
-      expect(MAX_SATS).to.equal(BigInt(fixture.limits.maxSats));
+      expect(MAX_MONEY_MINOR).to.equal(limit('MAX_MONEY_MINOR'));
+      expect(MAX_SATS).to.equal(limit('MAX_SATS'));
       for (const limit of [MAX_MONEY_MINOR, MAX_SATS]) {
         expect(limit <= BigInt(Number.MAX_SAFE_INTEGER)).to.equal(true);
         expect(BigInt(Number(limit))).to.equal(limit);
@@ -54,13 +59,13 @@ describe('domain/money', () => {
   });
 
   describe('parseMoney', () => {
-    for (const c of fixture.parseMoney.valid) {
-      it(`${show(c.value)} ${c.currency} is ${c.expected} minor units`, () => {
+    for (const c of parseMoneyCases.valid) {
+      it(c.description, () => {
         expect(parseMoney(c.value, c.currency, 'amount')).to.equal(BigInt(c.expected));
       });
     }
-    for (const c of fixture.parseMoney.invalid) {
-      it(`refuses ${show(c.value)} ${c.currency}: ${c.message}`, () => {
+    for (const c of parseMoneyCases.invalid) {
+      it(c.description, () => {
         const field = c.field ?? 'unit_price';
         expectValidationError(() => parseMoney(c.value, c.currency, 'unit_price'), field, c.message);
       });
@@ -80,8 +85,8 @@ describe('domain/money', () => {
   });
 
   describe('formatMoney', () => {
-    for (const c of fixture.formatMoney.valid) {
-      it(`${c.minor} ${c.currency} prints "${c.expected}"`, () => {
+    for (const c of formatMoneyCases.valid) {
+      it(c.description, () => {
         expect(formatMoney(BigInt(c.minor), c.currency)).to.equal(c.expected);
         // What we print parses back to the same amount.
         expect(parseMoney(c.expected, c.currency, 'amount', { allowNegative: true })).to.equal(BigInt(c.minor));
@@ -90,39 +95,39 @@ describe('domain/money', () => {
   });
 
   describe('BTC amounts', () => {
-    for (const c of fixture.btc.valid) {
-      it(`${c.sats} sats prints "${c.btc}" and "${c.trimmed}"`, () => {
+    for (const c of formatBtcCases.valid) {
+      it(c.description, () => {
         expect(formatBtc(BigInt(c.sats))).to.equal(c.btc);
         expect(formatBtcTrimmed(BigInt(c.sats))).to.equal(c.trimmed);
         expect(parseSats(c.btc, 'amount')).to.equal(BigInt(c.sats));
         expect(parseSats(c.trimmed, 'amount')).to.equal(BigInt(c.sats));
       });
     }
-    for (const c of fixture.parseSats.valid) {
-      it(`parseSats ${show(c.value)} is ${c.expected}`, () => {
+    for (const c of parseSatsCases.valid) {
+      it(c.description, () => {
         expect(parseSats(c.value, 'amount')).to.equal(BigInt(c.expected));
       });
     }
-    for (const c of fixture.parseSats.invalid) {
-      it(`parseSats refuses ${show(c.value)}: ${c.message}`, () => {
+    for (const c of parseSatsCases.invalid) {
+      it(c.description, () => {
         expectValidationError(() => parseSats(c.value, 'btc_amount'), 'btc_amount', c.message);
       });
     }
   });
 
   describe('fiatToSats', () => {
-    for (const c of fixture.fiatToSats.valid) {
-      it(`${c.total} minor ${c.currency} at ${c.rate} is ${c.sats} sats`, () => {
+    for (const c of fiatToSatsCases.valid) {
+      it(c.description, () => {
         expect(fiatToSats(BigInt(c.total), c.currency, c.rate)).to.equal(BigInt(c.sats));
       });
     }
-    for (const c of fixture.fiatToSats.invalid) {
-      it(`refuses ${c.total} ${c.currency} at ${show(c.rate)}: ${c.message}`, () => {
+    for (const c of fiatToSatsCases.invalid) {
+      it(c.description, () => {
         expectValidationError(() => fiatToSats(BigInt(c.total), c.currency, c.rate), fieldOf(c.message), c.message);
       });
     }
     it('never asks for less than the price: sats × rate covers the total', () => {
-      for (const c of fixture.fiatToSats.valid) {
+      for (const c of fiatToSatsCases.valid) {
         if (c.currency === 'BTC') continue;
         const sats = BigInt(c.sats);
         const back = satsToFiatMinor(sats, c.currency, c.rate);
@@ -139,13 +144,13 @@ describe('domain/money', () => {
   });
 
   describe('satsToFiatMinor', () => {
-    for (const c of fixture.satsToFiatMinor.valid) {
-      it(`${c.sats} sats at ${c.rate} is ${c.minor} minor ${c.currency}`, () => {
+    for (const c of satsToFiatCases.valid) {
+      it(c.description, () => {
         expect(satsToFiatMinor(BigInt(c.sats), c.currency, c.rate)).to.equal(BigInt(c.minor));
       });
     }
-    for (const c of fixture.satsToFiatMinor.invalid) {
-      it(`refuses ${c.currency} at ${c.rate}: ${c.message}`, () => {
+    for (const c of satsToFiatCases.invalid) {
+      it(c.description, () => {
         expectValidationError(() => satsToFiatMinor(BigInt(c.sats), c.currency, c.rate), fieldOf(c.message), c.message);
       });
     }

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { formatMoney } from '../../../src/domain/money.js';
 import type { InvoiceTotals, TotalsInput } from '../../../src/domain/totals.js';
 import { computeInvoiceTotals, MAX_DESCRIPTION_LENGTH, MAX_LINES } from '../../../src/domain/totals.js';
-import { expectValidationError, loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { expectValidationError } from './helpers.js';
 
 interface ExpectedLine {
   description: string;
@@ -19,12 +20,7 @@ interface ExpectedTotals {
   total: string;
   lines: ExpectedLine[];
 }
-interface TotalsFixture {
-  valid: { name: string; input: TotalsInput; expected: ExpectedTotals }[];
-  invalid: { name: string; input: TotalsInput; field: string; message?: string }[];
-}
-
-const fixture = loadFixture<TotalsFixture>('totals.json');
+const totals = fixture<Vectors<{ input: TotalsInput; expected: ExpectedTotals }, { input: TotalsInput; field: string; message?: string }>>('domain', 'totals');
 
 // Expected figures are written as the v1 dialect prints them, e.g. "220.00".
 function printed(t: InvoiceTotals): ExpectedTotals {
@@ -47,21 +43,21 @@ function printed(t: InvoiceTotals): ExpectedTotals {
 
 describe('domain/totals', () => {
   describe('computeInvoiceTotals', () => {
-    for (const c of fixture.valid) {
-      it(c.name, () => {
+    for (const c of totals.valid) {
+      it(c.description, () => {
         const totals = computeInvoiceTotals(c.input);
         expect(printed(totals)).to.deep.equal(c.expected);
         expect(typeof totals.total).to.equal('bigint');
       });
     }
-    for (const c of fixture.invalid) {
-      it(`refuses: ${c.name} (${c.field})`, () => {
+    for (const c of totals.invalid) {
+      it(`refuses: ${c.description} (${c.field})`, () => {
         expectValidationError(() => computeInvoiceTotals(c.input), c.field, c.message);
       });
     }
 
     it('the seed example totals exactly 22000 cents', () => {
-      const seed = fixture.valid[0];
+      const seed = totals.valid[0];
       if (seed === undefined) throw new Error('fixture has no seed case');
       const t = computeInvoiceTotals(seed.input);
       expect(t.total).to.equal(22000n);

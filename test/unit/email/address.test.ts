@@ -2,25 +2,21 @@ import { expect } from 'chai';
 import {
   headersProblem, isPlainAddress, oneLine, parseMailbox, plainAddressProblem,
 } from '../../../src/notify/email/address.js';
-import { loadFixture, show } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { show } from './helpers.js';
 
-interface AddressFixture {
-  valid: string[];
-  invalid: { value: string; message: string }[];
-}
-
-const fixture = loadFixture<AddressFixture>('addresses.json');
+const addresses = fixture<Vectors<{ value: string }, { value: string; message: string }>>('email', 'addresses');
 
 describe('email addresses', () => {
   describe('plainAddressProblem / isPlainAddress', () => {
-    for (const value of fixture.valid) {
-      it(`accepts ${show(value)}`, () => {
+    for (const { description, value } of addresses.valid) {
+      it(description, () => {
         expect(plainAddressProblem(value)).to.equal(null);
         expect(isPlainAddress(value)).to.equal(true);
       });
     }
-    for (const { value, message } of fixture.invalid) {
-      it(`refuses ${show(value)}`, () => {
+    for (const { description, value, message } of addresses.invalid) {
+      it(description, () => {
         expect(plainAddressProblem(value)).to.be.a('string').that.includes(message);
         expect(isPlainAddress(value)).to.equal(false);
       });

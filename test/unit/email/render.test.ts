@@ -2,23 +2,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Invoice } from '../../../src/domain/invoice.js';
 import { renderInvoiceEmail, type RenderOptions } from '../../../src/notify/email/render.js';
-import { loadFixture } from './helpers.js';
+import { fixture as readFixture, type Vectors } from '../../helpers/fixtures.js';
 
 type Json = Record<string, unknown>;
 
-interface RenderFixture {
-  invoice: Json;
-  cases: {
-    description: string;
-    event: string;
-    patch?: Json;
-    opts?: RenderOptions;
-    subject?: string;
-    text?: string[];
-    notText?: string[];
-    html?: string[];
-    notHtml?: string[];
-  }[];
+interface RenderCase {
+  event: string;
+  patch?: Json;
+  opts?: RenderOptions;
+  subject?: string;
+  text?: string[];
+  notText?: string[];
+  html?: string[];
+  notHtml?: string[];
 }
 
 const BIGINT_FIELDS = ['subtotal', 'tax', 'discount', 'total', 'dueSats', 'paidSats'];
@@ -36,10 +32,11 @@ function toInvoice(raw: Json): Invoice {
   return inv as unknown as Invoice;
 }
 
-const fixture = loadFixture<RenderFixture>('render.json');
+/** Every case renders `invoice` with its `patch` applied. */
+const fixture = readFixture<Vectors<RenderCase, never, { invoice: Json }>>('email', 'render');
 
 describe('renderInvoiceEmail', () => {
-  for (const c of fixture.cases) {
+  for (const c of fixture.valid) {
     describe(c.description, () => {
       const out = renderInvoiceEmail(c.event, toInvoice({ ...fixture.invoice, ...c.patch }), c.opts);
 

@@ -1,14 +1,11 @@
 import { expect } from 'chai';
 import { TillError } from '../../../src/domain/errors.js';
 import { parseSmtpUrl, redactSmtpSettings, type SmtpSettings } from '../../../src/notify/email/settings.js';
-import { loadFixture, show } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface UrlFixture {
-  valid: { description: string; url: string; defaults?: { from?: string; timeoutMs?: number }; expected: SmtpSettings }[];
-  invalid: { url: string; defaults?: { from?: string }; message: string }[];
-}
-
-const fixture = loadFixture<UrlFixture>('smtp-url.json');
+const urls = fixture<
+  Vectors<{ url: string; defaults?: { from?: string; timeoutMs?: number }; expected: SmtpSettings }, { url: string; defaults?: { from?: string }; message: string }>
+>('email', 'smtp-url');
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -20,13 +17,13 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('parseSmtpUrl', () => {
-  for (const { description, url, defaults, expected } of fixture.valid) {
+  for (const { description, url, defaults, expected } of urls.valid) {
     it(`reads ${description}`, () => {
       expect(parseSmtpUrl(url, defaults)).to.deep.equal(expected);
     });
   }
-  for (const { url, defaults, message } of fixture.invalid) {
-    it(`refuses ${show(url)}`, () => {
+  for (const { description, url, defaults, message } of urls.invalid) {
+    it(description, () => {
       const e = thrown(() => parseSmtpUrl(url, defaults));
       expect(e).to.be.instanceOf(TillError);
       expect((e as TillError).code).to.equal('config_invalid');

@@ -1,14 +1,12 @@
 import { expect } from 'chai';
 import { aggregateQuotes } from '../../../src/rates/aggregate.js';
 import { parseRateDecimal } from '../../../src/rates/rate-decimal.js';
-import { fixture } from './helpers/exchange-stubs.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface AggregateCases {
-  valid: { description: string; quotes: [string, string][]; rate: string; sources: string[]; outliers: string[] }[];
-}
+type AggregateCases = Vectors<{ quotes: [string, string][]; rate: string; sources: string[]; outliers: string[] }>;
 
 describe('rates: combining sources', () => {
-  for (const c of fixture<AggregateCases>('aggregate.json').valid) {
+  for (const c of fixture<AggregateCases>('rates', 'aggregate').valid) {
     it(c.description, () => {
       const quotes = c.quotes.map(([source, text]) => {
         const value = parseRateDecimal(text);

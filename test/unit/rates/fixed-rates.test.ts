@@ -1,18 +1,15 @@
 import { expect } from 'chai';
 import { TillError } from '../../../src/domain/errors.js';
 import { createFixedRateProvider, parseFixedRates } from '../../../src/rates/providers/fixed.js';
-import { fixture } from './helpers/exchange-stubs.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface FixedCases {
-  valid: { text: string; rates: Record<string, string> }[];
-  invalid: { text: string; description: string }[];
-}
+type FixedCases = Vectors<{ text: string; rates: Record<string, string> }, { text: string }>;
 
 describe('rates: fixed rates from config', () => {
-  const cases = fixture<FixedCases>('fixed-rates.json');
+  const cases = fixture<FixedCases>('rates', 'fixed-rates');
 
   for (const c of cases.valid) {
-    it(`parses ${JSON.stringify(c.text)}`, () => {
+    it(c.description, () => {
       expect(Object.fromEntries(parseFixedRates(c.text))).to.deep.equal(c.rates);
     });
   }

@@ -4,14 +4,13 @@ import { createCoinbaseProvider } from '../../../src/rates/providers/coinbase.js
 import { createCoinGeckoProvider } from '../../../src/rates/providers/coingecko.js';
 import { krakenPairCurrency } from '../../../src/rates/providers/kraken.js';
 import type { ExchangeName, GarbageCases } from './helpers/exchange-stubs.js';
-import { EXCHANGES, exchangeHandler, fixture, garbageBody, providerFactories } from './helpers/exchange-stubs.js';
+import { EXCHANGES, exchangeHandler, garbageBody, providerFactories } from './helpers/exchange-stubs.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 import { recordingLogger } from './helpers/clock-and-log.js';
 import type { Stub } from './helpers/stub-server.js';
 import { startStub } from './helpers/stub-server.js';
 
-interface SampleCases {
-  valid: { provider: ExchangeName; asked: string[]; requests: string[]; rates: Record<string, string> }[];
-}
+type SampleCases = Vectors<{ provider: ExchangeName; asked: string[]; requests: string[]; rates: Record<string, string> }>;
 
 const ALL = ['USD', 'EUR', 'GBP', 'CAD', 'JPY', 'CHF', 'AUD'];
 
@@ -27,8 +26,8 @@ describe('rates: exchange providers', () => {
   afterEach(() => stub.close());
 
   describe('read their real formats', () => {
-    for (const c of fixture<SampleCases>('provider-samples.json').valid) {
-      it(`${c.provider} asked ${c.asked.join(',')} answers ${Object.keys(c.rates).join(',') || 'nothing'}`, async () => {
+    for (const c of fixture<SampleCases>('rates', 'provider-samples').valid) {
+      it(c.description, async () => {
         stub.handler = exchangeHandler(c.provider);
         const provider = providerFactories[c.provider]({ baseUrl: `${stub.url}/` });
         expect(provider.name).to.equal(c.provider);
@@ -40,7 +39,7 @@ describe('rates: exchange providers', () => {
   });
 
   describe('skip garbage', () => {
-    for (const c of fixture<GarbageCases>('garbage.json').invalid) {
+    for (const c of fixture<GarbageCases>('rates', 'garbage').invalid) {
       it(`${c.provider}: ${c.description} gives no USD price`, async () => {
         const body = garbageBody(c);
         stub.handler = () => ({ status: c.status ?? 200, body });

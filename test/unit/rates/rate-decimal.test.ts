@@ -1,15 +1,10 @@
 import { expect } from 'chai';
 import { formatDecimal, type Decimal } from '../../../src/domain/decimal.js';
 import { medianRateDecimal, normalizeRateText, parseRateDecimal, roundRate } from '../../../src/rates/rate-decimal.js';
-import { fixture } from './helpers/exchange-stubs.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface DecimalCases {
-  valid: { text: string; canonical: string; rounded: string; description?: string }[];
-  invalid: { text: string; description: string }[];
-}
-interface MedianCases {
-  valid: { values: string[]; median: string; rate: string; description?: string }[];
-}
+type DecimalCases = Vectors<{ text: string; canonical: string; rounded: string }, { text: string }>;
+type MedianCases = Vectors<{ values: string[]; median: string; rate: string }>;
 
 function must(text: string): Decimal {
   const d = parseRateDecimal(text);
@@ -18,11 +13,11 @@ function must(text: string): Decimal {
 }
 
 describe('rates: exact rate decimals', () => {
-  const decimals = fixture<DecimalCases>('rate-decimal.json');
+  const decimals = fixture<DecimalCases>('rates', 'rate-decimal');
 
   describe('parse and format', () => {
     for (const c of decimals.valid) {
-      it(`reads "${c.text}" as ${c.canonical} (rounded ${c.rounded})${c.description ? `: ${c.description}` : ''}`, () => {
+      it(c.description, () => {
         expect(normalizeRateText(c.text)).to.equal(c.canonical);
         expect(formatDecimal(roundRate(must(c.text)))).to.equal(c.rounded);
       });
@@ -36,8 +31,8 @@ describe('rates: exact rate decimals', () => {
   });
 
   describe('median', () => {
-    for (const c of fixture<MedianCases>('median.json').valid) {
-      it(`median of [${c.values.join(', ')}] is ${c.median}${c.description ? `: ${c.description}` : ''}`, () => {
+    for (const c of fixture<MedianCases>('rates', 'median').valid) {
+      it(c.description, () => {
         const median = medianRateDecimal(c.values.map(must));
         expect(formatDecimal(median)).to.equal(c.median);
         expect(formatDecimal(roundRate(median))).to.equal(c.rate);

@@ -7,16 +7,16 @@ import type { Rate, RateProvider, RateStore } from '../../../src/rates/types.js'
 import type { FakeClock, RecordingLogger } from './helpers/clock-and-log.js';
 import { fakeClock, recordingLogger } from './helpers/clock-and-log.js';
 import type { ExchangeName, GarbageCases } from './helpers/exchange-stubs.js';
-import { EXCHANGES, exchangeHandler, fixture, garbageBody, providerFactories } from './helpers/exchange-stubs.js';
+import { EXCHANGES, exchangeHandler, garbageBody, providerFactories } from './helpers/exchange-stubs.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 import type { Stub, StubReply } from './helpers/stub-server.js';
 import { refusedUrl, startStub } from './helpers/stub-server.js';
 
-interface ExpectedRates {
-  valid: { currency: string; rate: string; sources: string[] }[];
-  usdWithout: Record<ExchangeName, string>;
-}
-
-const expected = fixture<ExpectedRates>('expected-rates.json');
+const expected = fixture<Vectors<{ currency: string; rate: string; sources: string[] }>>('rates', 'expected-rates/all-sources');
+/** USD when one source is skipped, by the source skipped. */
+const usdWithout = Object.fromEntries(
+  fixture<Vectors<{ currency: 'USD'; skipped: ExchangeName; rate: string }>>('rates', 'expected-rates/one-source-skipped').valid.map((c) => [c.skipped, c.rate]),
+) as Record<ExchangeName, string>;
 const CURRENCIES = expected.valid.map((r) => r.currency);
 const REFRESH = 60_000;
 const MAX_AGE = 900_000;
@@ -79,7 +79,7 @@ describe('rates: RateService', () => {
 
   describe('quoting', () => {
     for (const r of expected.valid) {
-      it(`${r.currency}: the exact median of the sources that know it (${r.rate})`, async () => {
+      it(r.description, async () => {
         const rate = await build().getRate(r.currency);
         expect(rate).to.deep.equal({ currency: r.currency, rate: r.rate, sources: r.sources, fetchedAt: clock.now() });
       });
@@ -117,7 +117,7 @@ describe('rates: RateService', () => {
     it('an outlier source is ignored and named in the log', async () => {
       setReply('coingecko', { body: '{"bitcoin":{"usd":708611.2}}' });
       const rate = await build({ currencies: ['USD'] }).getRate('USD');
-      expect(rate.rate).to.equal(expected.usdWithout.coingecko);
+      expect(rate.rate).to.equal(usdWithout.coingecko);
       expect(rate.sources).to.deep.equal(['kraken', 'coinbase', 'bitstamp']);
       const warn = log.lines.find((l) => l.msg.includes('away from the median'));
       expect(warn?.obj).to.deep.include({ currency: 'USD', ignored: [{ source: 'coingecko', rate: '708611.2' }] });
@@ -168,23 +168,23 @@ describe('rates: RateService', () => {
     ];
     for (const source of EXCHANGES) {
       for (const f of failures) {
-        it(`${source}: ${f.name} → the others still give USD ${expected.usdWithout[source]}`, async () => {
+        it(`${source}: ${f.name} → the others still give USD ${usdWithout[source]}`, async () => {
           const urls = await f.apply(source);
           const started = Date.now();
           const rate = await build({ providers: exchangeProviders(urls), currencies: ['USD'] }).getRate('USD');
           expect(Date.now() - started).to.be.below(TIMEOUT + 400);
-          expect(rate.rate).to.equal(expected.usdWithout[source]);
+          expect(rate.rate).to.equal(usdWithout[source]);
           expect(rate.sources).to.not.include(source);
           expect(log.lines.some((l) => l.level === 'warn' && l.obj['source'] === source)).to.equal(true);
         });
       }
     }
 
-    for (const c of fixture<GarbageCases>('garbage.json').invalid) {
-      it(`${c.provider}: ${c.description} → skipped, USD ${expected.usdWithout[c.provider]}`, async () => {
+    for (const c of fixture<GarbageCases>('rates', 'garbage').invalid) {
+      it(`${c.provider}: ${c.description} → skipped, USD ${usdWithout[c.provider]}`, async () => {
         setReply(c.provider, { status: c.status ?? 200, body: garbageBody(c) });
         const rate = await build({ currencies: ['USD'] }).getRate('USD');
-        expect(rate.rate).to.equal(expected.usdWithout[c.provider]);
+        expect(rate.rate).to.equal(usdWithout[c.provider]);
         expect(rate.sources).to.not.include(c.provider);
       });
     }

@@ -2,49 +2,46 @@ import { expect } from 'chai';
 import { reencodeWitnessAddress, scriptHexForAddress } from '../../../src/wallet/address.js';
 import type { Chain } from '../../../src/wallet/chain.js';
 import { deriveRange, parseWallet } from '../../../src/wallet/watch-only-wallet.js';
-import { expectTillError, loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { expectTillError } from './helpers.js';
 
-interface AddressFixture {
-  scriptHex: {
-    valid: { source: string; address: string; chain: Chain; scriptHex: string }[];
-    invalid: { source: string; address: string; chain: Chain; message: string }[];
-  };
-  reencode: {
-    valid: { source: string; address: string; hrp: string; expected: string }[];
-    invalid: { source: string; address: string; hrp: string; message: string }[];
-  };
-}
-
-const fixture = loadFixture<AddressFixture>('addresses.json');
+const scriptHex = fixture<Vectors<{ address: string; chain: Chain; scriptHex: string }, { address: string; chain: Chain; message: string }>>(
+  'wallet',
+  'addresses/script-hex-for-address',
+);
+const reencode = fixture<Vectors<{ address: string; hrp: string; expected: string }, { address: string; hrp: string; message: string }>>(
+  'wallet',
+  'addresses/reencode-witness-address',
+);
 
 describe('wallet/address', () => {
   describe('scriptHexForAddress: valid', () => {
-    for (const f of fixture.scriptHex.valid) {
-      it(`${f.source} [${f.chain}]`, () => {
+    for (const f of scriptHex.valid) {
+      it(`${f.description} [${f.chain}]`, () => {
         expect(scriptHexForAddress(f.address, f.chain)).to.equal(f.scriptHex);
       });
     }
   });
 
   describe('scriptHexForAddress: invalid', () => {
-    for (const f of fixture.scriptHex.invalid) {
-      it(`${f.source} [${f.chain}]`, () => {
+    for (const f of scriptHex.invalid) {
+      it(`${f.description} [${f.chain}]`, () => {
         expectTillError(() => scriptHexForAddress(f.address, f.chain), 'validation_failed', f.message);
       });
     }
   });
 
   describe('reencodeWitnessAddress: valid', () => {
-    for (const f of fixture.reencode.valid) {
-      it(`${f.source}: → ${f.hrp}`, () => {
+    for (const f of reencode.valid) {
+      it(`${f.description}: → ${f.hrp}`, () => {
         expect(reencodeWitnessAddress(f.address, f.hrp)).to.equal(f.expected);
       });
     }
   });
 
   describe('reencodeWitnessAddress: invalid', () => {
-    for (const f of fixture.reencode.invalid) {
-      it(f.source, () => {
+    for (const f of reencode.invalid) {
+      it(f.description, () => {
         expectTillError(() => reencodeWitnessAddress(f.address, f.hrp), 'validation_failed', f.message);
       });
     }

@@ -1,19 +1,14 @@
 import { expect } from 'chai';
 import { descriptorChecksum, verifyDescriptorChecksum } from '../../../src/wallet/descriptor-checksum.js';
 import { addDescriptorChecksum } from '../../../src/wallet/descriptor.js';
-import { loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
 
-interface ChecksumFixture {
-  valid: { source: string; descriptor: string; checksum: string }[];
-  invalid: { source: string; descriptor: string; checksum: string }[];
-}
-
-const fixture = loadFixture<ChecksumFixture>('descriptor-checksum.json');
+const checksums = fixture<Vectors<{ descriptor: string; checksum: string }, { descriptor: string; checksum: string }>>('wallet', 'descriptor-checksum');
 
 describe('wallet/descriptor-checksum (BIP380)', () => {
   describe('valid', () => {
-    for (const f of fixture.valid) {
-      it(`${f.source}: ${f.descriptor.slice(0, 40)}… → #${f.checksum}`, () => {
+    for (const f of checksums.valid) {
+      it(`${f.description}: ${f.descriptor.slice(0, 40)}… → #${f.checksum}`, () => {
         expect(descriptorChecksum(f.descriptor)).to.equal(f.checksum);
         expect(verifyDescriptorChecksum(f.descriptor, f.checksum)).to.equal(true);
         expect(addDescriptorChecksum(f.descriptor)).to.equal(`${f.descriptor}#${f.checksum}`);
@@ -22,8 +17,8 @@ describe('wallet/descriptor-checksum (BIP380)', () => {
   });
 
   describe('invalid', () => {
-    for (const f of fixture.invalid) {
-      it(`${f.source}: ${f.descriptor}#${f.checksum}`, () => {
+    for (const f of checksums.invalid) {
+      it(`${f.description}: ${f.descriptor}#${f.checksum}`, () => {
         expect(verifyDescriptorChecksum(f.descriptor, f.checksum)).to.equal(false);
       });
     }
@@ -35,7 +30,7 @@ describe('wallet/descriptor-checksum (BIP380)', () => {
   });
 
   it('detects every single-character substitution in a descriptor', () => {
-    const body = fixture.valid[4]?.descriptor ?? '';
+    const body = checksums.valid[4]?.descriptor ?? '';
     const checksum = descriptorChecksum(body) ?? '';
     expect(body).to.include('xpub');
     for (let i = 0; i < body.length; i += 7) {

@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { TillError } from '../../../src/domain/errors.js';
 import type { ErrorCode } from '../../../src/domain/errors.js';
-
-export function loadFixture<T>(name: string): T {
-  const url = new URL(`../../fixtures/wallet/${name}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as T;
-}
 
 /** Runs `fn`, expects a TillError with `code` whose message contains `message`, and returns it. */
 export function expectTillError(fn: () => unknown, code: ErrorCode, message: string): TillError {

@@ -6,13 +6,10 @@ import { parseExtendedKey } from '../../../src/wallet/extended-key.js';
 import { wrapKey } from '../../../src/wallet/script-type.js';
 import type { ScriptType } from '../../../src/wallet/script-type.js';
 import { parseWallet } from '../../../src/wallet/watch-only-wallet.js';
-import { hex, loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { hex } from './helpers.js';
 
-interface Bip32Fixture {
-  valid: { source: string; parent: string; path: number[]; child: string }[];
-}
-
-const fixture = loadFixture<Bip32Fixture>('bip32-public.json');
+const steps = fixture<Vectors<{ parent: string; path: number[]; child: string }>>('wallet', 'bip32-public');
 const bip32 = bip32Api();
 
 function nodeOf(key: string): BIP32Interface {
@@ -21,15 +18,15 @@ function nodeOf(key: string): BIP32Interface {
 
 describe('wallet/public-derivation (BIP32 CKDpub)', () => {
   describe('BIP32 test vectors: public derivation steps', () => {
-    for (const f of fixture.valid) {
-      it(f.source, () => {
+    for (const f of steps.valid) {
+      it(f.description, () => {
         const expected = parseExtendedKey(f.child, bip32).node;
         const derived = f.path.reduce((node, step) => node.derive(step), nodeOf(f.parent));
         expect(hex(derived.publicKey)).to.equal(hex(expected.publicKey));
         expect(hex(derived.chainCode)).to.equal(hex(expected.chainCode));
       });
 
-      it(`${f.source}, through descriptors: pkh(parent/${f.path.join('/')}/*) = pkh(child/*)`, () => {
+      it(`${f.description}, through descriptors: pkh(parent/${f.path.join('/')}/*) = pkh(child/*)`, () => {
         const viaParent = parseWallet(`pkh(${f.parent}/${f.path.join('/')}/*)`, 'main');
         const viaChild = parseWallet(`pkh(${f.child}/*)`, 'main');
         for (const i of [0, 1, 1000]) {
@@ -41,7 +38,7 @@ describe('wallet/public-derivation (BIP32 CKDpub)', () => {
 
   describe('each script type pays the key bip32 derives, as bitcoinjs-lib payments builds it', () => {
     ensureEcc();
-    const parents = [...new Set(fixture.valid.flatMap((f) => [f.parent, f.child]))];
+    const parents = [...new Set(steps.valid.flatMap((f) => [f.parent, f.child]))];
     const indexes = [0, 1, 2, 3, 17, 255, 256, 65_535, 1_000_000, 2 ** 31 - 1];
     const types: ScriptType[] = ['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2tr'];
 
@@ -75,7 +72,7 @@ describe('wallet/public-derivation (BIP32 CKDpub)', () => {
   });
 
   it('refuses hardened and malformed indexes', () => {
-    const wallet = parseWallet(`pkh(${fixture.valid[0]?.parent ?? ''}/*)`, 'main');
+    const wallet = parseWallet(`pkh(${steps.valid[0]?.parent ?? ''}/*)`, 'main');
     for (const index of [2 ** 31, -1, 0.5]) {
       expect(() => wallet.derive(index)).to.throw('index must be an integer');
     }

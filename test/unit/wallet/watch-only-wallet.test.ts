@@ -11,31 +11,28 @@ import {
   parseWallet,
 } from '../../../src/wallet/watch-only-wallet.js';
 import type { ErrorCode } from '../../../src/domain/errors.js';
-import { expectTillError, loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../helpers/fixtures.js';
+import { expectTillError } from './helpers.js';
 
-interface WalletFixture {
-  valid: {
-    source: string;
-    input: string;
-    chain: Chain;
-    scriptType: string;
-    descriptor: string;
-    checksum?: string;
-    origin: { fingerprint: string; path: string } | null;
-    addresses: { index: number; address?: string; scriptHex?: string }[];
-  }[];
-  invalid: { source: string; input: string; chain: Chain; code: ErrorCode; message: string }[];
+interface ValidWallet {
+  input: string;
+  chain: Chain;
+  scriptType: string;
+  descriptor: string;
+  checksum?: string;
+  origin: { fingerprint: string; path: string } | null;
+  addresses: { index: number; address?: string; scriptHex?: string }[];
 }
 
-const fixture = loadFixture<WalletFixture>('wallets.json');
+const wallets = fixture<Vectors<ValidWallet, { input: string; chain: Chain; code: ErrorCode; message: string }>>('wallet', 'wallets');
 
 const BIP84_ZPUB =
   'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
 describe('wallet/watch-only-wallet', () => {
   describe('parseWallet: valid', () => {
-    for (const f of fixture.valid) {
-      it(`${f.source} [${f.chain}]`, () => {
+    for (const f of wallets.valid) {
+      it(`${f.description} [${f.chain}]`, () => {
         const wallet = parseWallet(f.input, f.chain);
         expect(wallet.scriptType).to.equal(f.scriptType);
         expect(wallet.chain).to.equal(f.chain);
@@ -63,8 +60,8 @@ describe('wallet/watch-only-wallet', () => {
   });
 
   describe('parseWallet: the canonical descriptor parses back to the same wallet', () => {
-    for (const f of fixture.valid) {
-      it(f.source, () => {
+    for (const f of wallets.valid) {
+      it(f.description, () => {
         const wallet = parseWallet(f.input, f.chain);
         const again = parseWallet(wallet.descriptor, f.chain);
         expect(again.descriptor).to.equal(wallet.descriptor);
@@ -77,8 +74,8 @@ describe('wallet/watch-only-wallet', () => {
   });
 
   describe('parseWallet: invalid', () => {
-    for (const f of fixture.invalid) {
-      it(`${f.source} [${f.chain}] → ${f.code}`, () => {
+    for (const f of wallets.invalid) {
+      it(`${f.description} [${f.chain}] → ${f.code}`, () => {
         expectTillError(() => parseWallet(f.input, f.chain), f.code, f.message);
       });
     }

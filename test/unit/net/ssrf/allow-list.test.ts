@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { TillError } from '../../../../src/domain/errors.js';
 import { AllowList, checkWebhookTarget, SsrfError } from '../../../../src/net/ssrf/index.js';
-import { connectTimeCheck, expectTillValidation, fixtureResolver, loadFixture, rejection, thrown, type DnsAnswer } from './helpers.js';
+import { connectTimeCheck, expectTillValidation, fixtureResolver, rejection, thrown, type DnsAnswer } from './helpers.js';
+import { fixture, type Vectors } from '../../../helpers/fixtures.js';
 
 interface EntryCase {
   entries: string[];
@@ -18,27 +19,15 @@ interface TargetCase extends DnsAnswer {
   viaProxy?: boolean;
   reason?: string;
   saveOnly?: boolean;
-  note?: string;
 }
 
-interface AllowFixture {
-  entries: { valid: EntryCase[]; invalid: { entry: string; message: string }[] };
-  allowed: TargetCase[];
-  refused: (TargetCase & { reason: string })[];
-}
-
-const fixture = loadFixture<AllowFixture>('allow.json');
-
-function title(row: TargetCase): string {
-  const dns = row.resolves !== undefined ? ` → [${row.resolves.join(', ')}]` : row.resolveError !== undefined ? ` → ${row.resolveError}` : '';
-  const proxy = row.proxy === true ? ' with proxy' : '';
-  return `[${row.allow.join(', ')}]${proxy}: ${row.url}${dns}${row.note !== undefined ? ` (${row.note})` : ''}`;
-}
+const entries = fixture<Vectors<EntryCase, { entry: string; message: string }>>('ssrf', 'allow/entries');
+const targets = fixture<Vectors<TargetCase, TargetCase & { reason: string }>>('ssrf', 'allow/targets');
 
 describe('ssrf/AllowList', () => {
   describe('parse: valid entries', () => {
-    for (const row of fixture.entries.valid) {
-      it(JSON.stringify(row.entries), () => {
+    for (const row of entries.valid) {
+      it(row.description, () => {
         const allow = AllowList.parse(row.entries);
         expect(allow.entries).to.deep.equal(row.entries.map((e) => e.trim()).filter((e) => e !== ''));
         expect(allow.isEmpty).to.equal(allow.entries.length === 0);
@@ -51,8 +40,8 @@ describe('ssrf/AllowList', () => {
   });
 
   describe('parse: invalid entries are a config error naming the entry', () => {
-    for (const { entry, message } of fixture.entries.invalid) {
-      it(`${JSON.stringify(entry)}: ${message}`, () => {
+    for (const { description, entry, message } of entries.invalid) {
+      it(description, () => {
         const err = thrown(() => AllowList.parse(['shop.lan', entry]));
         expect(err).to.be.instanceOf(TillError);
         expect((err as TillError).code).to.equal('config_invalid');
@@ -66,8 +55,8 @@ describe('ssrf/AllowList', () => {
   });
 
   describe('allowed targets pass at save and at connect time', () => {
-    for (const row of fixture.allowed) {
-      it(title(row), async () => {
+    for (const row of targets.valid) {
+      it(row.description, async () => {
         const allow = AllowList.parse(row.allow);
         const resolve = fixtureResolver(row);
         const saved = await checkWebhookTarget(row.url, { allow, resolve, proxyConfigured: row.proxy ?? false });
@@ -82,8 +71,8 @@ describe('ssrf/AllowList', () => {
   });
 
   describe('refused targets', () => {
-    for (const row of fixture.refused) {
-      it(`${title(row)}: ${row.reason}`, async () => {
+    for (const row of targets.invalid) {
+      it(row.description, async () => {
         const allow = AllowList.parse(row.allow);
         const resolve = fixtureResolver(row);
         const err = await rejection(checkWebhookTarget(row.url, { allow, resolve, proxyConfigured: row.proxy ?? false }));

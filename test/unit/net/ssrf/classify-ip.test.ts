@@ -1,39 +1,36 @@
 import { BlockList } from 'node:net';
 import { expect } from 'chai';
 import { classifyIp } from '../../../../src/net/ssrf/index.js';
-import { loadFixture } from './helpers.js';
+import { fixture, type Vectors } from '../../../helpers/fixtures.js';
 
-interface IpFixture {
-  valid: string[];
-  invalid: { ip: string; reason: string }[];
-  malformed: string[];
-}
-
-const fixture = loadFixture<IpFixture>('ips.json');
+/** Invalid: a special-purpose address refused for `reason`, or (malformed) not an address at all. */
+const ips = fixture<Vectors<{ ip: string }, { ip: string; reason: string; malformed?: undefined } | { ip: string; malformed: true }>>('ssrf', 'ips');
 
 describe('ssrf/classifyIp', () => {
   describe('public addresses pass', () => {
-    for (const ip of fixture.valid) {
-      it(ip, () => {
-        expect(classifyIp(ip)).to.deep.equal({ ok: true });
+    for (const c of ips.valid) {
+      it(c.description, () => {
+        expect(classifyIp(c.ip)).to.deep.equal({ ok: true });
       });
     }
   });
 
   describe('special-purpose addresses are refused, naming the range', () => {
-    for (const { ip, reason } of fixture.invalid) {
-      it(`${ip} → ${reason}`, () => {
-        const verdict = classifyIp(ip);
+    for (const c of ips.invalid) {
+      if (c.malformed) continue;
+      it(c.description, () => {
+        const verdict = classifyIp(c.ip);
         expect(verdict.ok).to.equal(false);
-        if (!verdict.ok) expect(verdict.reason).to.contain(reason);
+        if (!verdict.ok) expect(verdict.reason).to.contain(c.reason);
       });
     }
   });
 
   describe('anything but a canonical address is refused (fail closed)', () => {
-    for (const text of fixture.malformed) {
-      it(JSON.stringify(text), () => {
-        expect(classifyIp(text)).to.deep.equal({ ok: false, reason: 'not an IP address' });
+    for (const c of ips.invalid) {
+      if (!c.malformed) continue;
+      it(c.description, () => {
+        expect(classifyIp(c.ip)).to.deep.equal({ ok: false, reason: 'not an IP address' });
       });
     }
   });

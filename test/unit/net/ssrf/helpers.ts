@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { expect } from 'chai';
 import { TillError } from '../../../../src/domain/errors.js';
 import { assertConnectable, guardedLookup, type AllowList, type ResolvedAddress, type Resolver } from '../../../../src/net/ssrf/index.js';
-
-export function loadFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../fixtures/ssrf/${name}`, import.meta.url), 'utf8')) as T;
-}
 
 /** What a fixture row says DNS answers: a list of addresses, or an error code. */
 export interface DnsAnswer {

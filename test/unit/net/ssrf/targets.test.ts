@@ -1,34 +1,26 @@
 import { expect } from 'chai';
 import { AllowList, assertConnectable, checkWebhookTarget, parseTarget, redactUrl, SsrfError } from '../../../../src/net/ssrf/index.js';
 import {
-  connectTimeCheck, expectTillValidation, fixtureResolver, loadFixture, rejection, thrown, type DnsAnswer,
+  connectTimeCheck, expectTillValidation, fixtureResolver, rejection, thrown, type DnsAnswer,
 } from './helpers.js';
+import { fixture, type Vectors } from '../../../helpers/fixtures.js';
 
 interface TargetRow extends DnsAnswer {
   url: string;
   host: string;
-  reason?: string;
-  note?: string;
 }
 
-interface TargetFixture {
-  valid: TargetRow[];
-  invalid: (TargetRow & { reason: string })[];
-  malformed: { url: string; message: string }[];
-}
-
-const fixture = loadFixture<TargetFixture>('targets.json');
+/** Invalid: refused for `reason` at save and connect time, or (malformed) not a usable URL at all. */
+const targets = fixture<Vectors<TargetRow, (TargetRow & { reason: string; malformed?: undefined }) | { url: string; message: string; malformed: true }>>(
+  'ssrf',
+  'targets',
+);
 const none = AllowList.parse([]);
-
-function title(row: TargetRow): string {
-  const dns = row.resolves !== undefined ? ` → [${row.resolves.join(', ')}]` : row.resolveError !== undefined ? ` → ${row.resolveError}` : '';
-  return `${row.url}${dns}${row.note !== undefined ? ` (${row.note})` : ''}`;
-}
 
 describe('ssrf/targets', () => {
   describe('URLs that pass', () => {
-    for (const row of fixture.valid) {
-      it(title(row), async () => {
+    for (const row of targets.valid) {
+      it(row.description, async () => {
         expect(parseTarget(row.url).host).to.equal(row.host);
         const resolve = fixtureResolver(row);
         const saved = await checkWebhookTarget(row.url, { allow: none, resolve });
@@ -43,8 +35,9 @@ describe('ssrf/targets', () => {
   });
 
   describe('URLs refused at save time and at connect time', () => {
-    for (const row of fixture.invalid) {
-      it(`${title(row)}: ${row.reason}`, async () => {
+    for (const row of targets.invalid) {
+      if (row.malformed) continue;
+      it(row.description, async () => {
         expect(parseTarget(row.url).host).to.equal(row.host);
         const resolve = fixtureResolver(row);
         const err = await rejection(checkWebhookTarget(row.url, { allow: none, resolve }));
@@ -67,8 +60,10 @@ describe('ssrf/targets', () => {
   });
 
   describe('malformed or non-http(s) URLs', () => {
-    for (const { url, message } of fixture.malformed) {
-      it(`${JSON.stringify(url)}: ${message}`, async () => {
+    for (const row of targets.invalid) {
+      if (!row.malformed) continue;
+      const { url, message } = row;
+      it(row.description, async () => {
         expectTillValidation(thrown(() => parseTarget(url)), message);
         const resolve = fixtureResolver({ resolves: ['93.184.215.14'] });
         expectTillValidation(await rejection(checkWebhookTarget(url, { allow: none, resolve })), message);

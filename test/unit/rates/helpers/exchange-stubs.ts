@@ -5,16 +5,14 @@ import { createCoinGeckoProvider } from '../../../../src/rates/providers/coingec
 import type { HttpProviderOptions } from '../../../../src/rates/providers/http-provider.js';
 import { createKrakenProvider } from '../../../../src/rates/providers/kraken.js';
 import type { RateProvider } from '../../../../src/rates/types.js';
+import type { Vectors } from '../../../helpers/fixtures.js';
 import type { StubHandler } from './stub-server.js';
 
+// Raw exchange answers as captured, not vectors: served as they are by the stubs.
 const samples = new URL('../../../fixtures/rates/samples/', import.meta.url);
 
 export function sampleText(file: string): string {
   return readFileSync(new URL(file, samples), 'utf8');
-}
-
-export function fixture<T>(file: string): T {
-  return JSON.parse(readFileSync(new URL(`../${file}`, samples), 'utf8')) as T;
 }
 
 export type ExchangeName = 'kraken' | 'coinbase' | 'bitstamp' | 'coingecko';
@@ -28,9 +26,7 @@ export const providerFactories: Record<ExchangeName, (o: HttpProviderOptions) =>
 };
 
 /** garbage.json: answers a source must be skipped for. */
-export interface GarbageCases {
-  invalid: { provider: ExchangeName; description: string; body: string; status?: number; padTo?: number }[];
-}
+export type GarbageCases = Vectors<never, { provider: ExchangeName; body: string; status?: number; padTo?: number }>;
 
 export function garbageBody(c: GarbageCases['invalid'][number]): string {
   return c.padTo ? c.body.padEnd(c.padTo, ' ') : c.body;
