@@ -18,6 +18,8 @@ export async function up(knex: Knex): Promise<void> {
     // The outpoints the paying transaction spent: when it leaves the mempool, whether they
     // are spent again says replaced (double-spent) or evicted.
     t.text('spends');
+    // A reorg re-settles the confirmed invoices whose payments sit near the new tip.
+    t.index(['block_height']);
   });
   await knex.schema.alterTable('addresses', (t) => {
     t.bigInteger('released_at');
@@ -29,6 +31,7 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('released_at');
   });
   await knex.schema.alterTable('payments', (t) => {
+    t.dropIndex(['block_height']);
     t.dropColumn('spends');
     t.dropColumn('moved_at');
   });

@@ -61,6 +61,17 @@ export async function mempoolPayments(q: Q): Promise<Payment[]> {
   return ((await q('payments').where({ status: 'mempool' })) as Row[]).map(map);
 }
 
+/**
+ * Standing mempool payments of other transactions that spend any of `outpoints`: a
+ * transaction that spends one of them replaces them (RBF) or double-spends them.
+ */
+export async function mempoolPaymentsSpending(q: Q, outpoints: readonly string[], exceptTxid: string): Promise<Payment[]> {
+  if (outpoints.length === 0) return [];
+  // Outpoints are hex and digits: no LIKE wildcard can hide in them.
+  const likes = outpoints.map(() => 'spends LIKE ?').join(' OR ');
+  return (await rowsOf(q, `SELECT * FROM payments WHERE status = ? AND txid <> ? AND (${likes})`, ['mempool', exceptTxid, ...outpoints.map((o) => `%"${o}"%`)])).map(map);
+}
+
 /** Inserts a payment unless txid:vout is known already (then null): idempotent by the unique key. */
 export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'> & { now: number }): Promise<Payment | null> {
   const [row] = await rowsOf(
@@ -89,10 +100,25 @@ export async function updatePayment(
 
 /**
  * Invoices a new tip can move: paid ones, below their required depth. A confirmed invoice
- * only ever gains depth from a new tip; what can take its confirmations away is a reorg,
- * and a reorg reaches it through the payments in the disconnected blocks. So the cost of a
- * block stays with the invoices still waiting, not with every invoice ever settled.
+ * only gains depth from a new tip; what can take confirmations away is a reorg, and after
+ * one `confirmedWithinDepth` finds the invoices it may have reached. So the cost of a block
+ * stays with the invoices still waiting, not with every invoice ever settled.
  */
 export async function invoicesAwaitingConfirmations(q: Q): Promise<number[]> {
   return (await rowsOf(q, 'SELECT id FROM invoices WHERE status = ?', ['paid'])).map((r) => toNum(r.id));
+}
+
+/**
+ * Confirmed invoices with a payment no deeper than their required confirmations at a tip
+ * of `tipHeight`: after a reorg (even one above their payment's block) they may have fallen
+ * below it.
+ */
+export async function confirmedWithinDepth(q: Q, tipHeight: number): Promise<number[]> {
+  const rows = await rowsOf(
+    q,
+    `SELECT DISTINCT i.id FROM invoices i JOIN payments p ON p.invoice_id = i.id
+     WHERE i.status = ? AND p.status = ? AND p.block_height > ? - i.required_confirmations`,
+    ['confirmed', 'confirmed', tipHeight],
+  );
+  return rows.map((r) => toNum(r.id));
 }

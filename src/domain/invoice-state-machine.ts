@@ -26,6 +26,8 @@ export interface PaymentView {
    * Till was down is judged by when it was made. Absent: `seenAt`.
    */
   movedAt?: number | null;
+  /** The outpoints (`txid:vout`) its transaction spends: a replacement shares one. */
+  spends?: readonly string[] | null;
 }
 
 /** When a payment's money moved, as far as Till can tell. */
@@ -80,12 +82,30 @@ function sum(ps: readonly PaymentView[]): bigint {
   return s;
 }
 
+/**
+ * When each standing payment's money moved, for judging lateness. A replacement (a fee
+ * bump: it spends an input of a payment that no longer stands) inherits the time of the
+ * money it replaced — the payer paid then. Nothing else does: new money sent after a
+ * payment was double-spent away is judged by its own time.
+ */
+function timesOf(payments: readonly PaymentView[], live: readonly PaymentView[]): Map<PaymentView, number> {
+  const gone = payments.filter((p) => !live.includes(p) && p.spends && p.spends.length > 0);
+  const times = new Map<PaymentView, number>();
+  for (const p of live) {
+    let t = movedAt(p);
+    const mine = new Set(p.spends ?? []);
+    for (const q of gone) if (q.spends!.some((o) => mine.has(o))) t = Math.min(t, movedAt(q));
+    times.set(p, t);
+  }
+  return times;
+}
+
 /** When the standing payments first added up to the amount due (ms), or null. */
-function completedAt(live: readonly PaymentView[], due: bigint): number | null {
+function completedAt(live: readonly PaymentView[], due: bigint, times: Map<PaymentView, number>): number | null {
   let s = 0n;
-  for (const p of [...live].sort((a, b) => movedAt(a) - movedAt(b))) {
+  for (const p of [...live].sort((a, b) => times.get(a)! - times.get(b)!)) {
     s += p.sats;
-    if (s + TOLERANCE_SATS >= due) return movedAt(p);
+    if (s + TOLERANCE_SATS >= due) return times.get(p)!;
   }
   return null;
 }
@@ -115,7 +135,8 @@ export function evaluate(
   const deadline = inv.quoteExpiresAt;
   const graceEnd = Math.max(inv.graceUntil ?? deadline, deadline);
   const state = paymentState(received, due);
-  const onTime = sum(live.filter((p) => movedAt(p) <= deadline));
+  const times = timesOf(payments, live);
+  const onTime = sum(live.filter((p) => times.get(p)! <= deadline));
   const depth = (p: PaymentView) => (p.blockHeight === null ? 0 : Math.max(0, tipHeight - p.blockHeight + 1));
   // The depth at which the deepest payments first cover the amount due: money beyond the
   // price (a second payment after confirmation) never pulls an invoice back.
@@ -130,17 +151,14 @@ export function evaluate(
   let status: InvoiceStatus;
   let exception: InvoiceException | null;
   if (state === 'exact' || state === 'overpaid') {
-    const done = completedAt(live, due)!;
+    const done = completedAt(live, due, times)!;
     const accepted =
       done <= deadline ||
-      inv.paidAt !== null ||
       (onTime > 0n && done <= graceEnd) ||
       (policy.latePaymentMs > 0 && done <= deadline + policy.latePaymentMs);
     if (accepted) {
       status = confirmations >= inv.requiredConfirmations ? 'confirmed' : 'paid';
-      // A replacement of money that came in time (a fee bump seen later) is not late.
-      const late = done > deadline && !payments.some((p) => !live.includes(p) && movedAt(p) <= deadline);
-      exception = late ? 'paid_late' : state === 'overpaid' ? 'paid_over' : null;
+      exception = done > deadline ? 'paid_late' : state === 'overpaid' ? 'paid_over' : null;
     } else {
       status = onTime > 0n ? 'underpaid' : 'expired';
       exception = 'paid_late';
@@ -189,6 +207,9 @@ export function evaluate(
   if (ENDED.includes(status) && !ENDED.includes(inv.status)) {
     expiredAt = now;
     events.push(status === 'invalid' ? 'invoice.invalid' : 'invoice.expired');
+  } else if (status === 'invalid' && inv.status !== 'invalid') {
+    // Underpaid or late money that was then double-spent away: told too.
+    events.push('invoice.invalid');
   }
   return { status, exception, receivedSats: received, state, confirmations, paidAt, confirmedAt, expiredAt, events };
 }

@@ -4,7 +4,7 @@ import type { EventType } from '../domain/events.js';
 import type { Database } from '../db/connection.js';
 import { useAddress } from '../db/wallets.js';
 import {
-  findPayment, insertPayment, invoicesAwaitingConfirmations, paymentsInBlocks, paymentsOfTx, updatePayment,
+  confirmedWithinDepth, findPayment, insertPayment, invoicesAwaitingConfirmations, mempoolPaymentsSpending, paymentsInBlocks, paymentsOfTx, updatePayment,
   type Payment,
 } from '../db/payments.js';
 import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip } from '../db/chain.js';
@@ -61,6 +61,7 @@ export class PaymentService implements ChainSink {
     const events = new Map<number, PendingEvent[]>();
     const newPayments: Payment[] = [];
     const reverted: { payment: Payment; reason: RevertReason }[] = [];
+    const returns = new Set<string>();
     const addEvent = (p: Payment, type: EventType, reason?: RevertReason) => {
       if (p.invoiceId === null) return;
       let list = events.get(p.invoiceId);
@@ -73,6 +74,17 @@ export class PaymentService implements ChainSink {
     };
     const touch = (p: Payment) => {
       if (p.invoiceId !== null) touched.add(p.invoiceId);
+    };
+    // A transaction that spends what a standing payment spends replaces it (a fee bump) or
+    // double-spends it: the old one stops standing in this same transaction, so the money
+    // is never counted twice, not even for the moment before Core says it left.
+    const retireConflicts = async (o: SeenOutput) => {
+      for (const old of await mempoolPaymentsSpending(trx, o.spends ?? [], o.txid)) {
+        const patch = { status: 'replaced' as const, blockHash: null, blockHeight: null, confirmedAt: null };
+        await updatePayment(trx, old.id, { ...patch, now });
+        revert({ ...old, ...patch }, 'replaced');
+        touch(old);
+      }
     };
 
     let tip = (await loadTip(trx)) ?? c.startAt ?? null;
@@ -90,6 +102,7 @@ export class PaymentService implements ChainSink {
     for (const b of c.connected ?? []) {
       await insertBlock(trx, { hash: b.hash, height: b.height, prevHash: b.prevHash }, now);
       for (const o of b.outputs) {
+        await retireConflicts(o);
         const existing = await findPayment(trx, o.txid, o.vout);
         if (existing) {
           unmined.delete(existing.id);
@@ -125,6 +138,7 @@ export class PaymentService implements ChainSink {
 
     // 4. Mempool sightings: new payments, or old ones seen again after a reorg or replacement.
     for (const o of c.seen ?? []) {
+      await retireConflicts(o);
       const p = await this.newPayment(trx, o, now, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null });
       if (p) {
         newPayments.push(p);
@@ -134,6 +148,10 @@ export class PaymentService implements ChainSink {
       }
       const existing = await findPayment(trx, o.txid, o.vout);
       if (existing && (existing.status === 'replaced' || existing.status === 'reorged')) {
+        if (!o.inMempool) {
+          returns.add(o.txid);
+          continue;
+        }
         // Back after a replacement spell or a reorg: it stands again, and is told again.
         const back = { ...existing, status: 'mempool' as const, blockHash: null, blockHeight: null, confirmedAt: null };
         await updatePayment(trx, existing.id, { ...back, now });
@@ -155,8 +173,12 @@ export class PaymentService implements ChainSink {
 
     if (tip && tip.hash !== tipBefore) {
       await saveTip(trx, tip, now);
-      // A new tip moves the confirmations of every paid invoice.
+      // A new tip moves the confirmations of every paid invoice; a reorg may also take
+      // confirmations from confirmed ones whose payments sit below the dropped blocks.
       for (const id of await invoicesAwaitingConfirmations(trx)) touched.add(id);
+      if (c.disconnected && c.disconnected.length > 0) {
+        for (const id of await confirmedWithinDepth(trx, tip.height)) touched.add(id);
+      }
     }
 
     const changedInvoices: number[] = [];
@@ -171,7 +193,7 @@ export class PaymentService implements ChainSink {
         await appendEvent(trx, { type: 'payment.received', invoiceId: null, createdAt: now, payload: { invoice: null, payment: presentPaymentForEvent(p) } });
       }
     }
-    return { tip, newPayments, changedInvoices, settledInvoices: touched.size, reverted };
+    return { tip, newPayments, changedInvoices, settledInvoices: touched.size, reverted, returns: [...returns] };
   }
 
   private async newPayment(

@@ -97,6 +97,21 @@ describeEachNode('money core: time, addresses, downgrades', [], (node, kind) => 
     );
     if (kind === 'litecoind') await node().mine(1);
   });
+
+  it('a reorg above a confirmed payment takes its confirmations back', async function () {
+    this.timeout(60_000);
+    t = await tillOn(node(), { TILL_CONFIRMATIONS: '3' });
+    const inv = await btcInvoice(t, 44_000n);
+    await node().pay(inv.address, 44_000n);
+    const [, second] = await node().mine(3);
+    const done = await statusOf(t, inv.ref, 'confirmed');
+    await node().invalidateBlock(second!);
+    const back = await statusOf(t, inv.ref, 'paid');
+    expect(back.payments[0]).to.include({ confirmations: 1, status: 'confirmed' });
+    expect((await events(t, done.id)).filter((e) => e === 'invoice.paid')).to.have.length(2);
+    await node().reconsiderBlock(second!);
+    await statusOf(t, inv.ref, 'confirmed');
+  });
 });
 
 describeEachNode('money core: replacement', ['rbf'], (node) => {
@@ -129,5 +144,37 @@ describeEachNode('money core: replacement', ['rbf'], (node) => {
     await node().mine(1);
     const confirmed = await statusOf(t, b.ref, 'confirmed');
     expect(confirmed.btc_paid).to.equal(btc(26_000n));
+  });
+
+  it('a fee bump of half the price is never counted twice, not even for a moment', async () => {
+    t = await tillOn(node());
+    const inv = await btcInvoice(t, 100_000n);
+    const first = await node().pay(inv.address, 50_000n);
+    const partial = await statusOf(t, inv.ref, 'partial');
+    const bumped = await node().replace(first);
+    await statusOf(t, inv.ref, 'partial', (i) => i.payments.some((p: any) => p.txid === bumped && p.status === 'mempool'));
+    await node().mine(1);
+    await statusOf(t, inv.ref, 'partial', (i) => i.payments.some((p: any) => p.txid === bumped && p.status === 'confirmed'));
+    const list = await outbox(t, partial.id);
+    expect(list.map((e) => e.type)).to.not.include('invoice.paid');
+    // What every event carried: never more than the 50,000 sats that were paid.
+    for (const e of list) expect(BigInt(e.payload.invoice.paidSats) <= 50_000n, `${e.type} paid ${e.payload.invoice.paidSats}`).to.equal(true);
+  });
+
+  it('new money after the first payment was double-spent away is judged by its own time', async () => {
+    t = await tillOn(node());
+    const inv = await btcInvoice(t, 27_000n);
+    const first = await node().pay(inv.address, 27_000n);
+    await statusOf(t, inv.ref, 'paid');
+    await node().replace(first, { outputs: [] });
+    await statusOf(t, inv.ref, 'pending', (i) => i.payments[0]?.status === 'replaced');
+    t.clock.advance(3 * 24 * 3600_000);
+    await t.till.services.invoices.expireDue();
+    await statusOf(t, inv.ref, 'expired');
+    await t.till.services.watcher.resyncMempool();
+    await node().pay(inv.address, 27_000n);
+    const late = await statusOf(t, inv.ref, 'expired', (i) => i.exception === 'paid_late');
+    expect(late.btc_paid).to.equal(btc(27_000n));
+    await node().mine(1);
   });
 });
