@@ -5,6 +5,7 @@ import { openDatabase, migrateLatest, type Database } from './db/connection.js';
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
 import { answerClientError, buildApp } from './api/app.js';
+import { pruneIdempotencyKeys } from './api/idempotency.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
 import type { ApiDeps } from './api/deps.js';
@@ -271,9 +272,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
           everyMs: config.expirySweepSeconds * 1000,
           log,
           run: async () => {
-            if (opts.followChain === false || follower.healthy) await invoices.expireDue();
+            if (opts.followChain === false || follower.caughtUp) await invoices.expireDue();
           },
         }),
+        startLoop({ name: 'idempotency', everyMs: 60_000, log, run: () => pruneIdempotencyKeys(db, now()) }),
         startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }),
       );
       rates.start();

@@ -48,20 +48,18 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillS
 
 /**
  * Whatever no route answered becomes a JSON error in the dialect's shape: 404 for a path
- * nothing serves, 405 (with the router's Allow) for a method the path does not take.
- * The router says 501 for a method it implements nowhere (TRACE, PROPFIND): to a client
- * that is a method this resource does not allow, so it is a 405 too. OPTIONS, which the
- * router answers with an empty 200 and Allow, says the same as 204 No Content.
+ * nothing serves, 405 (with the router's Allow) for a method the path does not take. The
+ * router says 501 for a method it implements nowhere (TRACE, PROPFIND): on a path it
+ * serves that is a 405 too, elsewhere a 404. OPTIONS, which the router would answer
+ * with an empty 200 and Allow before any key is checked, is a 405 with the same Allow:
+ * nothing under a dialect's mount answers 2xx without a key.
  */
 async function unansweredToJson(ctx: TillContext, next: () => Promise<void>): Promise<void> {
   await next();
-  if (ctx.status === 405 || ctx.status === 501) {
-    if (!ctx.response.get('Allow')) ctx.set('Allow', '');
+  const allow = ctx.response.get('Allow');
+  if (ctx.status === 501 && !allow) throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
+  if (ctx.status === 405 || ctx.status === 501 || (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '')) {
     throw new TillError('method_not_allowed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
-  }
-  if (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '') {
-    ctx.status = 204;
-    return;
   }
   if (ctx.status === 404 && ctx.body == null) {
     throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
@@ -77,7 +75,7 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
 
 /**
  * For the server's 'clientError' event: a request node's parser refused (headers past
- * its size limit, raw bytes in the path, a repeated Authorization, garbage after a
+ * its size limit, raw bytes in the path, a bad Content-Length, garbage after a
  * body) never reaches the app, and node's own answer is a bare status line. This gives
  * it the same JSON error shape as everything else, then closes the connection.
  */

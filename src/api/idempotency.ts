@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isTillError, TillError, type ErrorCode } from '../domain/errors.js';
 import type { Database } from '../db/connection.js';
 import {
-  claimIdempotency, completeIdempotency, findIdempotency, releaseIdempotency,
+  claimIdempotency, completeIdempotency, findIdempotency, pruneIdempotency, releaseIdempotency,
 } from '../db/idempotency.js';
 import { apiKeyOf } from './auth.js';
 import { apiErrorOf, errorBodyFor } from './errors.js';
@@ -102,4 +102,14 @@ export function idempotency(db: Database, now: () => number): TillMiddleware {
     }
     await (ctx.status >= 500 ? release() : keep(ctx.status, ctx.body));
   };
+}
+
+/** Stripe's rule: a key and its answer are kept 24 hours, then the key may be used afresh. */
+export const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
+/** A claim with no answer this old belongs to a request that died with its process. */
+export const IDEMPOTENCY_ABANDONED_MS = 5 * 60_000;
+
+/** Forgets expired keys and abandoned claims; run on a timer. */
+export async function pruneIdempotencyKeys(db: Database, now: number): Promise<number> {
+  return db.tx((trx) => pruneIdempotency(trx, now - IDEMPOTENCY_KEEP_MS, now - IDEMPOTENCY_ABANDONED_MS));
 }

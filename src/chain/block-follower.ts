@@ -21,8 +21,6 @@ export interface BlockFollowerOptions {
   serial: SerialQueue;
   log: Logger;
   now: () => number;
-  /** The earliest a payment first found now can have moved (see MempoolReader.notBefore). */
-  notBefore: (chainTime: number) => number;
   /** Told of every batch the sink applied. */
   onReport: (r: ChainReport) => void;
   /** Blocks fetched and applied per transaction while catching up. */
@@ -149,10 +147,9 @@ export class BlockFollower {
     return blocks;
   }
 
+  /** Money first found in a block moved when the block was made (the sink caps it at now). */
   private connectedBlock(block: RawBlock, height: number): ConnectedBlock {
-    return {
-      hash: block.hash, height, prevHash: block.prevHash, movedAt: this.o.notBefore(block.time * 1000), outputs: this.o.watch.matchAll(block.txs),
-    };
+    return { hash: block.hash, height, prevHash: block.prevHash, movedAt: block.time * 1000, outputs: this.o.watch.matchAll(block.txs) };
   }
 
   /** Walks back from `tip` through stored blocks until one is on the node's active chain. */

@@ -92,7 +92,11 @@ export class ChainFollower {
       if (!this.ready) {
         await this.connect();
         watcher.paused = this.report?.initialBlockDownload === true;
-        if (watcher.paused) return;
+        if (watcher.paused) {
+          this.reachable = true;
+          this.lastNodeError = null;
+          return;
+        }
         await watcher.catchUpAll();
         this.lastMempoolAt = this.o.now();
         this.ready = true;
@@ -204,17 +208,16 @@ export class ChainFollower {
     else this.mode = 'polling';
   }
 
-  /** What /health should warn about the node's ZMQ: each topic Till uses that is missing. */
+  /**
+   * What /health should warn about the node's ZMQ. Following over ZMQ needs rawtx and a
+   * block topic (else Till polls, and says so); without sequence it learns of replaced and
+   * evicted payments only at its next mempool read.
+   */
   private zmqWarnings(): string[] {
-    if (this.mode !== 'zmq') return [];
-    const missing: string[] = [];
-    if (!this.endpoints.sequence) missing.push('sequence');
-    if (!this.endpoints.rawtx) missing.push('rawtx');
-    if (!this.endpoints.rawblock && !this.endpoints.hashblock) missing.push('rawblock');
-    if (missing.length === 0) return [];
+    if (this.mode !== 'zmq' || this.endpoints.sequence) return [];
     return [
-      `The node publishes no ZMQ ${missing.join(', ')}: without sequence Till learns of replaced or evicted payments ` +
-        'only at its mempool re-read (TILL_MEMPOOL_RESYNC_SECONDS). Add -zmqpubsequence to bitcoin.conf (or set TILL_ZMQ_SEQUENCE).',
+      'The node publishes no ZMQ sequence: Till learns of replaced or evicted payments only at its mempool re-read ' +
+        '(TILL_MEMPOOL_RESYNC_SECONDS). Add -zmqpubsequence to bitcoin.conf (or set TILL_ZMQ_SEQUENCE).',
     ];
   }
 
@@ -257,5 +260,13 @@ export class ChainFollower {
   /** Whether the node's view is recent enough to trust: for /health's `ok`. */
   get healthy(): boolean {
     return this.ready && this.reachable && !this.o.watcher.paused;
+  }
+
+  /**
+   * Whether what Till has not seen can be taken as not having happened: the chain is
+   * followed and the node's mempool is loaded. Deadlines are judged only then.
+   */
+  get caughtUp(): boolean {
+    return this.healthy && !this.o.watcher.mempoolLoading;
   }
 }

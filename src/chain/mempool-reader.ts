@@ -37,7 +37,11 @@ export class MempoolReader {
 
   constructor(private readonly o: MempoolReaderOptions) {}
 
-  notBefore(chainTime: number): number {
+  /**
+   * A transaction found now that a complete read begun at `lastFullReadAt` did not see
+   * entered the mempool after it, whatever the node's clock says.
+   */
+  private notBefore(chainTime: number): number {
     return this.lastFullReadAt === null ? chainTime : Math.max(chainTime, this.lastFullReadAt);
   }
 
@@ -97,9 +101,11 @@ export class MempoolReader {
         continue;
       }
       // Found on a re-read (Till was down, or a message was lost): the money moved when
-      // the node first accepted it, not now.
+      // the node first accepted it, not now. Gone meanwhile (mined, most likely): the block
+      // will bring it, with the block's time.
       const entered = await node.getMempoolEntryTime(chunk[j]!);
-      for (const m of outputs) found.push(entered === null ? m : { ...m, movedAt: this.notBefore(entered) });
+      if (entered === null) continue;
+      for (const m of outputs) found.push({ ...m, movedAt: this.notBefore(entered), inMempool: true });
     }
     return found;
   }

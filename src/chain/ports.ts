@@ -24,16 +24,19 @@ export interface SeenOutput {
   movedAt?: number;
   /** Outpoints (`txid:vout`) the transaction spends, to tell a replacement from an eviction later. */
   spends?: string[];
+  /**
+   * The node said it is in its mempool now. ZMQ's rawtx is no such proof (Core sends it for
+   * the transactions of connected and disconnected blocks too), so a payment that stopped
+   * standing stands again only on a sighting that has it.
+   */
+  inMempool?: boolean;
 }
 
 export interface ConnectedBlock {
   hash: string;
   height: number;
   prevHash: string;
-  /**
-   * When money first found in this block moved (ms): the header's time, or later where
-   * the watcher knows the tx was not in the mempool yet. Absent: now.
-   */
+  /** When money first found in this block moved (ms): the header's time. Absent: now. */
   movedAt?: number;
   /** Watched outputs in the block. */
   outputs: SeenOutput[];
@@ -70,9 +73,12 @@ export interface ChainChanges {
   startAt?: Tip;
 }
 
-/** What the watcher needs back from a batch: the txids whose payments stopped standing. */
+/** What the watcher needs back from a batch. */
 export interface ChainReport {
+  /** Payments that stopped standing. */
   reverted: { payment: { txid: string }; reason: RevertReason }[];
+  /** Sighted again without proof of being in the mempool, though their payments no longer stand. */
+  returns: string[];
 }
 
 /** Where the watcher reports (invoicing's PaymentService). Every call is one transaction. */

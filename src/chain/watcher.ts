@@ -51,8 +51,11 @@ export class ChainWatcher {
       ...common, seen: this.seen, batch: o.mempoolBatch ?? 500,
       tip: () => this.blocks.tip, syncToTip: () => this.blocks.syncToTip(),
     });
-    this.blocks = new BlockFollower({ ...common, log: o.log, catchUpChunk: o.catchUpChunk ?? 20, notBefore: (t) => this.mempool.notBefore(t) });
-    this.batcher = new WriteBatcher({ sink: o.sink, seen: this.seen, log: o.log, onReport });
+    this.blocks = new BlockFollower({ ...common, log: o.log, catchUpChunk: o.catchUpChunk ?? 20 });
+    this.batcher = new WriteBatcher({
+      sink: o.sink, seen: this.seen, log: o.log, onReport,
+      inMempool: async (txid) => (await o.node.getMempoolEntryTime(txid)) !== null,
+    });
   }
 
   get currentTip(): Tip | null {

@@ -19,7 +19,14 @@ export class WriteBatcher {
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly o: { sink: ChainSink; seen: SeenTxids; log: Logger; onReport: (r: ChainReport) => void },
+    private readonly o: {
+      sink: ChainSink;
+      seen: SeenTxids;
+      log: Logger;
+      onReport: (r: ChainReport) => void;
+      /** The node's word: is this txid in its mempool now? */
+      inMempool: (txid: string) => Promise<boolean>;
+    },
   ) {}
 
   async record(seen: SeenOutput[]): Promise<void> {
@@ -33,14 +40,28 @@ export class WriteBatcher {
     while (this.flushing) await this.flushing;
   }
 
+  /**
+   * A payment that stopped standing, sighted again: it stands again once the node says
+   * the transaction is in its mempool (a rawtx from a disconnected block is not that).
+   */
+  private async confirmReturns(batch: SeenOutput[], returns: string[]): Promise<void> {
+    const back: SeenOutput[] = [];
+    for (const txid of new Set(returns)) {
+      if (await this.o.inMempool(txid)) for (const o of batch) if (o.txid === txid) back.push({ ...o, inMempool: true });
+    }
+    if (back.length > 0) this.o.onReport(await this.o.sink.apply({ seen: back }));
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, FLUSH_BATCH);
         try {
-          this.o.onReport(await this.o.sink.apply({ seen: batch }));
+          const report = await this.o.sink.apply({ seen: batch });
+          this.o.onReport(report);
           // Only once committed: the mempool re-read skips what it has read.
           for (const o of batch) this.o.seen.remember(o.txid);
+          await this.confirmReturns(batch, report.returns);
         } catch (err) {
           this.lastError = (err as Error).message;
           this.o.log.error({ err, payments: batch.length }, 'could not record mempool payments; the next mempool re-read will find them');

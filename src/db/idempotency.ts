@@ -51,6 +51,15 @@ export async function releaseIdempotency(trx: Knex.Transaction, apiKeyId: number
   await trx('idempotency_keys').where({ api_key_id: apiKeyId, key }).whereNull('response_status').delete();
 }
 
-export async function pruneIdempotency(trx: Knex.Transaction, before: number): Promise<number> {
-  return trx('idempotency_keys').where('created_at', '<', before).delete();
+/**
+ * Forgets answers kept since before `answeredBefore`, and claims still unanswered since
+ * before `abandonedBefore`: a process killed mid-request never answers its claim, and the
+ * key must not stay "in progress" for ever.
+ */
+export async function pruneIdempotency(trx: Knex.Transaction, answeredBefore: number, abandonedBefore: number): Promise<number> {
+  return trx('idempotency_keys')
+    .where((w) =>
+      w.where('created_at', '<', answeredBefore).orWhere((a) => a.whereNull('response_status').where('created_at', '<', abandonedBefore)),
+    )
+    .delete();
 }

@@ -124,6 +124,18 @@ describe('v1 routes in any spelling run authentication', () => {
     expect(n).to.be.greaterThan(500);
   });
 
+  it('never answers OPTIONS with a 2xx under /api/v1: a 405 naming what the path allows', async () => {
+    for (const path of [...new Set(routes.map((r) => r.path))]) {
+      for (const p of [path, path.toUpperCase(), `${path}/`]) {
+        const res = await t.request('OPTIONS', p, { key: null });
+        const what = `OPTIONS ${p} → ${res.status} ${res.text.slice(0, 120)}`;
+        expect([401, 404, 405], what).to.include(res.status);
+        expectJson('OPTIONS', res, what);
+        if (p === path) expect(res.headers.get('allow'), what).to.match(/GET|POST|DELETE/);
+      }
+    }
+  });
+
   it('answers 401, 404 or 405 to every spelling with a revoked or wrong key too', async () => {
     for (const { method, path } of routes.filter((r) => r.method !== 'HEAD')) {
       for (const p of [path.toUpperCase(), mixed(path), `${path}/`]) {

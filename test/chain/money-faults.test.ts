@@ -94,6 +94,27 @@ describeEachNode('money core: faults', [], (getNode) => {
     await node().mine(1);
   });
 
+  it('deadlines wait while the node loads its mempool: money paid in time is not judged late', async function () {
+    this.timeout(30_000);
+    t = await tillOn(node());
+    const inv = await btcInvoice(t, 28_000n);
+    await t.close();
+    await node().pay(inv.address, 28_000n);
+    node().setMempoolLoading(true);
+    await node().restart();
+    t.clock.advance(30 * 60_000);
+    t = await startTill({ followChain: true, env: nodeEnv(node(), { TILL_EXPIRY_SWEEP_SECONDS: '1' }), clock: t.clock, dir: t.dir });
+    await waitFor(async () => (await t.till.health()).warnings.some((w) => /loading its mempool/.test(w)), '/health to say the node loads its mempool');
+    // Several sweeps of the expiry loop pass meanwhile.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await invoice(t, inv.ref)).status).to.equal('pending');
+    node().setMempoolLoading(false);
+    const paid = await statusOf(t, inv.ref, 'paid');
+    expect(paid.exception).to.equal(null);
+    expect(await events(t, paid.id)).to.not.include('invoice.expired');
+    await node().mine(1);
+  });
+
   it('during initial block download nothing is scanned and /health says syncing', async () => {
     // Core leaves IBD once and for good, so the case to get right is a start against a syncing node.
     node().setInitialBlockDownload(true);
