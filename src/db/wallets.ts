@@ -65,6 +65,15 @@ export async function insertActiveWallet(
   w: { descriptor: string; chain: string; scriptType: string; fingerprint: string | null; firstIndex: number; createdAt: number },
 ): Promise<WalletRow> {
   await trx('wallets').where({ active: true }).update({ active: false, deactivated_at: w.createdAt });
+  // The same key again (set twice, or back after another): the same row, so its addresses
+  // carry on from where they stopped instead of being derived a second time.
+  const [same] = await rowsOf(trx, 'SELECT * FROM wallets WHERE descriptor = ? AND chain = ? ORDER BY id LIMIT 1', [w.descriptor, w.chain]);
+  if (same) {
+    const again = mapWallet(same);
+    const nextIndex = Math.max(again.nextIndex, w.firstIndex);
+    await trx('wallets').where({ id: again.id }).update({ active: true, deactivated_at: null, next_index: nextIndex });
+    return { ...again, nextIndex, active: true };
+  }
   const [row] = (await trx('wallets')
     .insert({
       descriptor: w.descriptor,

@@ -111,6 +111,24 @@ describe('money core over the API', function () {
   });
 });
 
+describe('money core: the wallet', function () {
+  this.timeout(20_000);
+  let t: TestTill;
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  it('setting the same wallet again carries on with its addresses instead of failing every finalize', async () => {
+    t = await startTill();
+    await t.setWallet();
+    const a = await finalized(t, btcBody('0.0003'));
+    await t.setWallet();
+    const b = await finalized(t, btcBody('0.0003'));
+    expect(b.payment_address).to.not.equal(a.payment_address);
+    expect(await t.count('wallets')).to.equal(1);
+  });
+});
+
 describe('money core: the writer', function () {
   this.timeout(30_000);
   let t: TestTill;
