@@ -70,9 +70,11 @@ export async function insertActiveWallet(
   const [same] = await rowsOf(trx, 'SELECT * FROM wallets WHERE descriptor = ? AND chain = ? ORDER BY id LIMIT 1', [w.descriptor, w.chain]);
   if (same) {
     const again = mapWallet(same);
+    // A new --first-index says where the merchant's other uses of the key end; addresses
+    // already handed out stay handed out.
     const nextIndex = Math.max(again.nextIndex, w.firstIndex);
-    await trx('wallets').where({ id: again.id }).update({ active: true, deactivated_at: null, next_index: nextIndex });
-    return { ...again, nextIndex, active: true };
+    await trx('wallets').where({ id: again.id }).update({ active: true, deactivated_at: null, first_index: w.firstIndex, next_index: nextIndex });
+    return { ...again, firstIndex: w.firstIndex, nextIndex, active: true };
   }
   const [row] = (await trx('wallets')
     .insert({
