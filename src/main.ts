@@ -26,7 +26,8 @@ import { AllowList, type Resolver } from './net/ssrf/index.js';
 import { createSocksAgent } from './net/socks.js';
 import { EmailSender, parseSmtpUrl } from './notify/email/index.js';
 import { NotifyWorker } from './notify/worker.js';
-import { webhookAdapter } from './notify/targets.js';
+import { notificationAdapter, webhookAdapter } from './notify/targets.js';
+import type { TargetKind } from './domain/notification.js';
 import { emailAdapter } from './notify/email/adapter.js';
 import { emailSubscriber, webhookSubscriber } from './notify/subscribers.js';
 import { v1Dialect } from './api/v1/index.js';
@@ -206,8 +207,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const notifyLog = log.child({ mod: 'notify' });
-  const webhookRenderer = DIALECTS.map((d) => d.renderers.webhook).find((r) => r !== undefined);
+  const rendererOf = (kind: TargetKind) => DIALECTS.map((d) => d.renderers[kind]).find((r) => r !== undefined);
+  const webhookRenderer = rendererOf('webhook');
   if (!webhookRenderer) throw new Error('no dialect renders webhooks');
+  const ipnRenderer = rendererOf('ipn');
   const allow = AllowList.parse([...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])]);
   const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
   const email = new EmailSender(smtp, notifyLog);
@@ -216,6 +219,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     db, allow, proxyConfigured: torAgent !== undefined, now, resolve: opts.resolve,
     onQueued: () => notifier?.wake(),
   });
+  const outbound = { allow, timeoutMs: config.webhookTimeoutMs, onionAgent: torAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve };
   notifier = new NotifyWorker({
     db,
     log: notifyLog,
@@ -229,10 +233,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       ...DIALECTS.flatMap((d) => d.subscribers ?? []),
     ],
     adapters: {
-      webhook: webhookAdapter({
-        db, allow, timeoutMs: config.webhookTimeoutMs, onionAgent: torAgent, userAgent: `Till/${VERSION}`, resolve: opts.resolve,
-        render: webhookRenderer,
-      }),
+      webhook: webhookAdapter({ ...outbound, db, render: webhookRenderer }),
+      ...(ipnRenderer && { ipn: notificationAdapter({ ...outbound, render: ipnRenderer }) }),
       email: emailAdapter(email, config.shopName || undefined),
     },
   });

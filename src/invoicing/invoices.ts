@@ -9,7 +9,7 @@ import type { Dialect, Invoice, InvoiceStatus, PaymentMethod } from '../domain/i
 import type { Database } from '../db/connection.js';
 import {
   dueForSettlement, setDialectData, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
-  type InvoiceKey, type InvoiceSummary,
+  type InvoiceKey, type InvoiceSummary, type NewInvoice,
 } from '../db/invoices.js';
 import { SummaryCache } from './summary-cache.js';
 import { settleInvoice } from './settle.js';
@@ -48,6 +48,13 @@ export interface InvoicingDeps {
   cacheSummaries?: boolean;
   /** Told after commit about each newly assigned address, so the watcher can add it. */
   onAddressAssigned?: (a: { scriptHex: string; addressId: number; invoiceId: number }) => void;
+}
+
+export interface OpenOptions {
+  /** How long the quote holds (checkout's ttlMinutes); default TILL_QUOTE_DEADLINE_MINUTES. */
+  quoteMinutes?: number;
+  /** Confirmations for `confirmed` (BitPay's transactionSpeed); default TILL_CONFIRMATIONS. */
+  confirmations?: number;
 }
 
 export interface CreateInvoiceInput {
@@ -114,60 +121,127 @@ export class InvoiceService {
   };
 
   async create(input: CreateInvoiceInput): Promise<Invoice> {
-    const { settings, now } = this.deps;
-    const totals = computeInvoiceTotals({
-      lines: input.lines,
-      currency: input.currency ?? settings.defaultCurrency,
-      tax_rate: input.taxRate,
-      discount_amount: input.discountAmount,
-    });
-    const at = now();
+    const totals = this.totals(input);
+    const at = this.deps.now();
     return this.deps.db.tx(async (trx) => {
-      const inv = await insertInvoice(
-        trx,
-        {
-          ref: newRef(),
-          publicId: newPublicId(),
-          bitpayId: newBitpayId(),
-          status: 'draft',
-          exception: null,
-          currency: totals.currency,
-          subtotal: totals.subtotal,
-          taxRate: totals.taxRate,
-          tax: totals.tax,
-          discount: totals.discount,
-          total: totals.total,
-          rate: null,
-          dueSats: null,
-          paidSats: 0n,
-          requiredConfirmations: settings.confirmations,
-          addressId: null,
-          customerEmail: input.customerEmail ?? null,
-          customerName: input.customerName ?? null,
-          customerCompany: input.customerCompany ?? null,
-          notes: input.notes ?? null,
-          paymentMethods: input.paymentMethods ?? ['onchain_btc'],
-          dialect: input.dialect,
-          metadata: input.metadata ?? null,
-          dialectData: input.dialectData ?? null,
-          paymentLinkId: input.paymentLinkId ?? null,
-          apiKeyId: input.apiKeyId ?? null,
-          createdAt: at,
-          updatedAt: at,
-          finalizedAt: null,
-          quoteExpiresAt: null,
-          graceUntil: null,
-          paidAt: null,
-          confirmedAt: null,
-          expiredAt: null,
-          cancelledAt: null,
-          markedPaidAt: null,
-          lines: totals.lines.map((l, position) => ({ position, ...l })),
-        },
-      );
+      const inv = await insertInvoice(trx, this.draft(input, totals, at));
       await emit(trx, 'invoice.created', inv, at);
       return inv;
     });
+  }
+
+  /**
+   * Creates an invoice and finalizes it at once, in one transaction (the checkout and
+   * BitPay dialects' create): nothing is written when there is no wallet, no rate or the
+   * amount is dust. `quoteMinutes` (checkout's ttlMinutes) and `confirmations` (BitPay's
+   * transactionSpeed) override the settings for this invoice.
+   */
+  async open(input: CreateInvoiceInput, o: OpenOptions = {}): Promise<Invoice> {
+    const { db, now } = this.deps;
+    const totals = this.totals(input);
+    const { rate, dueSats } = await this.quote(totals.currency, totals.total, 'This invoice');
+    const { invoice, scriptHex, addressId } = await db.tx(async (trx) => {
+      const at = now();
+      const draft = await insertInvoice(trx, { ...this.draft(input, totals, at), requiredConfirmations: o.confirmations ?? this.deps.settings.confirmations });
+      await emit(trx, 'invoice.created', draft, at);
+      return this.finalizeIn(trx, draft, rate, dueSats, at, o.quoteMinutes);
+    });
+    this.changed(invoice.id);
+    this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
+    return invoice;
+  }
+
+  private totals(input: CreateInvoiceInput) {
+    return computeInvoiceTotals({
+      lines: input.lines,
+      currency: input.currency ?? this.deps.settings.defaultCurrency,
+      tax_rate: input.taxRate,
+      discount_amount: input.discountAmount,
+    });
+  }
+
+  private draft(input: CreateInvoiceInput, totals: ReturnType<typeof computeInvoiceTotals>, at: number): NewInvoice {
+    return {
+      ref: newRef(),
+      publicId: newPublicId(),
+      bitpayId: newBitpayId(),
+      status: 'draft',
+      exception: null,
+      currency: totals.currency,
+      subtotal: totals.subtotal,
+      taxRate: totals.taxRate,
+      tax: totals.tax,
+      discount: totals.discount,
+      total: totals.total,
+      rate: null,
+      dueSats: null,
+      paidSats: 0n,
+      requiredConfirmations: this.deps.settings.confirmations,
+      addressId: null,
+      customerEmail: input.customerEmail ?? null,
+      customerName: input.customerName ?? null,
+      customerCompany: input.customerCompany ?? null,
+      notes: input.notes ?? null,
+      paymentMethods: input.paymentMethods ?? ['onchain_btc'],
+      dialect: input.dialect,
+      metadata: input.metadata ?? null,
+      dialectData: input.dialectData ?? null,
+      paymentLinkId: input.paymentLinkId ?? null,
+      apiKeyId: input.apiKeyId ?? null,
+      createdAt: at,
+      updatedAt: at,
+      finalizedAt: null,
+      quoteExpiresAt: null,
+      graceUntil: null,
+      paidAt: null,
+      confirmedAt: null,
+      expiredAt: null,
+      cancelledAt: null,
+      markedPaidAt: null,
+      lines: totals.lines.map((l, position) => ({ position, ...l })),
+    };
+  }
+
+  /**
+   * The rate and the amount in satoshis, fetched before any transaction (no network call
+   * while the write lock is held); the wallet is checked first, so a merchant with
+   * neither hears what to fix first.
+   */
+  private async quote(currency: string, total: bigint, what: string): Promise<{ rate: string; dueSats: bigint }> {
+    const { db, pool, rates } = this.deps;
+    if (!(await pool.prepare(db.read))) throw noWallet();
+    const rate = currency === BTC ? '1' : (await rates.getRate(currency)).rate;
+    const dueSats = currency === BTC ? total : fiatToSats(total, currency, rate);
+    if (dueSats < MIN_DUE_SATS) {
+      throw new TillError(
+        'validation_failed',
+        `${what} comes to ${dueSats} sats, below the ${MIN_DUE_SATS}-sat dust limit: no wallet can pay it on-chain`,
+      );
+    }
+    return { rate, dueSats };
+  }
+
+  /** Draft → pending inside the caller's transaction: locks the rate, takes an address, starts the quote. */
+  private async finalizeIn(trx: Knex.Transaction, current: Invoice, rate: string, dueSats: bigint, at: number, quoteMinutes?: number) {
+    const { pool, settings } = this.deps;
+    assertFinalizable(current);
+    const address = await pool.take(trx, current.id, at);
+    const quoteExpiresAt = at + (quoteMinutes ?? settings.quoteDeadlineMinutes) * 60_000;
+    const patch = {
+      status: 'pending' as const,
+      rate,
+      dueSats,
+      addressId: address.id,
+      finalizedAt: at,
+      quoteExpiresAt,
+      graceUntil: quoteExpiresAt + settings.graceMinutes * 60_000,
+      updatedAt: at,
+    };
+    if (!(await updateInvoice(trx, current, patch))) {
+      throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
+    }
+    const invoice: Invoice = { ...current, ...patch, version: current.version + 1, address: address.address };
+    return { invoice, scriptHex: address.scriptHex, addressId: address.id };
   }
 
   get(key: string): Promise<Invoice> {
@@ -196,45 +270,16 @@ export class InvoiceService {
    * while the write lock is held), assigns an address and starts the quote deadline.
    */
   async finalize(key: string): Promise<Invoice> {
-    const { db, pool, settings, now } = this.deps;
+    const { db, now } = this.deps;
     const draft = await this.mustFind(db.read, key);
     assertFinalizable(draft);
     if (!draft.paymentMethods.includes('onchain_btc')) {
       throw new TillError('invalid_state', `Invoice ${draft.number} does not accept on-chain bitcoin`);
     }
-    // The wallet before the rate: with neither, the merchant must hear what to fix first.
-    if (!(await pool.prepare(db.read))) throw noWallet();
-    const rate = draft.currency === BTC ? '1' : (await this.deps.rates.getRate(draft.currency)).rate;
-    const dueSats = draft.currency === BTC ? draft.total : fiatToSats(draft.total, draft.currency, rate);
-    if (dueSats < MIN_DUE_SATS) {
-      throw new TillError(
-        'validation_failed',
-        `Invoice ${draft.number} comes to ${dueSats} sats, below the ${MIN_DUE_SATS}-sat dust limit: no wallet can pay it on-chain`,
-      );
-    }
-
-    const { invoice, scriptHex, addressId } = await db.tx(async (trx) => {
-      const current = await this.mustFind(trx, { by: 'id', value: draft.id });
-      assertFinalizable(current);
-      const at = now();
-      const address = await pool.take(trx, current.id, at);
-      const quoteExpiresAt = at + settings.quoteDeadlineMinutes * 60_000;
-      const patch = {
-        status: 'pending' as const,
-        rate,
-        dueSats,
-        addressId: address.id,
-        finalizedAt: at,
-        quoteExpiresAt,
-        graceUntil: quoteExpiresAt + settings.graceMinutes * 60_000,
-        updatedAt: at,
-      };
-      if (!(await updateInvoice(trx, current, patch))) {
-        throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
-      }
-      const invoice = { ...current, ...patch, version: current.version + 1, address: address.address };
-      return { invoice, scriptHex: address.scriptHex, addressId: address.id };
-    });
+    const { rate, dueSats } = await this.quote(draft.currency, draft.total, `Invoice ${draft.number}`);
+    const { invoice, scriptHex, addressId } = await db.tx(async (trx) =>
+      this.finalizeIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), rate, dueSats, now()),
+    );
     this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
     return invoice;

@@ -32,11 +32,12 @@ export interface FanOutEvent {
 /**
  * Who gets which event, for one kind of receiver. `forBatch` runs once per fan-out batch,
  * inside its transaction (so a receiver added meanwhile is either in the whole batch or
- * in none of it), and returns the matcher for each event of the batch.
+ * in none of it), sees the batch's events (to read what it needs of them at once), and
+ * returns the matcher for each event of the batch.
  */
 export interface Subscriber {
   kind: TargetKind;
-  forBatch(trx: Knex.Transaction): Promise<(event: FanOutEvent) => Receiver[]>;
+  forBatch(trx: Knex.Transaction, events: readonly FanOutEvent[]): Promise<(event: FanOutEvent) => Receiver[]>;
 }
 
 /** What one attempt came to. */

@@ -97,16 +97,17 @@ export class NotifyWorker {
   }
 
   /** Turns outbox events after the cursor into deliveries; returns how many events it read. */
-  async fanOut(batch = 500): Promise<number> {
+  async fanOut(limit = 500): Promise<number> {
     const { db, now } = this.o;
     return db.tx(async (trx) => {
       const cursor = await readCursor(trx, CURSOR);
-      const events = await outboxAfter(trx, cursor, batch);
+      const events = await outboxAfter(trx, cursor, limit);
       if (events.length === 0) return 0;
-      const matchers = await Promise.all(this.o.subscribers.map(async (s) => ({ kind: s.kind, match: await s.forBatch(trx) })));
+      const batch = events.map((e) => ({ id: Number(e.id), type: String(e.type), invoiceId: e.invoice_id === null ? null : Number(e.invoice_id) }));
+      const matchers = [];
+      for (const s of this.o.subscribers) matchers.push({ kind: s.kind, match: await s.forBatch(trx, batch) });
       const at = now();
-      for (const e of events) {
-        const event = { id: Number(e.id), type: String(e.type), invoiceId: e.invoice_id === null ? null : Number(e.invoice_id) };
+      for (const event of batch) {
         for (const { kind, match } of matchers) {
           for (const r of match(event)) {
             await insertDelivery(trx, {
