@@ -245,6 +245,12 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     limiter: new RateLimiter(config.apiRateLimit, now),
     maxBodyBytes: config.maxBodyBytes,
     health,
+    allow,
+    settings: {
+      publicUrl: config.publicUrl.replace(/\/+$/, ''),
+      checkoutTtlMinutes: config.checkoutTtlMinutes,
+      graceMinutes: config.graceMinutes,
+    },
   }, DIALECTS);
 
   let server: http.Server | null = null;

@@ -5,6 +5,7 @@ import type { WebhookService } from '../notify/webhooks.js';
 import type { Logger } from '../log.js';
 import type { ApiKeys } from './keys.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { AllowList } from '../net/ssrf/index.js';
 
 export interface RatesView {
   listRates(): Promise<readonly { currency: string; rate: string; sources: readonly string[]; fetchedAt: Date }[]>;
@@ -23,4 +24,17 @@ export interface ApiDeps {
   rates: RatesView;
   maxBodyBytes: number;
   health?: () => Promise<unknown>;
+  /** The settings dialects need of the configuration. */
+  settings: DialectSettings;
+  /** Hosts allowed plain http and private addresses: what a notification URL (BitPay's IPN) may name. */
+  allow: AllowList;
+}
+
+export interface DialectSettings {
+  /** TILL_PUBLIC_URL without its trailing slash, or '' (then the request's own origin). */
+  publicUrl: string;
+  /** TILL_CHECKOUT_TTL_MINUTES. */
+  checkoutTtlMinutes: number;
+  /** TILL_GRACE_MINUTES: the checkout seed's unconfirmedWaitMinutes. */
+  graceMinutes: number;
 }

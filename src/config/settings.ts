@@ -67,6 +67,10 @@ export const SETTINGS = {
 
   defaultCurrency: { env: 'TILL_DEFAULT_CURRENCY', type: 'string', default: 'USD', pattern: '^[A-Z]{3}$' },
   quoteDeadlineMinutes: { env: 'TILL_QUOTE_DEADLINE_MINUTES', type: 'integer', default: 15, min: 1, max: 10080 },
+  checkoutTtlMinutes: {
+    env: 'TILL_CHECKOUT_TTL_MINUTES', type: 'integer', default: 20, min: 1, max: 1440,
+    hint: 'minutes a checkout-API invoice holds its quote unless the request says ttlMinutes',
+  },
   confirmations: { env: 'TILL_CONFIRMATIONS', type: 'integer', default: 1, min: 0, max: 100 },
   graceMinutes: {
     env: 'TILL_GRACE_MINUTES', type: 'integer', default: 480, min: 0, max: 10080,

@@ -1,21 +1,21 @@
 import { formatBtc, formatBtcTrimmed, formatMoney, satsToFiatMinor } from '../../domain/money.js';
 import { BTC } from '../../domain/currency.js';
 import { paymentState } from '../../domain/invoice-state-machine.js';
+import { coreStatusesFor, statusIn } from '../status-table.js';
 import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../domain/payment-link.js';
 import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';
 import type { Payment } from '../../domain/payment.js';
 import type { V1Status } from './schemas.js';
 
-/** v1 speaks seven status words; the core's underpaid and invalid read as expired. */
+/** v1 speaks seven status words; the core's underpaid and invalid read as expired (API.md's table). */
 export function v1Status(s: InvoiceStatus): V1Status {
-  if (s === 'underpaid' || s === 'invalid') return 'expired';
-  return s;
+  return statusIn('v1', s);
 }
 
 /** The core statuses a v1 filter word stands for. */
 export function coreStatuses(s: V1Status): InvoiceStatus[] {
-  return s === 'expired' ? ['expired', 'underpaid', 'invalid'] : [s];
+  return coreStatusesFor('v1', s);
 }
 
 /** The seed prints a zero amount as "0" and every other amount with all minor digits. */
