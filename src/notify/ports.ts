@@ -22,11 +22,16 @@ export interface Receiver {
   target: string;
 }
 
-/** An outbox row as fan-out sees it. */
+/**
+ * An outbox row as fan-out sees it, with what it carries: the invoice as it was when the
+ * event happened (its dialect data included), so a dialect's subscriber finds its own
+ * receivers (BitPay's notificationURL) without reading the database.
+ */
 export interface FanOutEvent {
   id: number;
   type: string;
   invoiceId: number | null;
+  payload: StoredEvent['payload'];
 }
 
 /**

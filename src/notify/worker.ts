@@ -103,7 +103,12 @@ export class NotifyWorker {
       const cursor = await readCursor(trx, CURSOR);
       const events = await outboxAfter(trx, cursor, limit);
       if (events.length === 0) return 0;
-      const batch = events.map((e) => ({ id: Number(e.id), type: String(e.type), invoiceId: e.invoice_id === null ? null : Number(e.invoice_id) }));
+      const batch = events.map((e) => ({
+        id: Number(e.id),
+        type: String(e.type),
+        invoiceId: e.invoice_id === null ? null : Number(e.invoice_id),
+        payload: JSON.parse(String(e.payload)) as StoredEvent['payload'],
+      }));
       const matchers = [];
       for (const s of this.o.subscribers) matchers.push({ kind: s.kind, match: await s.forBatch(trx, batch) });
       const at = now();
