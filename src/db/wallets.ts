@@ -121,17 +121,22 @@ export async function reserveIndex(trx: Knex.Transaction, walletId: number): Pro
   return toNum(r!.next_index) - 1;
 }
 
+/**
+ * Inserts a newly derived address, or returns null when its script is in the table already
+ * (the same key was set before under another spelling): an address is handed out once.
+ */
 export async function insertAddress(
   trx: Knex.Transaction,
   a: { walletId: number; derivationIndex: number; address: string; scriptHex: string; state: AddressState; invoiceId: number | null; now: number },
-): Promise<AddressRow> {
+): Promise<AddressRow | null> {
   const [row] = await rowsOf(
     trx,
     `INSERT INTO addresses (wallet_id, derivation_index, address, script_hex, state, invoice_id, assigned_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (script_hex) DO NOTHING RETURNING id`,
     [a.walletId, a.derivationIndex, a.address, a.scriptHex, a.state, a.invoiceId, a.state === 'assigned' ? a.now : null, a.now],
   );
-  return { id: toNum(row!.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
+  if (!row) return null;
+  return { id: toNum(row.id), walletId: a.walletId, derivationIndex: a.derivationIndex, address: a.address, scriptHex: a.scriptHex, state: a.state, invoiceId: a.invoiceId };
 }
 
 /**

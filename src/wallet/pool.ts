@@ -10,6 +10,8 @@ import { INDEX_LIMIT, parseWallet, type DerivedAddress, type WatchOnlyWallet } f
 
 /** Addresses derived ahead of the wallet's next index: enough for a burst of finalizes sharing one commit. */
 const LOOKAHEAD = 16;
+/** Indexes skipped in one take because an earlier entry of the same key handed them out. */
+const SKIP_LIMIT = 1000;
 
 export function noWallet(): TillError {
   return new TillError('no_wallet', 'No active wallet configured: set one with `till wallet set <xpub or descriptor>`');
@@ -96,20 +98,26 @@ export class AddressPool {
     if (!active) throw noWallet();
     const free = await claimFreeAddress(trx, active.row.id, invoiceId, now, now - this.cooldownMs);
     if (free) return free;
-    const index = await reserveIndex(trx, active.row.id);
-    // Kept after use: a retried transaction reserves the same index again. Deriving here
-    // happens only when more finalizes than the look-ahead (or another process) ran past it.
-    const derived =
-      (this.ahead?.walletId === active.row.id ? this.ahead.byIndex.get(index) : undefined) ?? active.wallet.derive(index);
-    return insertAddress(trx, {
-      walletId: active.row.id,
-      derivationIndex: index,
-      address: derived.address,
-      scriptHex: derived.scriptHex,
-      state: 'assigned',
-      invoiceId,
-      now,
-    });
+    // An index whose address is in the table already (the same key, set before under
+    // another spelling, handed it out) is skipped: an address goes to one invoice only.
+    for (let skipped = 0; skipped < SKIP_LIMIT; skipped++) {
+      const index = await reserveIndex(trx, active.row.id);
+      // Kept after use: a retried transaction reserves the same index again. Deriving here
+      // happens only when more finalizes than the look-ahead (or another process) ran past it.
+      const derived =
+        (this.ahead?.walletId === active.row.id ? this.ahead.byIndex.get(index) : undefined) ?? active.wallet.derive(index);
+      const row = await insertAddress(trx, {
+        walletId: active.row.id,
+        derivationIndex: index,
+        address: derived.address,
+        scriptHex: derived.scriptHex,
+        state: 'assigned',
+        invoiceId,
+        now,
+      });
+      if (row) return row;
+    }
+    throw new TillError('address_pool_exhausted', `The next ${SKIP_LIMIT} addresses of this wallet were all handed out before under another wallet entry`);
   }
 
   /** Returns a never-paid address to the pool, after its cool-down; a used one stays out for good. */

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { findInvoice, updateInvoice } from '../../src/db/invoices.js';
-import { startTill, type TestTill } from '../helpers/till.js';
+import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 import { createFixedRateProvider, type RateProvider } from '../../src/rates/index.js';
 
 const rnd = () => randomBytes(32).toString('hex');
@@ -126,6 +126,17 @@ describe('money core: the wallet', function () {
     const b = await finalized(t, btcBody('0.0003'));
     expect(b.payment_address).to.not.equal(a.payment_address);
     expect(await t.count('wallets')).to.equal(1);
+  });
+
+  it('the same key set again in another spelling skips the addresses it handed out', async () => {
+    t = await startTill();
+    const tpub = testTpub(7);
+    await t.till.services.pool.setWallet(t.till.db, `wpkh(${tpub}/0/*)`, 0, t.clock.now());
+    const a = await finalized(t, btcBody('0.0003'));
+    await t.till.services.pool.setWallet(t.till.db, `wpkh([deadbeef/84h/1h/0h]${tpub}/0/*)`, 0, t.clock.now());
+    const b = await finalized(t, btcBody('0.0003'));
+    expect(b.payment_address).to.not.equal(a.payment_address);
+    expect(await t.count('wallets')).to.equal(2);
   });
 });
 
