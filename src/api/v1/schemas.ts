@@ -20,8 +20,10 @@ type Decimal = string | number;
  * property as nullable; Till refuses a null that would mean nothing (a null currency is
  * not "the default"), so the schema stays as it is and is checked against its own type.
  */
-function optional<T>(schema: JSONSchemaType<T>): never {
-  return schema as never;
+function optional<T>(schema: JSONSchemaType<T>): JSONSchemaType<T | undefined> & { nullable: true } {
+  // Typed as ajv wants an optional property to be, without the runtime `nullable` that
+  // would let a null through: the property's type is still checked against the interface.
+  return schema as unknown as JSONSchemaType<T | undefined> & { nullable: true };
 }
 
 const text = (maxLength: number) => ({ type: 'string', nullable: true, maxLength }) as const;
