@@ -86,6 +86,20 @@ module.exports = {
       to: { path: src('db') },
     },
     {
+      name: 'a-dialect-keeps-to-itself',
+      comment: 'One dialect never imports another: what two share lives in the shared api/ layer or below.',
+      severity: 'error',
+      from: { path: '(^|/)src/api/([^/]+)/' },
+      to: { path: '(^|/)src/api/[^/]+/', pathNot: '(^|/)src/api/$2/' },
+    },
+    {
+      name: 'web-renders-only',
+      comment: 'web/ is the template engine and the pages: it knows the domain, not the tables.',
+      severity: 'error',
+      from: { path: src('web') },
+      to: { dependencyTypes: ['local'], path: OURS, pathNot: src('web|domain') },
+    },
+    {
       name: 'dialects-are-plug-ins',
       comment: 'The shared api/ layer never imports a dialect: main.ts registers them.',
       severity: 'error',

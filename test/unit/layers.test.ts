@@ -70,6 +70,8 @@ describe('layer rules (DESIGN.md, enforced by dependency-cruiser)', function () 
       ['src/invoicing/invoices.ts', 'src/api/deps.ts', 'invoicing-is-below-the-dialects'],
       ['src/api/v1/routes.ts', 'src/db/invoices.ts', 'a-dialect-never-touches-db'],
       ['src/api/app.ts', 'src/api/v1/routes.ts', 'dialects-are-plug-ins'],
+      ['src/api/bitpay/present.ts', 'src/api/v1/present.ts', 'a-dialect-keeps-to-itself'],
+      ['src/web/page.ts', 'src/db/invoices.ts', 'web-renders-only'],
       ['src/net/http-client.ts', 'src/rates/types.ts', 'net-is-a-leaf'],
       ['src/wallet/pool.ts', 'src/invoicing/invoices.ts', 'wallet-derives-only'],
       ['src/rates/rate-service.ts', 'src/db/rates.ts', 'rates-fetch-and-convert-only'],
