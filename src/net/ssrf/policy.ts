@@ -47,10 +47,15 @@ export function judgeName(host: string, kind: HostKind, allow: AllowList, proxyC
  * used. One bad address spoils the name: a client may connect to any of them.
  */
 export function firstRefused(host: string, addresses: readonly string[], allow: AllowList): { address: string; reason: string } | null {
-  if (allow.allowsHost(host)) return null;
+  const nameAllowed = allow.allowsHost(host);
   for (const address of addresses) {
     const verdict = classifyIp(address);
-    if (!verdict.ok && !allow.allowsAddress(address)) return { address, reason: verdict.reason };
+    if (verdict.ok || allow.allowsAddress(address)) continue;
+    // An allowed name (a LAN shop) may resolve to a private address, never to a cloud
+    // metadata service: a poisoned or mistyped name must not reach the host's credentials.
+    // Only the address itself, listed on purpose, lets that through.
+    if (nameAllowed && !/metadata/.test(verdict.reason)) continue;
+    return { address, reason: verdict.reason };
   }
   return null;
 }

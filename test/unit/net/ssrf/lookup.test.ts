@@ -81,6 +81,18 @@ describe('ssrf/guardedLookup', () => {
     expect((err as SsrfError).address).to.equal('10.0.0.1');
   });
 
+  it('an allowed host still never reaches a cloud metadata address, unless that address is allowed itself', async () => {
+    for (const metadata of ['169.254.169.254', '::ffff:169.254.169.254', 'fd00:ec2::254']) {
+      const resolve = fixtureResolver({ resolves: ['192.168.1.20', metadata] });
+      const err = await rejection(lookupAsync(guardedLookup(AllowList.parse(['*.lan']), { resolve }), 'shop.lan', { all: true }));
+      expect(err.code, metadata).to.equal('ESSRF');
+      expect(err.message, metadata).to.match(/metadata/);
+    }
+    const resolve = fixtureResolver({ resolves: ['169.254.169.254'] });
+    const ok = await lookupAsync(guardedLookup(AllowList.parse(['*.lan', '169.254.169.254']), { resolve }), 'shop.lan', {});
+    expect(ok).to.deep.equal({ address: '169.254.169.254', family: 4 });
+  });
+
   it('judges an IP literal hostname itself, without DNS', async () => {
     const resolve = fixtureResolver({ resolves: ['93.184.215.14'] });
     const lookup = guardedLookup(none, { resolve });
