@@ -248,3 +248,11 @@ export async function dueForSettlement(q: Q, now: number, limit: number): Promis
 export async function setDialectData(trx: Knex.Transaction, id: number, data: Record<string, unknown>): Promise<void> {
   await execute(trx, 'UPDATE invoices SET dialect_data = ? WHERE id = ?', [JSON.stringify(data), id]);
 }
+
+/** How many invoices stand in each status (the checkout dialect's stats); statuses with none are absent. */
+export async function countInvoicesByStatus(q: Q): Promise<Partial<Record<InvoiceStatus, number>>> {
+  const rows: Row[] = await q('invoices').select('status').count({ n: '*' }).groupBy('status');
+  const out: Partial<Record<InvoiceStatus, number>> = {};
+  for (const r of rows) out[r.status as InvoiceStatus] = toNum(r.n);
+  return out;
+}

@@ -8,7 +8,7 @@ import type { EventType } from '../domain/events.js';
 import type { Dialect, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
 import {
-  dueForSettlement, setDialectData, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
+  countInvoicesByStatus, dueForSettlement, setDialectData, findInvoice, findInvoiceSummary, insertInvoice, listInvoices, updateInvoice,
   type InvoiceKey, type InvoiceSummary, type NewInvoice,
 } from '../db/invoices.js';
 import { SummaryCache } from './summary-cache.js';
@@ -263,6 +263,11 @@ export class InvoiceService {
 
   list(opts: { statuses?: InvoiceStatus[]; limit: number; offset: number }) {
     return listInvoices(this.deps.db.read, opts);
+  }
+
+  /** How many invoices stand in each core status (absent: none). */
+  countByStatus(): Promise<Partial<Record<InvoiceStatus, number>>> {
+    return countInvoicesByStatus(this.deps.db.read);
   }
 
   /**
