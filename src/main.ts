@@ -31,6 +31,7 @@ import type { TargetKind } from './domain/notification.js';
 import { emailAdapter } from './notify/email/adapter.js';
 import { emailSubscriber, webhookSubscriber } from './notify/subscribers.js';
 import { v1Dialect } from './api/v1/index.js';
+import { checkoutDialect } from './api/checkout/index.js';
 import type { Dialect } from './api/dialect.js';
 
 /** Sent as the User-Agent of notifications. */
@@ -69,7 +70,7 @@ export interface Till {
 }
 
 /** The HTTP dialects Till speaks, each a plug-in of its own folder under api/. */
-const DIALECTS: readonly Dialect[] = [v1Dialect];
+const DIALECTS: readonly Dialect[] = [v1Dialect, checkoutDialect];
 
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;
