@@ -37,7 +37,8 @@ export function statusFor(code: ErrorCode): number {
   return STATUS[code];
 }
 
-export const v1ErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
+/** Till's own error body, for what no dialect answers (an unknown path, /health): `{error, code}`. */
+export const tillErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
 
 /** What an expected error becomes on the wire: its code's status, its message shown. */
 export function apiErrorOf(err: TillError): ApiError {
@@ -46,7 +47,7 @@ export function apiErrorOf(err: TillError): ApiError {
 
 /** The body of an error in the shape of the dialect that handled the request. */
 export function errorBodyFor(ctx: TillContext, e: ApiError): unknown {
-  return (ctx.state.errorFormat ?? v1ErrorBody)(e);
+  return (ctx.state.errorFormat ?? tillErrorBody)(e);
 }
 
 /**

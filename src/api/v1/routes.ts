@@ -3,7 +3,7 @@ import { TillError } from '../../domain/errors.js';
 import { apiKeyOf, authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
-import { v1ErrorBody } from '../errors.js';
+import type { ErrorFormatter } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteContext, TillState } from '../state.js';
@@ -11,6 +11,9 @@ import {
   coreStatuses, presentAttempt, presentDelivery, presentInvoice, presentLink, presentPayment, presentStatus, presentWebhook,
 } from './present.js';
 import type { V1Schemas } from './schemas.js';
+
+/** Seed 000's error body: `{"error": "message"}`, with Till's stable code beside it. */
+const v1ErrorBody: ErrorFormatter = (e) => ({ error: e.message, code: e.code });
 
 const meta = (m: Record<string, unknown> | null | undefined) =>
   m === undefined || m === null ? null : (toPlainJson(m) as Record<string, unknown>);
