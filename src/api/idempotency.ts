@@ -84,7 +84,11 @@ export function idempotency(db: Database, now: () => number): TillMiddleware {
         throw new TillError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
       }
       ctx.status = claimed.responseStatus;
-      ctx.body = JSON.parse(claimed.responseBody ?? 'null') as unknown;
+      const stored = JSON.parse(claimed.responseBody ?? 'null') as unknown;
+      // A dialect that writes its own JSON text (checkout's exact JSON numbers) kept that
+      // text: it is replayed byte for byte, and as JSON (a bare string would go as text/plain).
+      if (typeof stored === 'string') ctx.type = 'application/json';
+      ctx.body = stored;
       ctx.set('Idempotent-Replayed', 'true');
       return;
     }
