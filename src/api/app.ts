@@ -21,7 +21,8 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillS
   app.use(requestContext(deps.log));
   app.use(securityHeaders);
   app.use(errorMiddleware(deps.log));
-  app.use(jsonBody(deps.maxBodyBytes));
+  // JSON everywhere; form bodies too under the mounts of a dialect that takes them (BitPay).
+  app.use(jsonBody(deps.maxBodyBytes, dialects.flatMap((d) => d.formMounts ?? [])));
 
   app.use(async (ctx, next) => {
     if (ctx.path !== '/health') return next();

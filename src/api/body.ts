@@ -53,12 +53,36 @@ export function jsonDepthExceeds(raw: Uint8Array, limit: number): boolean {
   return false;
 }
 
+/** True when `path` is `mount` or below it (`/api/invoice`, `/api/invoice/…`), case as given. */
+function under(path: string, mount: string): boolean {
+  return path === mount || path.startsWith(`${mount}/`);
+}
+
+/**
+ * An `application/x-www-form-urlencoded` body as an object of strings: every value stays
+ * the text it was (numbers too, for the same exact parsing as a JSON string). A name
+ * given twice is refused: one field, one value.
+ */
+export function parseFormBody(text: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (Object.prototype.hasOwnProperty.call(out, name)) {
+      throw new TillError('validation_failed', `Field ${name.slice(0, 100)} is given more than once`);
+    }
+    out[name] = value;
+  }
+  // A plain object from here on, as JSON.parse would give.
+  return { ...out };
+}
+
 /**
  * Reads a JSON request body with a hard size limit. An empty body reads as `{}` only
  * where the route allows it; anything that is not JSON is a 400, a body over the limit
- * a 413, a body that is not declared JSON a 415.
+ * a 413, a body that is not declared JSON a 415. Under `formMounts` (the mounts of a
+ * dialect whose old clients post HTML forms: BitPay's /api/invoice) an
+ * `application/x-www-form-urlencoded` body is read too, as an object of strings.
  */
-export function jsonBody(maxBytes: number): TillMiddleware {
+export function jsonBody(maxBytes: number, formMounts: readonly string[] = []): TillMiddleware {
   return async (ctx, next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
     const length = ctx.request.length;
@@ -78,8 +102,23 @@ export function jsonBody(maxBytes: number): TillMiddleware {
       ctx.request.body = undefined;
       return next();
     }
+    if (formMounts.some((m) => under(ctx.path, m)) && ctx.is('application/x-www-form-urlencoded')) {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      } catch {
+        throw new TillError('validation_failed', 'Request body is not valid UTF-8');
+      }
+      ctx.request.body = parseFormBody(text);
+      return next();
+    }
     if (!ctx.is('application/json', '+json')) {
-      throw new TillError('unsupported_media_type', 'Request body must be JSON (Content-Type: application/json)');
+      throw new TillError(
+        'unsupported_media_type',
+        formMounts.some((m) => under(ctx.path, m))
+          ? 'Request body must be JSON (Content-Type: application/json) or a form (application/x-www-form-urlencoded)'
+          : 'Request body must be JSON (Content-Type: application/json)',
+      );
     }
     if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) {
       throw new TillError('validation_failed', `Request body is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);

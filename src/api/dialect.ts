@@ -25,4 +25,9 @@ export interface Dialect {
   renderers: Partial<Record<TargetKind, EventRenderer>>;
   /** Receivers of its own it tells of events (BitPay: each invoice's notificationURL). */
   subscribers?: Subscriber[];
+  /**
+   * Mounts under which it also reads `application/x-www-form-urlencoded` bodies, as
+   * objects of strings (BitPay's old clients post forms). Everywhere else a body is JSON.
+   */
+  formMounts?: readonly string[];
 }

@@ -1,8 +1,9 @@
-import type { TillMiddleware } from './state.js';
+import type { TillContext, TillMiddleware } from './state.js';
 import { TillError } from '../domain/errors.js';
 import { apiKeyOf } from './auth.js';
 
-const WINDOW_MS = 60_000;
+/** The API's window: a minute. */
+export const WINDOW_MS = 60_000;
 const MIN_SLOTS = 8;
 
 /**
@@ -61,12 +62,20 @@ export interface Admission {
   resetS: number;
 }
 
+/** "minute", "hour", or the window in seconds: how a refusal names the window. */
+function windowName(ms: number): string {
+  if (ms === 60_000) return 'minute';
+  if (ms === 3_600_000) return 'hour';
+  return `${ms / 1000} seconds`;
+}
+
 /**
  * An exact sliding window per API key: a request is admitted when fewer than `limit`
- * requests were admitted in the 60 seconds before it, so no 60-second window ever holds
- * more than the limit (a bucket refilled per minute let about twice through at a minute's
- * edge), and a client keeping to the limit is never refused. Every response says where
- * the caller stands (IETF RateLimit fields); a 429 says when to come back in Retry-After.
+ * requests were admitted in the window before it (60 seconds unless told otherwise), so
+ * no window ever holds more than the limit (a bucket refilled per minute let about twice
+ * through at a minute's edge), and a client keeping to the limit is never refused. Every
+ * response says where the caller stands (IETF RateLimit fields); a 429 says when to come
+ * back in Retry-After.
  */
 export class RateLimiter {
   private readonly logs = new Map<number, Log>();
@@ -75,6 +84,8 @@ export class RateLimiter {
   constructor(
     private readonly limit: number,
     private readonly now: () => number,
+    /** The window, in ms: the API's minute, or BitPay's hour of invoices. */
+    private readonly windowMs: number = WINDOW_MS,
   ) {}
 
   take(id: number): Admission {
@@ -85,13 +96,14 @@ export class RateLimiter {
       log = new Log();
       this.logs.set(id, log);
     }
-    log.dropUntil(t - WINDOW_MS);
+    const w = this.windowMs;
+    log.dropUntil(t - w);
     if (log.count >= this.limit) {
-      return { allowed: false, remaining: 0, retryAfterS: secondsUntil(log.oldest() + WINDOW_MS, t), resetS: secondsUntil(log.newest() + WINDOW_MS, t) };
+      return { allowed: false, remaining: 0, retryAfterS: secondsUntil(log.oldest() + w, t), resetS: secondsUntil(log.newest() + w, t) };
     }
     // A clock stepped back must not put a time before a later one: the log stays sorted.
     log.push(log.count > 0 ? Math.max(t, log.newest()) : t, this.limit);
-    return { allowed: true, remaining: this.limit - log.count, retryAfterS: 0, resetS: secondsUntil(log.newest() + WINDOW_MS, t) };
+    return { allowed: true, remaining: this.limit - log.count, retryAfterS: 0, resetS: secondsUntil(log.newest() + w, t) };
   }
 
   /** Time slots held across every key (tests: memory follows use). */
@@ -104,23 +116,37 @@ export class RateLimiter {
   /** Once a window, forgets keys that made no request in the last one. */
   private sweep(t: number): void {
     if (t < this.nextSweep) return;
-    this.nextSweep = t + WINDOW_MS;
+    this.nextSweep = t + this.windowMs;
     for (const [id, log] of this.logs) {
-      if (log.count === 0 || log.newest() <= t - WINDOW_MS) this.logs.delete(id);
+      if (log.count === 0 || log.newest() <= t - this.windowMs) this.logs.delete(id);
+    }
+  }
+
+  /**
+   * Takes one request of the caller's key, or refuses it: a 429 with Retry-After. With
+   * `headers`, every answer also says where the caller stands (the API's limit does; a
+   * second limit on one route, BitPay's invoices per hour, leaves those to the first).
+   */
+  admit(ctx: TillContext, opts: { headers: boolean; what: string } = { headers: true, what: 'requests' }): void {
+    const r = this.take(apiKeyOf(ctx).id);
+    if (opts.headers) {
+      ctx.set('RateLimit-Limit', String(this.limit));
+      ctx.set('RateLimit-Remaining', String(r.remaining));
+      ctx.set('RateLimit-Reset', String(r.resetS));
+      ctx.set('RateLimit-Policy', `${this.limit};w=${this.windowMs / 1000}`);
+    }
+    if (!r.allowed) {
+      ctx.set('Retry-After', String(r.retryAfterS));
+      throw new TillError(
+        'rate_limited',
+        `Rate limited: ${this.limit} ${opts.what} per ${windowName(this.windowMs)} per API key; retry in ${r.retryAfterS} s`,
+      );
     }
   }
 
   middleware(): TillMiddleware {
     return async (ctx, next) => {
-      const r = this.take(apiKeyOf(ctx).id);
-      ctx.set('RateLimit-Limit', String(this.limit));
-      ctx.set('RateLimit-Remaining', String(r.remaining));
-      ctx.set('RateLimit-Reset', String(r.resetS));
-      ctx.set('RateLimit-Policy', `${this.limit};w=60`);
-      if (!r.allowed) {
-        ctx.set('Retry-After', String(r.retryAfterS));
-        throw new TillError('rate_limited', `Rate limited: ${this.limit} requests per minute per API key; retry in ${r.retryAfterS} s`);
-      }
+      this.admit(ctx);
       return next();
     };
   }

@@ -256,3 +256,23 @@ export async function countInvoicesByStatus(q: Q): Promise<Partial<Record<Invoic
   for (const r of rows) out[r.status as InvoiceStatus] = toNum(r.n);
   return out;
 }
+
+/**
+ * The dialect data of those of `ids` made through `dialect` (BitPay's notificationURL and
+ * notificationEmail live there): what a notification subscriber reads for a fan-out batch.
+ */
+export async function dialectDataOf(q: Q, ids: readonly number[], dialect: Invoice['dialect']): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows: Row[] = await q('invoices')
+      .select('id', 'dialect_data')
+      .where('dialect', dialect)
+      .whereNotNull('dialect_data')
+      .whereIn('id', ids.slice(i, i + 500));
+    for (const r of rows) {
+      const data = parseJson<Record<string, unknown>>(r.dialect_data);
+      if (data) out.set(toNum(r.id), data);
+    }
+  }
+  return out;
+}

@@ -107,6 +107,14 @@ export function isBitpayId(value: unknown): value is string {
   return typeof value === 'string' && BITPAY_ID.test(value);
 }
 
+/**
+ * A BitPay invoice's `token` like the seed's "Hncf45uB…": 376 random bits, 65 base58
+ * characters (58^65 > 2^376). Kept with the invoice; Till grants nothing for it.
+ */
+export function newBitpayToken(random: RandomBytes = secureRandom): string {
+  return base58Fixed(take(random, 47), 65);
+}
+
 // --- secrets ---
 
 /** Webhook signing secret: "whsec_" + 64 hex characters (256 random bits). */

@@ -2,7 +2,7 @@ import { TillError } from '../domain/errors.js';
 import { BTC } from '../domain/currency.js';
 import { fiatToSats } from '../domain/money.js';
 import { computeInvoiceTotals, type RawInvoiceLine } from '../domain/totals.js';
-import { newBitpayId, newPublicId, newRef } from '../domain/ids.js';
+import { isBitpayId, newBitpayId, newPublicId, newRef } from '../domain/ids.js';
 import { assertFinalizable, cancel as cancelTransition, markPaid as markPaidTransition } from '../domain/invoice-state-machine.js';
 import type { EventType } from '../domain/events.js';
 import type { Dialect, Invoice, InvoiceStatus, PaymentMethod } from '../domain/invoice.js';
@@ -246,6 +246,15 @@ export class InvoiceService {
 
   get(key: string): Promise<Invoice> {
     return this.mustFind(this.deps.db.read, key);
+  }
+
+  /** By the BitPay dialect's id (22 base58 characters, case-sensitive); anything else is not found. */
+  async getByBitpayId(id: string): Promise<Invoice> {
+    const notFound = new TillError('invoice_not_found', `Invoice ${id.slice(0, 80)} not found`);
+    if (!isBitpayId(id)) throw notFound;
+    const inv = await findInvoice(this.deps.db.read, { by: 'bitpay_id', value: id });
+    if (!inv) throw notFound;
+    return inv;
   }
 
   /** The few fields a status poll needs, from memory when this process has them. */

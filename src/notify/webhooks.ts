@@ -18,26 +18,26 @@ export type { Webhook };
  * LAN, a .onion service. The same list, matched the same way, lets the SSRF guard
  * through.
  */
-export function checkWebhookUrl(text: string, allow: AllowList): string {
+export function checkWebhookUrl(text: string, allow: AllowList, field = 'url'): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new TillError('validation_failed', 'url must be an absolute URL such as https://shop.example.com/webhook');
+    throw new TillError('validation_failed', `${field} must be an absolute URL such as https://shop.example.com/webhook`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TillError('validation_failed', 'url must use https');
+    throw new TillError('validation_failed', `${field} must use https`);
   }
-  if (url.hostname === '') throw new TillError('validation_failed', 'url must name a host');
+  if (url.hostname === '') throw new TillError('validation_failed', `${field} must name a host`);
   if (url.protocol === 'http:') {
     if (!allow.allowsHost(url.hostname)) {
       throw new TillError(
         'validation_failed',
-        `url must use https (plain http is allowed only for hosts listed in TILL_WEBHOOK_ALLOW_HOSTS; ${url.hostname} is not)`,
+        `${field} must use https (plain http is allowed only for hosts listed in TILL_WEBHOOK_ALLOW_HOSTS; ${url.hostname} is not)`,
       );
     }
   }
-  if (url.hash !== '') throw new TillError('validation_failed', 'url must not have a #fragment');
+  if (url.hash !== '') throw new TillError('validation_failed', `${field} must not have a #fragment`);
   return url.toString();
 }
 
@@ -65,11 +65,24 @@ export class WebhookService {
     return listWebhooks(this.db.read);
   }
 
+  /**
+   * The checks a webhook URL gets when saved, for any other receiver URL a merchant names
+   * (BitPay's notificationURL): https unless the host is allowed, and an address the SSRF
+   * guard lets through. `field` names it in the errors. Resolves to the URL as it is kept.
+   */
+  async checkReceiverUrl(text: string, field = 'url'): Promise<string> {
+    const url = checkWebhookUrl(text, this.o.allow, field);
+    // Refused when saved, and again at each connect (the name may resolve elsewhere then).
+    await checkWebhookTarget(url, {
+      allow: this.o.allow, resolve: this.o.resolve, proxyConfigured: this.o.proxyConfigured,
+      ...(field !== 'url' && { label: field, field }),
+    });
+    return url;
+  }
+
   /** Returns the webhook with its secret: the only time the secret leaves Till. */
   async create(input: { url: string; events?: string[]; description?: string | null }): Promise<Webhook> {
-    const url = checkWebhookUrl(input.url, this.o.allow);
-    // Refused when saved, and again at each connect (the name may resolve elsewhere then).
-    await checkWebhookTarget(url, { allow: this.o.allow, resolve: this.o.resolve, proxyConfigured: this.o.proxyConfigured });
+    const url = await this.checkReceiverUrl(input.url);
     const events = [...new Set(input.events ?? ['*'])];
     for (const e of events) {
       if (!WEBHOOK_EVENTS.includes(e)) {
