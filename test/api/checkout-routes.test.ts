@@ -1,0 +1,161 @@
+/**
+ * The route walk of routes-case.test.ts for the checkout router: every route it declares,
+ * read from its stack, in every spelling, without a key → 401, 404 or 405, never 2xx/5xx.
+ */
+import { expect } from 'chai';
+import { TillError } from '../../src/domain/errors.js';
+import type { ApiDeps } from '../../src/api/deps.js';
+import { RateLimiter } from '../../src/api/rate-limit.js';
+import { createAjv, createQueryAjv } from '../../src/api/validate.js';
+import { checkoutRouter } from '../../src/api/checkout/routes.js';
+import { compileCheckoutSchemas } from '../../src/api/checkout/schemas.js';
+import { startTill, type TestTill } from '../helpers/till.js';
+
+type Mw = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;
+
+const MOUNT = '/api/checkout';
+const UUID = '0f8a1c2e-3b4d-4e5f-8a6b-7c8d9e0f1a2b';
+
+/** Building the router only wires closures, so stub deps suffice. */
+function buildCheckout() {
+  const deps = { limiter: new RateLimiter(100, Date.now) } as unknown as ApiDeps;
+  return checkoutRouter(deps, compileCheckoutSchemas(createAjv(), createQueryAjv()));
+}
+
+function checkoutRoutes(): { method: string; path: string }[] {
+  const routes: { method: string; path: string }[] = [];
+  for (const layer of buildCheckout().stack) {
+    if (layer.methods.length === 0 || typeof layer.path !== 'string') continue;
+    const path = layer.path.replace(/:(\w+)/g, () => UUID);
+    for (const method of layer.methods) routes.push({ method, path });
+  }
+  return routes;
+}
+
+const mixed = (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+const invert = (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+
+/** Spellings of one path that a router or a proxy might treat as the same resource. */
+function variants(path: string): string[] {
+  const segs = path.split('/');
+  const last = segs.at(-1)!;
+  const encodedFirst = `%${last.charCodeAt(0).toString(16)}${last.slice(1)}`;
+  const out = [
+    path.toUpperCase(), path.toLowerCase(), mixed(path), invert(path),
+    path.replace(MOUNT, '/api/Checkout'), path.replace(MOUNT, '/API/checkout'), path.replace(MOUNT, '/Api/CHECKOUT'),
+    `${path}//`, `/${path}`, path.replace(MOUNT, '/api//checkout'), path.replace(`${MOUNT}/`, `${MOUNT}//`),
+    [...segs.slice(0, -1), encodedFirst].join('/'),
+    path.replace(MOUNT, '/api/%63heckout'), path.replace(`${MOUNT}/`, `${MOUNT}%2F`),
+    path.replace(MOUNT, `${MOUNT}/.`), path.replace(MOUNT, '/api/x/../checkout'),
+    path.replace('/invoices', '/Invoices'), path.replace('/invoices', '/invoices/'),
+  ];
+  return [...new Set(out.flatMap((p) => [p, `${p}/`]))].filter((p) => p !== path && p !== `${path}/`);
+}
+
+describe('checkout routes fail closed', () => {
+  it('refuses a request that reached a route without a key, on every route, at its first middleware', async () => {
+    const layers = buildCheckout().stack.filter((l) => l.methods.length > 0);
+    expect(layers.length).to.equal(6);
+    for (const layer of layers) {
+      const ctx = { state: {}, params: {}, query: {}, request: {}, get: () => '' };
+      let reached = 0;
+      const run = (i: number): Promise<unknown> => {
+        const mw = layer.stack[i] as Mw | undefined;
+        if (!mw) return Promise.resolve();
+        reached = i;
+        return mw(ctx, () => run(i + 1));
+      };
+      let err: unknown;
+      try {
+        await run(0);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(layer.path)).to.be.instanceOf(TillError);
+      expect((err as TillError).code, String(layer.path)).to.equal('unauthorized');
+      expect(reached, String(layer.path)).to.equal(0);
+    }
+  });
+
+  it('registers /invoices/stats before /invoices/:id', () => {
+    const paths = buildCheckout().stack.map((l) => l.path);
+    expect(paths.indexOf(`${MOUNT}/invoices/stats`)).to.be.within(0, paths.indexOf(`${MOUNT}/invoices/:id`) - 1);
+  });
+});
+
+describe('checkout routes in any spelling run authentication', () => {
+  let t: TestTill;
+  const routes = checkoutRoutes();
+  before(async () => {
+    t = await startTill({ env: { TILL_API_RATE_LIMIT: '1000000' } });
+  });
+  after(async () => {
+    await t.stop();
+  });
+
+  it('reads every route from the router', () => {
+    expect(routes.map((r) => `${r.method} ${r.path}`)).to.include.members([
+      `GET ${MOUNT}/invoices`, `POST ${MOUNT}/invoices`, `GET ${MOUNT}/invoices/stats`, `GET ${MOUNT}/invoices/${UUID}`,
+      `GET ${MOUNT}/invoices/${UUID}/status`, `DELETE ${MOUNT}/invoices/${UUID}`,
+    ]);
+  });
+
+  function expectJson(method: string, res: { status: number; headers: Headers; body: any }, what: string) {
+    expect(res.headers.get('content-type'), what).to.match(/^application\/json/);
+    if (method !== 'HEAD') {
+      expect(res.body?.error, what).to.be.a('string');
+      expect(res.body?.code, what).to.be.a('string');
+    }
+  }
+
+  it('answers 401 on every route, with or without a trailing slash, with no key, a Bearer key or a wrong one', async () => {
+    for (const { method, path } of routes) {
+      for (const p of [path, `${path}/`]) {
+        const headerSets: Record<string, string>[] = [{}, { Authorization: `Bearer ${t.key}` }, { 'X-Api-Key': `till_${'1'.repeat(44)}` }];
+        for (const headers of headerSets) {
+          const res = await t.request(method, p, { key: null, headers });
+          expect(res.status, `${method} ${p} ${JSON.stringify(headers)}`).to.equal(401);
+          expectJson(method, res, `${method} ${p}`);
+        }
+      }
+    }
+  });
+
+  it('answers 401, 404 or 405 to every other spelling of every route, never 2xx or 5xx', async () => {
+    let n = 0;
+    for (const { method, path } of routes) {
+      for (const p of variants(path)) {
+        const res = await t.request(method, p, { key: null, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {} });
+        const what = `${method} ${p} → ${res.status} ${res.text.slice(0, 120)}`;
+        expect([401, 404, 405], what).to.include(res.status);
+        expectJson(method, res, what);
+        n++;
+      }
+    }
+    expect(n).to.be.greaterThan(200);
+  });
+
+  it('never answers OPTIONS with a 2xx under /api/checkout: a 405 naming what the path allows', async () => {
+    for (const path of [...new Set(routes.map((r) => r.path))]) {
+      for (const p of [path, path.toUpperCase(), `${path}/`]) {
+        const res = await t.request('OPTIONS', p, { key: null });
+        const what = `OPTIONS ${p} → ${res.status} ${res.text.slice(0, 120)}`;
+        expect([401, 404, 405], what).to.include(res.status);
+        expectJson('OPTIONS', res, what);
+        if (p === path) expect(res.headers.get('allow'), what).to.match(/GET|POST|DELETE/);
+      }
+    }
+  });
+
+  it('answers PUT and PATCH, served nowhere under /api/checkout, with a JSON 405 or 404, with and without a key', async () => {
+    for (const { path } of routes) {
+      for (const method of ['PUT', 'PATCH']) {
+        for (const key of [null, t.key]) {
+          const res = await t.request(method, path, { key: null, headers: key ? { 'X-Api-Key': key } : {} });
+          expect([404, 405], `${method} ${path} → ${res.status}`).to.include(res.status);
+          expectJson(method, res, `${method} ${path}`);
+        }
+      }
+    }
+  });
+});
