@@ -32,6 +32,7 @@ import { emailAdapter } from './notify/email/adapter.js';
 import { emailSubscriber, webhookSubscriber } from './notify/subscribers.js';
 import { v1Dialect } from './api/v1/index.js';
 import { checkoutDialect } from './api/checkout/index.js';
+import { bitpayDialect } from './api/bitpay/index.js';
 import type { Dialect } from './api/dialect.js';
 
 /** Sent as the User-Agent of notifications. */
@@ -70,7 +71,7 @@ export interface Till {
 }
 
 /** The HTTP dialects Till speaks, each a plug-in of its own folder under api/. */
-const DIALECTS: readonly Dialect[] = [v1Dialect, checkoutDialect];
+const DIALECTS: readonly Dialect[] = [v1Dialect, checkoutDialect, bitpayDialect];
 
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;

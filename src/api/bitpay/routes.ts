@@ -1,0 +1,186 @@
+import Router from '@koa/router';
+import { parseCurrency } from '../../domain/currency.js';
+import { TillError, type ErrorCode } from '../../domain/errors.js';
+import { newBitpayToken } from '../../domain/ids.js';
+import { formatMoney, parseMoney } from '../../domain/money.js';
+import type { Invoice } from '../../domain/invoice.js';
+import { apiKeyOf, authenticate, requireScope, type KeyExtractor } from '../auth.js';
+import { RateLimiter } from '../rate-limit.js';
+import { statusIn } from '../status-table.js';
+import { validate } from '../validate.js';
+import type { ApiDeps } from '../deps.js';
+import type { ApiError, ErrorFormatter, RouteContext, TillContext, TillMiddleware, TillState } from '../state.js';
+import { depthOf, presentInvoice, toJson, type BitpayData } from './present.js';
+import { BUYER_FIELDS, flagValue, TRANSACTION_SPEEDS, type BitpaySchemas, type CreateInvoiceBody } from './schemas.js';
+
+/** Seed 004's mount, and the path old clients post their forms to. */
+export const BITPAY_MOUNTS = ['/invoices', '/api/invoice'] as const;
+
+/** "A merchant is restricted to creating no more than 100 invoices per hour." */
+export const INVOICES_PER_HOUR = 100;
+const HOUR_MS = 3_600_000;
+
+/** "Currently, all invoices are valid for 15 minutes." */
+export const BITPAY_QUOTE_MINUTES = 15;
+
+/** The line a BitPay invoice carries when the request names no item. */
+const DEFAULT_DESCRIPTION = 'BitPay invoice';
+
+/** BitPay's error types where it had its own word; any other code in camelCase (`rateLimited`). */
+const ERROR_TYPES: Partial<Record<ErrorCode, string>> = {
+  validation_failed: 'validationError',
+  malformed_json: 'validationError',
+  not_found: 'notFound',
+  invoice_not_found: 'notFound',
+};
+
+export function errorType(code: ErrorCode): string {
+  return ERROR_TYPES[code] ?? code.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** API.md and seed 004: `{"error": {"type": "...", "message": "..."}}`. */
+export const bitpayErrorBody: ErrorFormatter = (e: ApiError) => ({ error: { type: errorType(e.code), message: e.message } });
+
+/**
+ * HTTP Basic with the API key as the user name and an empty password. A client that
+ * sends the key alone, with no colon (the `request` library does), means the same.
+ */
+export const basicKey: KeyExtractor = (ctx) => {
+  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(ctx.get('Authorization'));
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const user = colon === -1 ? decoded : decoded.slice(0, colon);
+  if (colon !== -1 && decoded.length > colon + 1) {
+    throw new TillError('unauthorized', 'Send the API key as the HTTP Basic user name, with an empty password');
+  }
+  return user === '' ? null : user;
+};
+
+/**
+ * Old clients send fields they have no value for as null (JSON) or as an empty string
+ * (forms): both mean "not given". Dropped before the schema, so JSON and forms agree.
+ */
+const blankIsAbsent: TillMiddleware = async (ctx, next) => {
+  const body = ctx.request.body;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    ctx.request.body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null && v !== ''));
+  }
+  return next();
+};
+
+/** `<scheme>://<host>` of the request, when its Host header is a plain host[:port]. */
+function requestOrigin(ctx: TillContext): string {
+  const host = ctx.host;
+  const sane = /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(host) || /^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$/.test(host);
+  return `${ctx.protocol}://${sane ? host : 'localhost'}`;
+}
+
+/** A redirect URL: absolute http(s) with a host (the schema checked the scheme and syntax). */
+function checkRedirectUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TillError('validation_failed', 'redirectURL must be an http(s) URL');
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
+    throw new TillError('validation_failed', 'redirectURL must be an http(s) URL');
+  }
+}
+
+/** What the invoice keeps of the request: the seed's fields as given, and its token. */
+function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined, pageBase: string): BitpayData {
+  const buyer: Record<string, string> = {};
+  for (const f of BUYER_FIELDS) if (b[f] !== undefined) buyer[f] = b[f];
+  return {
+    posData: b.posData,
+    notificationURL,
+    transactionSpeed: b.transactionSpeed,
+    fullNotifications: flagValue(b.fullNotifications),
+    notificationEmail: b.notificationEmail,
+    redirectURL: b.redirectURL,
+    orderID: b.orderID,
+    itemDesc: b.itemDesc,
+    itemCode: b.itemCode,
+    physical: flagValue(b.physical),
+    ...(Object.keys(buyer).length > 0 && { buyer }),
+    token: newBitpayToken(),
+    pageBase,
+  };
+}
+
+/** The BitPay legacy dialect (seed 004): schema in, core call, the seed's invoice object out. */
+export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState> {
+  const r = new Router<TillState>({ sensitive: true });
+  const { invoices, now } = deps;
+  // Per key and per process, beside the per-minute API limit every request takes.
+  const perHour = new RateLimiter(INVOICES_PER_HOUR, now, HOUR_MS);
+
+  r.use(async (ctx, next) => {
+    ctx.state.errorFormat = bitpayErrorBody;
+    try {
+      await next();
+    } finally {
+      // An invoice carries its token and page capability: never kept by a cache.
+      ctx.set('Cache-Control', 'no-store');
+    }
+  });
+  r.use(authenticate(deps.keys, basicKey, 'HTTP Basic auth (the API key as user name, an empty password)'));
+  r.use(deps.limiter.middleware());
+
+  const pageBase = (ctx: TillContext) => deps.settings.publicUrl || requestOrigin(ctx);
+  const send = (ctx: TillContext, inv: Invoice, base: string, depth: number) => {
+    ctx.status = 200;
+    ctx.type = 'application/json';
+    ctx.body = toJson(presentInvoice(inv, { now: now(), url: `${base}/i/${inv.publicId}`, depth }));
+  };
+
+  const create = validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
+    const currency = parseCurrency(b.currency.toUpperCase(), 'currency');
+    const minor = parseMoney(b.price, currency, 'price', { allowZero: false });
+    if (b.redirectURL !== undefined) checkRedirectUrl(b.redirectURL);
+    const notificationURL = b.notificationURL === undefined ? undefined : await deps.webhooks.checkReceiverUrl(b.notificationURL, 'notificationURL');
+    // Counted once the request is sound: a typo does not use up the hour.
+    perHour.admit(ctx, { headers: false, what: 'invoices' });
+    const base = pageBase(ctx);
+    const inv = await invoices.open({
+      lines: [{ description: b.itemDesc ?? DEFAULT_DESCRIPTION, quantity: '1', unit_price: formatMoney(minor, currency) }],
+      currency,
+      customerName: b.buyerName ?? null,
+      dialect: 'bitpay',
+      dialectData: dataOf(b, notificationURL, base) as Record<string, unknown>,
+      apiKeyId: apiKeyOf(ctx).id,
+    }, {
+      quoteMinutes: BITPAY_QUOTE_MINUTES,
+      ...(b.transactionSpeed !== undefined && { confirmations: TRANSACTION_SPEEDS[b.transactionSpeed] }),
+    });
+    send(ctx, inv, base, 0);
+  });
+
+  const get = validate({ query: s.noQuery }, async (ctx: RouteContext) => {
+    const inv = await invoices.getByBitpayId(ctx.params.id!);
+    // A draft (made in v1, not finalized) has no BitPay face yet: no price in BTC, no address.
+    if (statusIn('bitpay', inv.status) === null) throw new TillError('invoice_not_found', `Invoice ${inv.bitpayId} not found`);
+    const depth = inv.status === 'confirmed' ? depthOf(await invoices.payments(inv), inv.dueSats) : 0;
+    send(ctx, inv, pageBase(ctx), depth);
+  });
+
+  const refuse = (allow: string): TillMiddleware => async (ctx) => {
+    ctx.set('Allow', allow);
+    throw new TillError('method_not_allowed', `Method ${ctx.method} is not allowed on ${ctx.path}`);
+  };
+  const nothingHere: TillMiddleware = async (ctx) => {
+    throw new TillError('not_found', `No such endpoint: ${ctx.method} ${ctx.path}`);
+  };
+
+  for (const m of BITPAY_MOUNTS) {
+    r.post(m, requireScope('invoices:write'), blankIsAbsent, create);
+    r.get(`${m}/:id`, requireScope('invoices:read'), get);
+    // Everything else under the mounts answers in BitPay's error shape too.
+    r.all(m, refuse('POST'));
+    r.all(`${m}/:id`, refuse('GET, HEAD'));
+    r.all(`${m}/{*rest}`, nothingHere);
+  }
+  return r;
+}
