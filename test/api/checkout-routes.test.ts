@@ -2,6 +2,7 @@
  * The route walk of routes-case.test.ts for the checkout router: every route it declares,
  * read from its stack, in every spelling, without a key → 401, 404 or 405, never 2xx/5xx.
  */
+import http from 'node:http';
 import { expect } from 'chai';
 import { TillError } from '../../src/domain/errors.js';
 import type { ApiDeps } from '../../src/api/deps.js';
@@ -154,6 +155,34 @@ describe('checkout routes in any spelling run authentication', () => {
           const res = await t.request(method, path, { key: null, headers: key ? { 'X-Api-Key': key } : {} });
           expect([404, 405], `${method} ${path} → ${res.status}`).to.include(res.status);
           expectJson(method, res, `${method} ${path}`);
+        }
+      }
+    }
+  });
+
+  it('answers TRACE, PROPFIND and the other methods fetch cannot send with a JSON 405 naming the allowed ones', async () => {
+    const port = Number(new URL(t.url).port);
+    const send = (method: string, path: string, headers: http.OutgoingHttpHeaders) =>
+      new Promise<{ status: number; type: string; allow: string; text: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({
+            status: res.statusCode!, type: String(res.headers['content-type']), allow: String(res.headers.allow), text: Buffer.concat(chunks).toString(),
+          }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const method of ['TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'PURGE']) {
+      for (const path of [...new Set(routes.map((r) => r.path))]) {
+        for (const headers of [{}, { 'X-Api-Key': t.key }]) {
+          const res = await send(method, path, headers);
+          const what = `${method} ${path} → ${res.status} ${res.text.slice(0, 100)}`;
+          expect(res.status, what).to.equal(405);
+          expect(res.type, what).to.match(/^application\/json/);
+          expect(JSON.parse(res.text).code, what).to.equal('method_not_allowed');
+          expect(res.allow, what).to.match(/GET|POST|DELETE/);
         }
       }
     }
