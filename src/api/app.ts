@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import { TillError } from '../domain/errors.js';
-import { jsonBody } from './body.js';
+import { jsonBody, under } from './body.js';
 import type { ApiDeps } from './deps.js';
 import type { Dialect } from './dialect.js';
 import { errorMiddleware } from './errors.js';
@@ -21,8 +21,17 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillS
   app.use(requestContext(deps.log));
   app.use(securityHeaders);
   app.use(errorMiddleware(deps.log));
+  // A dialect's error shape covers its mounts from here on: body errors are its errors too.
+  const shapes = dialects.flatMap((d) => (d.errorFormat ? (d.mounts ?? []).map((m) => ({ mount: m, format: d.errorFormat! })) : []));
+  if (shapes.length > 0) {
+    app.use(async (ctx, next) => {
+      const hit = shapes.find((s) => under(ctx.path, s.mount));
+      if (hit) ctx.state.errorFormat = hit.format;
+      return next();
+    });
+  }
   // JSON everywhere; form bodies too under the mounts of a dialect that takes them (BitPay).
-  app.use(jsonBody(deps.maxBodyBytes, dialects.flatMap((d) => d.formMounts ?? [])));
+  app.use(jsonBody(deps.maxBodyBytes, dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : []))));
 
   app.use(async (ctx, next) => {
     if (ctx.path !== '/health') return next();

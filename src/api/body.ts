@@ -54,7 +54,7 @@ export function jsonDepthExceeds(raw: Uint8Array, limit: number): boolean {
 }
 
 /** True when `path` is `mount` or below it (`/api/invoice`, `/api/invoice/…`), case as given. */
-function under(path: string, mount: string): boolean {
+export function under(path: string, mount: string): boolean {
   return path === mount || path.startsWith(`${mount}/`);
 }
 

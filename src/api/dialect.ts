@@ -3,7 +3,7 @@ import type { Ajv } from 'ajv';
 import type { TargetKind } from '../domain/notification.js';
 import type { EventRenderer, Subscriber } from '../notify/ports.js';
 import type { ApiDeps } from './deps.js';
-import type { TillState } from './state.js';
+import type { ErrorFormatter, TillState } from './state.js';
 
 /** The two ajv instances every dialect compiles its schemas with. */
 export interface Validators {
@@ -26,8 +26,16 @@ export interface Dialect {
   /** Receivers of its own it tells of events (BitPay: each invoice's notificationURL). */
   subscribers?: Subscriber[];
   /**
-   * Mounts under which it also reads `application/x-www-form-urlencoded` bodies, as
-   * objects of strings (BitPay's old clients post forms). Everywhere else a body is JSON.
+   * The paths it serves, for the shared layer: everything under them answers in
+   * `errorFormat`, errors raised before its router runs (a body too large, malformed,
+   * of the wrong type) too.
    */
-  formMounts?: readonly string[];
+  mounts?: readonly string[];
+  /** Its error body, where it is not Till's own `{error, code}`. */
+  errorFormat?: ErrorFormatter;
+  /**
+   * Under its mounts it also reads `application/x-www-form-urlencoded` bodies, as objects
+   * of strings (BitPay's old clients post forms). Everywhere else a body is JSON.
+   */
+  formBodies?: boolean;
 }

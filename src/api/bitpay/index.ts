@@ -1,6 +1,6 @@
 import type { Dialect } from '../dialect.js';
 import { ipnSubscriber, notificationEmailSubscriber, renderIpn } from './notifications.js';
-import { BITPAY_MOUNTS, bitpayRouter } from './routes.js';
+import { BITPAY_MOUNTS, bitpayErrorBody, bitpayRouter } from './routes.js';
 import { compileBitpaySchemas } from './schemas.js';
 
 /**
@@ -13,5 +13,7 @@ export const bitpayDialect: Dialect = {
   router: (deps, v) => bitpayRouter(deps, compileBitpaySchemas(v.body, v.query)),
   renderers: { ipn: renderIpn },
   subscribers: [ipnSubscriber, notificationEmailSubscriber],
-  formMounts: BITPAY_MOUNTS,
+  mounts: BITPAY_MOUNTS,
+  errorFormat: bitpayErrorBody,
+  formBodies: true,
 };

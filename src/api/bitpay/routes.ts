@@ -11,7 +11,7 @@ import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiError, ErrorFormatter, RouteContext, TillContext, TillMiddleware, TillState } from '../state.js';
 import { depthOf, presentInvoice, toJson, type BitpayData } from './present.js';
-import { BUYER_FIELDS, flagValue, TRANSACTION_SPEEDS, type BitpaySchemas, type CreateInvoiceBody } from './schemas.js';
+import { BUYER_FIELDS, FLAG_FIELDS, flagValue, TRANSACTION_SPEEDS, type BitpaySchemas, type CreateInvoiceBody } from './schemas.js';
 
 /** Seed 004's mount, and the path old clients post their forms to. */
 export const BITPAY_MOUNTS = ['/invoices', '/api/invoice'] as const;
@@ -58,13 +58,18 @@ export const basicKey: KeyExtractor = (ctx) => {
 };
 
 /**
- * Old clients send fields they have no value for as null (JSON) or as an empty string
- * (forms): both mean "not given". Dropped before the schema, so JSON and forms agree.
+ * JSON and forms alike, before the schema: old clients send fields they have no value
+ * for as null (JSON) or as an empty string (forms), both "not given", and a flag is a
+ * JSON boolean or its text in a form, read as its text.
  */
-const blankIsAbsent: TillMiddleware = async (ctx, next) => {
+const asForm: TillMiddleware = async (ctx, next) => {
   const body = ctx.request.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    ctx.request.body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null && v !== ''));
+    ctx.request.body = Object.fromEntries(
+      Object.entries(body)
+        .filter(([, v]) => v !== null && v !== '')
+        .map(([k, v]) => [k, typeof v === 'boolean' && (FLAG_FIELDS as readonly string[]).includes(k) ? String(v) : v]),
+    );
   }
   return next();
 };
@@ -175,7 +180,7 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
   };
 
   for (const m of BITPAY_MOUNTS) {
-    r.post(m, requireScope('invoices:write'), blankIsAbsent, create);
+    r.post(m, requireScope('invoices:write'), asForm, create);
     r.get(`${m}/:id`, requireScope('invoices:read'), get);
     // Everything else under the mounts answers in BitPay's error shape too.
     r.all(m, refuse('POST'));

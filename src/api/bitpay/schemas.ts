@@ -13,15 +13,19 @@ export type BuyerField = (typeof BUYER_FIELDS)[number];
 /** The seed's limit for posData, orderID, itemDesc, itemCode and each buyer field. */
 export const MAX_TEXT = 100;
 
+/** The request's yes/no fields. */
+export const FLAG_FIELDS = ['fullNotifications', 'physical'] as const;
+
 /**
- * A flag as old clients send it: a JSON boolean, or its text from a form ("true",
- * "false", or PHP's "1" and "0"). JSON and form bodies go through the same schema.
+ * A flag as the schema sees it: its text, as a form sends it ("true", "false", or PHP's
+ * "1" and "0"); the route writes a JSON boolean as its text first, so JSON and form
+ * bodies go through the same schema.
  */
-export type Flag = boolean | 'true' | 'false' | '1' | '0';
-const flag = { enum: [true, false, 'true', 'false', '1', '0'] } as unknown as JSONSchemaType<Flag>;
+export type Flag = 'true' | 'false' | '1' | '0';
+const flag: JSONSchemaType<Flag> = { type: 'string', enum: ['true', 'false', '1', '0'] };
 
 export function flagValue(f: Flag | undefined): boolean | undefined {
-  return f === undefined ? undefined : f === true || f === 'true' || f === '1';
+  return f === undefined ? undefined : f === 'true' || f === '1';
 }
 
 /**
