@@ -336,7 +336,7 @@ describe('every bad request: a 4xx in BitPay\'s error shape, and no row written'
     { what: 'a negative price', body: { price: '-5', currency: 'USD' }, status: 400, type: 'validationError', message: /^price must not be negative/ },
     { what: 'cents of a cent', body: { price: '5.001', currency: 'USD' }, status: 400, type: 'validationError', message: /^price must have at most 2 decimal places/ },
     { what: 'yen with decimals', body: { price: '5.5', currency: 'JPY' }, status: 400, type: 'validationError', message: /^price must be a whole number/ },
-    { what: 'a price past any money', body: { price: 1e400, currency: 'USD' }, status: 400, type: 'validationError', message: /^price/ },
+    { what: 'a price past any money', raw: '{"price": 1e400, "currency": "USD"}', headers: { 'Content-Type': 'application/json' }, status: 400, type: 'validationError', message: /^price/ },
     { what: 'a price as an object', body: { price: { v: 5 }, currency: 'USD' }, status: 400, type: 'validationError', message: /^price must be a decimal/ },
     { what: 'a dust price', body: { price: 1, currency: 'JPY' }, status: 400, type: 'validationError', message: /dust limit/ },
     { what: 'an unknown currency', body: { price: 5, currency: 'XYZ' }, status: 400, type: 'validationError', message: /^currency must be an ISO 4217 currency code or BTC/ },
