@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { createFixedRateProvider } from '../../src/rates/index.js';
 import { fixture, type Vectors } from '../helpers/fixtures.js';
 import { startTill, type Response, type StartOptions, type TestTill } from '../helpers/till.js';
+import { receiver, until } from '../notify/helpers.js';
 
 const seed = fixture<Vectors<{ rates: string; request: Record<string, unknown>; response: Record<string, any> }>>('bitpay', 'seed-invoice');
 const SEED = seed.valid[0]!;
@@ -269,6 +270,35 @@ describe('BitPay legacy API (seed 004)', () => {
     }
     // Without a key, nothing under the mounts says more than 401.
     expect((await bp(t, 'GET', '/invoices/7MxRGVuBC1XvV138b3AqAR', { key: null })).status).to.equal(401);
+  });
+
+  it('never a 5xx on hostile paths under the mounts, always BitPay\'s shape', async () => {
+    t = await till();
+    for (const p of ['/invoices/%', '/invoices/%E0%A4%A', `/invoices/${'a'.repeat(5000)}`, '/api/invoice/..%2f..%2fapi%2fv1', '/invoices/%00', '/invoices/%2F', '/invoices//x', '/api/invoice/x%20y']) {
+      const res = await bp(t, 'GET', p);
+      expect(res.status, p).to.equal(404);
+      expect(res.body.error.type, p).to.equal('notFound');
+    }
+  });
+
+  it('one invoice, read through every dialect; v1 webhooks hear of BitPay invoices', async () => {
+    t = await till({ notify: true, env: { TILL_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
+    const hook = await receiver();
+    try {
+      expect((await t.request('POST', '/api/v1/webhooks', { body: { url: hook.url, events: ['invoice.created'] } })).status).to.equal(201);
+      const inv = (await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } })).body;
+      const v1 = await t.request('GET', `/api/v1/invoices/${inv.guid}`);
+      const [whole, frac] = (inv.btcPrice as string).split('.');
+      expect(v1.body).to.include({ status: 'pending', total: '5.00', btc_amount: `${whole}.${frac!.padEnd(8, '0')}` });
+      const checkout = await t.request('GET', `/api/checkout/invoices/${inv.guid}`, { key: null, headers: { 'X-Api-Key': t.key } });
+      expect(checkout.status, checkout.text).to.equal(200);
+      expect(checkout.body).to.include({ id: inv.guid, status: 'pending' });
+      const got = await until(() => hook.got[0], 'the invoice.created webhook');
+      expect(JSON.parse(got.body)).to.deep.include({ event: 'invoice.created' });
+      expect(JSON.parse(got.body).data).to.include({ ref: v1.body.ref });
+    } finally {
+      await hook.close();
+    }
   });
 
   it('no wallet: 400 and nothing written', async () => {
