@@ -1,13 +1,29 @@
 /**
- * The BitPay legacy dialect (seed 004) through real payments on each regtest node: its
- * status and exceptionStatus words at every step, and its IPNs on the notification
- * worker's schedule.
+ * The BitPay legacy dialect (seed 004) through real payments on each regtest node: the
+ * seed's field names, JSON types, status and exceptionStatus words at every step, and its
+ * IPNs on the notification worker's schedule.
  */
 import { expect } from 'chai';
 import { describeEachNode } from '../../regtest/find-nodes.js';
+import { fixture, type Vectors } from '../helpers/fixtures.js';
 import type { Response, TestTill } from '../helpers/till.js';
 import { receiver } from '../notify/helpers.js';
 import { tillOn, waitFor } from './helpers.js';
+
+const seed = fixture<Vectors<{ response: Record<string, unknown> }>>('bitpay', 'seed-invoice').valid[0]!.response;
+const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+/** The fields the merchant may leave out (BitPay left them out too). */
+const OPTIONAL = ['posData', 'itemDesc'];
+
+/** Seed 004's field names and JSON types, at every step (BIP21 alone among the payment URLs). */
+function seedShaped(inv: Record<string, unknown>): void {
+  const want = Object.keys(seed).filter((k) => OPTIONAL.includes(k) ? k in inv : true);
+  expect(Object.keys(inv)).to.deep.equal(want);
+  // The seed shows `false`; the seed's other exceptionStatus words are strings.
+  for (const k of want.filter((f) => f !== 'exceptionStatus')) expect(typeOf(inv[k]), k).to.equal(typeOf(seed[k]));
+  expect([false, 'paidPartial', 'paidOver', 'paidLate']).to.include(inv.exceptionStatus);
+  expect(Object.keys(inv.paymentUrls as object)).to.deep.equal(['BIP21']);
+}
 
 const basic = (key: string) => ({ Authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
 
@@ -20,6 +36,7 @@ async function create(t: TestTill, sats: bigint, extra: Record<string, unknown> 
   const res = await bp(t, 'POST', '/api/invoice', { price: (Number(sats) / 1e8).toFixed(8), currency: 'BTC', ...extra });
   expect(res.status, res.text).to.equal(200);
   expect(res.body).to.include({ status: 'new', exceptionStatus: false, btcPaid: '0.000000' });
+  seedShaped(res.body);
   const address = /^bitcoin:([^?]+)\?amount=/.exec(res.body.paymentUrls.BIP21)![1]!;
   return { inv: res.body, address };
 }
@@ -29,6 +46,7 @@ function reaches(t: TestTill, id: string, status: string, exceptionStatus: strin
   return waitFor(async () => {
     const res = await bp(t, 'GET', `/invoices/${id}`);
     expect(res.status, res.text).to.equal(200);
+    seedShaped(res.body);
     return res.body.status === status && res.body.exceptionStatus === exceptionStatus ? res.body : false;
   }, `${id} to be ${status}/${String(exceptionStatus)}`);
 }
@@ -78,6 +96,7 @@ describeEachNode('BitPay legacy API: a real payment, step by step', [], (node) =
     expect(hook.got).to.have.length(4);
     // The same invoice object as GET, unsigned: the receiver fetches it again by id.
     const first = JSON.parse(ipns[0]!.body);
+    for (const g of hook.got) seedShaped(JSON.parse(g.body));
     expect(Object.keys(first)).to.deep.equal(Object.keys(paid));
     expect(first).to.include({ id: full.inv.id, status: 'paid', btcPaid: '0.000410', posData: 'order 17', url: full.inv.url });
     expect(ipns[0]!.body).to.equal(ipns[1]!.body);
