@@ -45,6 +45,11 @@ class Log {
     this.count++;
   }
 
+  /** Forgets the newest admission: the operation it admitted did not happen. */
+  dropNewest(): void {
+    if (this.count > 0) this.count--;
+  }
+
   private resize(slots: number): void {
     const next = new Float64Array(Math.max(MIN_SLOTS, slots));
     for (let i = 0; i < this.count; i++) next[i] = this.times[(this.head + i) % this.times.length]!;
@@ -127,6 +132,14 @@ export class RateLimiter {
    * `headers`, every answer also says where the caller stands (the API's limit does; a
    * second limit on one route, BitPay's invoices per hour, leaves those to the first).
    */
+  /**
+   * Gives back the last admission of a key whose operation was refused after it was
+   * admitted (no wallet, no rate): a limit on things made counts only things made.
+   */
+  giveBack(id: number): void {
+    this.logs.get(id)?.dropNewest();
+  }
+
   admit(ctx: TillContext, opts: { headers: boolean; what: string } = { headers: true, what: 'requests' }): void {
     const r = this.take(apiKeyOf(ctx).id);
     if (opts.headers) {

@@ -301,6 +301,16 @@ describe('BitPay legacy API (seed 004)', () => {
     }
   });
 
+  it('a cancelled invoice is invalid with nothing due and no payment URL', async () => {
+    t = await till();
+    const made = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } });
+    expect(made.body.paymentUrls).to.have.property('BIP21');
+    expect((await t.request('DELETE', `/api/v1/invoices/${made.body.guid}`)).status).to.equal(200);
+    const got = await bp(t, 'GET', `/invoices/${made.body.id}`);
+    expect(got.body).to.deep.include({ status: 'invalid', exceptionStatus: false, paymentUrls: {} });
+    expect(Number(got.body.btcDue)).to.equal(0);
+  });
+
   it('no wallet: 400 and nothing written', async () => {
     t = await startTill();
     const res = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } });
@@ -332,6 +342,18 @@ describe('BitPay legacy API (seed 004)', () => {
     expect((await bp(t, 'POST', '/invoices', { key: other, body: { price: 5, currency: 'USD' } })).status).to.equal(200);
     t.clock.advance(3600_000 - 99_000);
     expect((await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } })).status).to.equal(200);
+  });
+
+  it('creates refused by the core (no wallet) give their hour back: a plugin retrying through a fault keeps its quota', async function () {
+    this.timeout(60_000);
+    t = await startTill({ env: { TILL_API_RATE_LIMIT: '1000' } });
+    for (let i = 0; i < 120; i++) {
+      const res = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } });
+      expect(res.status, `attempt ${i}: ${res.text}`).to.equal(400);
+    }
+    await t.setWallet();
+    const made = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } });
+    expect(made.status, made.text).to.equal(200);
   });
 
   it('the per-minute API limit applies as well, shared with the other dialects', async () => {

@@ -292,7 +292,10 @@ describe('checkout API (seed 003)', () => {
       const c = checkoutClient(fresh);
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await c('POST', '/invoices', { body: { amountUsd: 10 + i } })).body.id);
-      await c('DELETE', `/invoices/${ids[1]}`);
+      const deleted = await c('DELETE', `/invoices/${ids[1]}`);
+      // No code to pay what takes no more money: its address goes back to the pool.
+      expect(deleted.body).to.include({ status: 'cancelled', qrCode: null });
+      expect((await c('GET', `/invoices/${ids[1]}`)).body.qrCode).to.equal(null);
       await fresh.request('POST', '/api/v1/invoices', { body: SEED_INVOICE }); // a draft: not a checkout invoice
       const all = await c('GET', '/invoices');
       expect(all.status).to.equal(200);

@@ -15,14 +15,15 @@ const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array'
 /** The fields the merchant may leave out (BitPay left them out too). */
 const OPTIONAL = ['posData', 'itemDesc'];
 
-/** Seed 004's field names and JSON types, at every step (BIP21 alone among the payment URLs). */
+/** Seed 004's field names and JSON types, at every step (BIP21 alone among the payment URLs, none once invalid). */
 function seedShaped(inv: Record<string, unknown>): void {
   const want = Object.keys(seed).filter((k) => OPTIONAL.includes(k) ? k in inv : true);
   expect(Object.keys(inv)).to.deep.equal(want);
   // The seed shows `false`; the seed's other exceptionStatus words are strings.
   for (const k of want.filter((f) => f !== 'exceptionStatus')) expect(typeOf(inv[k]), k).to.equal(typeOf(seed[k]));
   expect([false, 'paidPartial', 'paidOver', 'paidLate']).to.include(inv.exceptionStatus);
-  expect(Object.keys(inv.paymentUrls as object)).to.deep.equal(['BIP21']);
+  // An invalid invoice takes no more money: no payment URL invites it.
+  expect(Object.keys(inv.paymentUrls as object)).to.deep.equal(inv.status === 'invalid' ? [] : ['BIP21']);
 }
 
 const basic = (key: string) => ({ Authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });

@@ -6,9 +6,11 @@ import { bitpayData, presentInvoice, toJson } from './present.js';
 
 /**
  * When an event is told to the invoice's notificationURL (seed 004): `always` — it became
- * confirmed, per its transactionSpeed; `full` — its BitPay status changed, told only when
- * the invoice asked for fullNotifications; `never` — not a status change (money seen, a
- * block mined: the status moves with its own invoice event). test/fixtures/bitpay/ipn-events.json
+ * confirmed, per its transactionSpeed, or what it was told went away (a shop that shipped
+ * on a zero-confirmation "confirmed" must hear that the payment was replaced, and that
+ * the invoice ended invalid); `full` — its BitPay status changed, told only when the
+ * invoice asked for fullNotifications; `never` — not a status change (money seen, a block
+ * mined: the status moves with its own invoice event). test/fixtures/bitpay/ipn-events.json
  * pins it.
  */
 export const IPN_EVENTS: Readonly<Record<EventType, 'always' | 'full' | 'never'>> = {
@@ -16,10 +18,10 @@ export const IPN_EVENTS: Readonly<Record<EventType, 'always' | 'full' | 'never'>
   'invoice.paid': 'full',
   'invoice.confirmed': 'always',
   'invoice.expired': 'full',
-  'invoice.invalid': 'full',
+  'invoice.invalid': 'always',
   'invoice.cancelled': 'full',
-  // paid → new: the money that made it paid went away.
-  'payment.reverted': 'full',
+  // paid (or a zero-confirmation confirmed) → new: the money that made it so went away.
+  'payment.reverted': 'always',
   'payment.received': 'never',
   'payment.confirmed': 'never',
 };

@@ -109,7 +109,10 @@ export function presentInvoice(inv: Invoice, o: PresentOptions) {
   const data = bitpayData(inv);
   const due = inv.dueSats ?? 0n;
   const settled = inv.dueSats !== null && paymentState(inv.paidSats, inv.dueSats) !== 'partial' && inv.paidSats > 0n;
-  const remaining = settled || inv.markedPaidAt ? 0n : due > inv.paidSats ? due - inv.paidSats : 0n;
+  // A cancelled or invalid invoice takes no more money: nothing is due and no payment URL
+  // invites it (its address goes back to the pool).
+  const closed = inv.status === 'cancelled' || inv.status === 'invalid';
+  const remaining = settled || closed || inv.markedPaidAt ? 0n : due > inv.paidSats ? due - inv.paidSats : 0n;
   const rate = inv.rate === null ? null : decimalNumber(inv.rate);
   const bip21Amount = remaining > 0n ? remaining : due;
   return {
@@ -130,7 +133,7 @@ export function presentInvoice(inv: Invoice, o: PresentOptions) {
     btcPaid: btcText(inv.paidSats),
     rate,
     exceptionStatus: BITPAY_EXCEPTION[inv.exception ?? 'none'],
-    paymentUrls: inv.address === null ? {} : { BIP21: `bitcoin:${inv.address}?amount=${formatBtcTrimmed(bip21Amount)}` },
+    paymentUrls: inv.address === null || closed ? {} : { BIP21: `bitcoin:${inv.address}?amount=${formatBtcTrimmed(bip21Amount)}` },
     ...(data.token !== undefined && { token: data.token }),
   };
 }

@@ -146,7 +146,8 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
     const minor = parseMoney(b.price, currency, 'price', { allowZero: false });
     if (b.redirectURL !== undefined) checkRedirectUrl(b.redirectURL);
     const notificationURL = b.notificationURL === undefined ? undefined : await deps.webhooks.checkReceiverUrl(b.notificationURL, 'notificationURL');
-    // Counted once the request is sound: a typo does not use up the hour.
+    // Counted once the request is sound, and given back when no invoice is made (no
+    // wallet, no rate, dust): a plugin retrying through a fault keeps its hour.
     perHour.admit(ctx, { headers: false, what: 'invoices' });
     const base = pageBase(ctx);
     const inv = await invoices.open({
@@ -159,6 +160,9 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
     }, {
       quoteMinutes: BITPAY_QUOTE_MINUTES,
       ...(b.transactionSpeed !== undefined && { confirmations: TRANSACTION_SPEEDS[b.transactionSpeed] }),
+    }).catch((err: unknown) => {
+      perHour.giveBack(apiKeyOf(ctx).id);
+      throw err;
     });
     send(ctx, inv, base, 0);
   });

@@ -89,7 +89,9 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
     return inv;
   };
 
-  const qrOf = (inv: Invoice) => (inv.address && inv.dueSats !== null ? qrDataUri(bip21(inv.address, inv.dueSats)) : null);
+  // No code to pay an invoice that takes no more money: its address goes back to the pool.
+  const qrOf = (inv: Invoice) =>
+    inv.address && inv.dueSats !== null && inv.status !== 'cancelled' && inv.status !== 'invalid' ? qrDataUri(bip21(inv.address, inv.dueSats)) : null;
   /** Money that stands always has a payment row; none: no query. */
   const chainOf = async (inv: Invoice) => (inv.paidSats === 0n ? NOTHING_ON_CHAIN : chainView(await invoices.payments(inv), inv.dueSats));
 
