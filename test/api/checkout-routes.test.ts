@@ -11,6 +11,7 @@ import { createAjv, createQueryAjv } from '../../src/api/validate.js';
 import { checkoutRouter } from '../../src/api/checkout/routes.js';
 import { compileCheckoutSchemas } from '../../src/api/checkout/schemas.js';
 import { startTill, type TestTill } from '../helpers/till.js';
+import { routesOf, spellings, type Route } from '../helpers/route-walk.js';
 
 type Mw = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;
 
@@ -23,35 +24,15 @@ function buildCheckout() {
   return checkoutRouter(deps, compileCheckoutSchemas(createAjv(), createQueryAjv()));
 }
 
-function checkoutRoutes(): { method: string; path: string }[] {
-  const routes: { method: string; path: string }[] = [];
-  for (const layer of buildCheckout().stack) {
-    if (layer.methods.length === 0 || typeof layer.path !== 'string') continue;
-    const path = layer.path.replace(/:(\w+)/g, () => UUID);
-    for (const method of layer.methods) routes.push({ method, path });
-  }
-  return routes;
+function checkoutRoutes(): Route[] {
+  return routesOf(buildCheckout(), () => UUID);
 }
 
-const mixed = (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
-const invert = (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
-
-/** Spellings of one path that a router or a proxy might treat as the same resource. */
-function variants(path: string): string[] {
-  const segs = path.split('/');
-  const last = segs.at(-1)!;
-  const encodedFirst = `%${last.charCodeAt(0).toString(16)}${last.slice(1)}`;
-  const out = [
-    path.toUpperCase(), path.toLowerCase(), mixed(path), invert(path),
-    path.replace(MOUNT, '/api/Checkout'), path.replace(MOUNT, '/API/checkout'), path.replace(MOUNT, '/Api/CHECKOUT'),
-    `${path}//`, `/${path}`, path.replace(MOUNT, '/api//checkout'), path.replace(`${MOUNT}/`, `${MOUNT}//`),
-    [...segs.slice(0, -1), encodedFirst].join('/'),
-    path.replace(MOUNT, '/api/%63heckout'), path.replace(`${MOUNT}/`, `${MOUNT}%2F`),
-    path.replace(MOUNT, `${MOUNT}/.`), path.replace(MOUNT, '/api/x/../checkout'),
-    path.replace('/invoices', '/Invoices'), path.replace('/invoices', '/invoices/'),
-  ];
-  return [...new Set(out.flatMap((p) => [p, `${p}/`]))].filter((p) => p !== path && p !== `${path}/`);
-}
+/** The shared spellings, and the resource's own name in other cases. */
+const variants = (path: string) => [
+  ...spellings(path, MOUNT),
+  ...[path.replace('/invoices', '/Invoices'), path.replace('/invoices', '/invoices/')].flatMap((p) => [p, `${p}/`]),
+].filter((p, i, all) => p !== path && p !== `${path}/` && all.indexOf(p) === i);
 
 describe('checkout routes fail closed', () => {
   it('refuses a request that reached a route without a key, on every route, at its first middleware', async () => {

@@ -6,11 +6,7 @@ import { createAjv, createQueryAjv } from '../../src/api/validate.js';
 import { v1Router } from '../../src/api/v1/routes.js';
 import { compileV1Schemas } from '../../src/api/v1/schemas.js';
 import { startTill, type TestTill } from '../helpers/till.js';
-
-interface Route {
-  method: string;
-  path: string;
-}
+import { mixed, routesOf, spellings, type Route } from '../helpers/route-walk.js';
 
 type Mw = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;
 
@@ -19,39 +15,12 @@ function buildV1() {
   return v1Router(deps, compileV1Schemas(createAjv(), createQueryAjv()));
 }
 
-/**
- * Every route the v1 router declares, read from its stack so a route added later is
- * walked too. Building the router only wires closures, so stub deps suffice.
- */
+/** Every route the v1 router declares. */
 function v1Routes(): Route[] {
-  const router = buildV1();
-  const routes: Route[] = [];
-  for (const layer of router.stack) {
-    if (layer.methods.length === 0 || typeof layer.path !== 'string') continue;
-    const path = layer.path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? '1' : name === 'ref' ? 'INV-0001' : 'abc'));
-    for (const method of layer.methods) routes.push({ method, path });
-  }
-  return routes;
+  return routesOf(buildV1(), (name) => (name === 'id' ? '1' : name === 'ref' ? 'INV-0001' : 'abc'));
 }
 
-const mixed = (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
-const invert = (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
-
-/** Spellings of one path that a router or a proxy might treat as the same resource. */
-function variants(path: string): string[] {
-  const segs = path.split('/');
-  const last = segs.at(-1)!;
-  const encodedFirst = `%${last.charCodeAt(0).toString(16)}${last.slice(1)}`;
-  const out = [
-    path.toUpperCase(), path.toLowerCase(), mixed(path), invert(path),
-    path.replace('/api/v1', '/api/V1'), path.replace('/api/v1', '/API/v1'), path.replace('/api/v1', '/Api/V1'),
-    `${path}//`, `/${path}`, path.replace('/api/v1', '/api//v1'), path.replace('/api/v1/', '/api/v1//'),
-    [...segs.slice(0, -1), encodedFirst].join('/'),
-    path.replace('/api/v1', '/api/%76%31'), path.replace('/api/v1/', '/api/v1%2F'),
-    path.replace('/api/v1', '/api/v1/.'), path.replace('/api/v1', '/api/x/../v1'),
-  ];
-  return [...new Set(out.flatMap((p) => [p, `${p}/`]))].filter((p) => p !== path && p !== `${path}/`);
-}
+const variants = (path: string) => spellings(path, '/api/v1');
 
 describe('v1 routes fail closed', () => {
   it('refuses a request that reached a route without a key, on every route', async () => {
