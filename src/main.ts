@@ -34,6 +34,8 @@ import { v1Dialect } from './api/v1/index.js';
 import { checkoutDialect } from './api/checkout/index.js';
 import { bitpayDialect } from './api/bitpay/index.js';
 import type { Dialect } from './api/dialect.js';
+import { InvoiceFeed } from './web/live.js';
+import { checkoutPages } from './web/checkout/routes.js';
 
 /** Sent as the User-Agent of notifications. */
 export const VERSION = '0.1.0';
@@ -126,12 +128,15 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const pool = new AddressPool(config.chain as Chain, config.addressCooldownMinutes * 60_000);
   const keys = new ApiKeys(db, now);
   let watcher: ChainWatcher | null = null;
+  // Open checkout pages hear of every committed change of their invoice (SSE).
+  const feed = new InvoiceFeed();
   const invoices = new InvoiceService({
     db,
     rates,
     pool,
     now,
     onAddressAssigned: (a) => watcher?.addAddress(a.scriptHex, a.addressId),
+    onChanged: (ids) => feed.publish(ids),
     settings: {
       defaultCurrency: config.defaultCurrency,
       quoteDeadlineMinutes: config.quoteDeadlineMinutes,
@@ -253,7 +258,15 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       checkoutTtlMinutes: config.checkoutTtlMinutes,
       graceMinutes: config.graceMinutes,
     },
-  }, DIALECTS);
+  }, DIALECTS, [
+    checkoutPages({
+      invoices,
+      feed,
+      now,
+      settings: { shopName: config.shopName, onionUrl: config.onionUrl.replace(/\/+$/, '') },
+      onError: (err) => log.error({ err }, 'checkout page failed'),
+    }),
+  ]);
 
   let server: http.Server | null = null;
   const loops: Loop[] = [];
@@ -299,6 +312,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       await notify.stop();
       email.close();
       await rates.stop();
+      feed.closeAll();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => s.close(() => resolve()));

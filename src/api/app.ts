@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { TillError } from '../domain/errors.js';
 import { jsonBody, under } from './body.js';
 import type { ApiDeps } from './deps.js';
@@ -11,8 +11,12 @@ import { requestContext, securityHeaders } from './request-context.js';
 import type { TillContext, TillState } from './state.js';
 import { createAjv, createQueryAjv } from './validate.js';
 
-/** The Koa app: shared middleware, then the router of each dialect main.ts registered. */
-export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillState> {
+/**
+ * The Koa app: shared middleware, then the router of each dialect main.ts registered.
+ * `pages` (the payer's HTML pages, src/web/) answer their own paths, errors included,
+ * before anything becomes a JSON 404.
+ */
+export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: readonly Middleware[] = []): Koa<TillState> {
   const app = new Koa<TillState>({ proxy: false });
   app.silent = true;
   const validators = { body: createAjv(), query: createQueryAjv() };
@@ -48,6 +52,7 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[]): Koa<TillS
     ctx.status = body.ok ? 200 : 503;
     ctx.body = body;
   });
+  for (const p of pages) app.use(p as Middleware<TillState>);
   app.use(unansweredToJson);
   for (const r of routers) {
     app.use(r.routes());

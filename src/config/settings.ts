@@ -130,6 +130,10 @@ export const SETTINGS = {
     hint: 'the merchant address for paid, confirmed and expired invoices',
   },
   shopName: { env: 'TILL_SHOP_NAME', type: 'string', default: '' },
+  onionUrl: {
+    env: 'TILL_ONION_URL', type: 'string', default: '',
+    pattern: '^(|https?://[a-z2-7]{56}\\.onion(:\\d+)?/?)$', hint: 'http://<56 characters>.onion, sent as Onion-Location on the checkout pages',
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -48,6 +48,8 @@ export interface InvoicingDeps {
   cacheSummaries?: boolean;
   /** Told after commit about each newly assigned address, so the watcher can add it. */
   onAddressAssigned?: (a: { scriptHex: string; addressId: number; invoiceId: number }) => void;
+  /** Told after commit of every changed invoice (its own writes and the payment path's): the live pages. */
+  onChanged?: (ids: readonly number[]) => void;
 }
 
 export interface OpenOptions {
@@ -93,6 +95,7 @@ export class InvoiceService {
 
   private changed(id: number): void {
     this.summaries?.invalidate(id);
+    this.deps.onChanged?.([id]);
   }
 
   /** Called by whoever else changed invoices (the payment path), after commit. */

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The checkout page's one stylesheet and one script, served by Till itself under
+ * /assets/ with their content hash in the name (so they can be cached for a year). Kept
+ * here as strings so the build carries them without a copy step.
+ */
+const CSS = `
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#15181d;--muted:#4d5562;--line:#d8dce3;--accent:#0b5cad;--ok:#146c2e;--warn:#8a4b00;--bad:#a4161a}
+@media (prefers-color-scheme:dark){:root{--bg:#101317;--card:#1a1f26;--fg:#eef1f5;--muted:#b4bcc8;--line:#333b46;--accent:#7ab8ff;--ok:#6fd48b;--warn:#ffc266;--bad:#ff8a8e}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:34rem;margin:0 auto;padding:1rem;background:var(--card);min-height:100vh}
+@media (min-width:40rem){main{margin:2rem auto;min-height:0;border:1px solid var(--line);border-radius:12px;padding:1.5rem 2rem}}
+h1{font-size:1.3rem;margin:0}
+h2{font-size:1.15rem;margin:0 0 .25rem}
+header{border-bottom:1px solid var(--line);padding-bottom:.5rem;margin-bottom:.5rem}
+.number,.rate,.hint{color:var(--muted);margin:0;font-size:.9rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+table.lines{width:100%;border-collapse:collapse;margin:.5rem 0}
+.lines td,.lines th{padding:.3rem 0;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+.lines tfoot th,.lines tfoot td{border-top:1px solid var(--line);padding-top:.5rem}
+.num{text-align:right!important;white-space:nowrap;padding-left:1rem!important}
+.fiat{display:block;color:var(--muted);font-size:.9rem}
+.status{margin:1rem 0;padding:.75rem 1rem;border-left:4px solid var(--accent);background:color-mix(in srgb,var(--accent) 8%,transparent);border-radius:4px}
+.status p{margin:.25rem 0 0}
+.state-paid .status,.state-confirmed .status{border-color:var(--ok)}
+.state-partial .status{border-color:var(--warn)}
+.state-expired .status,.state-underpaid .status,.state-paid_late .status,.state-cancelled .status,.state-invalid .status{border-color:var(--bad)}
+.pay{text-align:center}
+.qr{display:block;width:min(100%,16rem);margin:0 auto;background:#fff;padding:.5rem;border-radius:8px;line-height:0}
+.qr svg{width:100%;height:auto}
+.qr:focus-visible,button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.fields{text-align:left;margin:1rem 0 .5rem}
+.fields dt{font-size:.85rem;color:var(--muted);margin-top:.5rem}
+.fields dd{margin:0}
+#amount{font-size:1.25rem;font-weight:600}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.copyable{display:flex;gap:.5rem}
+#address{flex:1;min-width:0;font-size:.85rem;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+button,.button{font:inherit;padding:.5rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--card);cursor:pointer;text-decoration:none;display:inline-block}
+.countdown{margin:.5rem 0 0;color:var(--muted)}
+#countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--fg)}
+.back{text-align:center;margin:1.5rem 0 .5rem}
+`.trim();
+
+const JS = `
+(function(){"use strict";
+var me=document.currentScript,evUrl=me&&me.getAttribute("data-events"),stUrl=me&&me.getAttribute("data-status");
+var t0=Date.now(),s0=null;
+function $(id){return document.getElementById(id)}
+function setup(){var b=document.querySelectorAll("button[data-copy]");for(var i=0;i<b.length;i++)b[i].hidden=false;
+var c=$("countdown");t0=Date.now();s0=c?parseInt(c.getAttribute("data-seconds"),10):null;tick()}
+function tick(){var c=$("countdown");if(!c||s0===null)return;var s=Math.max(0,s0-Math.floor((Date.now()-t0)/1000));
+c.textContent=Math.floor(s/60)+":"+("0"+s%60).slice(-2)}
+document.addEventListener("click",function(e){var b=e.target&&e.target.closest&&e.target.closest("button[data-copy]");if(!b)return;
+var f=$(b.getAttribute("data-copy"));if(!f)return;var done=function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},2000)};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(f.value).then(done,function(){f.select();document.execCommand("copy");done()})}else{f.select();document.execCommand("copy");done()}});
+var es=null,busy=false,again=false;
+function refresh(){if(busy){again=true;return}busy=true;
+fetch(stUrl,{cache:"no-store",headers:{Accept:"application/json"}}).then(function(r){return r.ok?r.json():null}).then(function(j){
+busy=false;if(j){var l=$("live");if(l&&j.html){l.outerHTML=j.html;setup()}
+var a=$("announce");if(a&&a.textContent!==j.headline)a.textContent=j.headline;if(!j.open&&es){es.close();es=null}}
+if(again){again=false;refresh()}},function(){busy=false})}
+setup();setInterval(tick,1000);
+var live=$("live");
+if(evUrl&&window.EventSource&&live&&live.getAttribute("data-open")==="1"){es=new EventSource(evUrl);es.onopen=refresh;es.addEventListener("invoice",refresh)}
+})();
+`.trim();
+
+function hashed(name: string, ext: string, body: string) {
+  const h = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return { path: `/assets/${name}.${h}.${ext}`, body: Buffer.from(body), type: ext === 'css' ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' };
+}
+
+export const STYLESHEET = hashed('checkout', 'css', CSS);
+export const SCRIPT = hashed('checkout', 'js', JS);
+export const ASSETS = new Map([STYLESHEET, SCRIPT].map((a) => [a.path, a]));

@@ -1,0 +1,162 @@
+import { PassThrough } from 'node:stream';
+import type { Context, Middleware, Next } from 'koa';
+import QRCode from 'qrcode';
+import { isPublicId } from '../../domain/ids.js';
+import type { Invoice } from '../../domain/invoice.js';
+import type { InvoiceService } from '../../invoicing/invoices.js';
+import { ASSETS, SCRIPT, STYLESHEET } from '../assets.js';
+import type { InvoiceFeed } from '../live.js';
+import { render } from '../render.js';
+import { CheckoutPage, ErrorPage, HEADLINES, Live, NotFoundPage, type PageAssets } from './page.js';
+import { checkoutView, confirmationsOf, type CheckoutView } from './view.js';
+
+/** What the pages call: injected by main.ts (or a test), as api/deps.ts is for the dialects. */
+export interface WebDeps {
+  invoices: Pick<InvoiceService, 'get' | 'payments'>;
+  feed: InvoiceFeed;
+  now: () => number;
+  settings: {
+    /** TILL_SHOP_NAME. */
+    shopName: string;
+    /** TILL_ONION_URL without its trailing slash, or ''. */
+    onionUrl: string;
+  };
+  /** Milliseconds between SSE heartbeats (default 15 s). */
+  heartbeatMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE_ASSETS: PageAssets = { css: STYLESHEET.path, js: SCRIPT.path };
+const PAGE = /^\/i\/([^/]+)(\/events|\/status\.json)?\/?$/;
+
+function pageHeaders(ctx: Context, deps: WebDeps): void {
+  ctx.set('Content-Security-Policy', CSP);
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  if (deps.settings.onionUrl) ctx.set('Onion-Location', `${deps.settings.onionUrl}${ctx.path}`);
+}
+
+async function qrSvg(uri: string | null): Promise<string | null> {
+  if (uri === null) return null;
+  return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+}
+
+/**
+ * The payer's pages as one Koa middleware, mounted before the API's JSON 404: `/i/<uuid>`
+ * (the page), `…/status.json` (what the script reconciles from), `…/events` (SSE) and the
+ * hashed assets. Everything under /i/ answers HTML (or its own JSON), never an API error.
+ */
+export function checkoutPages(deps: WebDeps): Middleware {
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+
+  const find = async (id: string): Promise<Invoice | null> => {
+    if (!isPublicId(id)) return null;
+    try {
+      const inv = await deps.invoices.get(id);
+      return inv.status === 'draft' ? null : inv;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'invoice_not_found') return null;
+      throw e;
+    }
+  };
+
+  const viewOf = async (inv: Invoice): Promise<CheckoutView> => {
+    const confirmations = inv.paidSats === 0n ? 0 : confirmationsOf(await deps.invoices.payments(inv));
+    return checkoutView(inv, { shopName: deps.settings.shopName, now: deps.now(), confirmations });
+  };
+
+  const html = (ctx: Context, status: number, body: string) => {
+    ctx.status = status;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = body;
+  };
+
+  const notFound = (ctx: Context) => html(ctx, 404, render(<NotFoundPage assets={PAGE_ASSETS} />, { doctype: true }));
+
+  const events = (ctx: Context, inv: Invoice) => {
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.status = 200;
+    ctx.type = 'text/event-stream; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Accel-Buffering', 'no');
+    // The socket goes with the stream: a stream ended at shutdown leaves no idle connection behind.
+    ctx.set('Connection', 'close');
+    ctx.body = stream;
+    let ended = false;
+    const send = () => {
+      if (!ended) stream.write(`event: invoice\ndata: ${JSON.stringify({ id: inv.publicId })}\n\n`);
+    };
+    const beat = setInterval(() => {
+      if (!ended) stream.write(': heartbeat\n\n');
+    }, heartbeatMs);
+    beat.unref();
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(beat);
+      unsubscribe();
+      stream.end();
+    };
+    const unsubscribe = deps.feed.subscribe(inv.id, send, end);
+    ctx.req.on('close', end);
+    stream.on('error', end);
+    stream.write(`retry: 3000\n\n`);
+  };
+
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path.startsWith('/assets/')) {
+      const a = ASSETS.get(ctx.path);
+      if (!a || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+      pageHeaders(ctx, deps);
+      ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+      ctx.type = a.type;
+      ctx.body = a.body;
+      return;
+    }
+    if (ctx.path !== '/i' && !ctx.path.startsWith('/i/')) return next();
+    pageHeaders(ctx, deps);
+    try {
+      const m = PAGE.exec(ctx.path);
+      if (!m || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return notFound(ctx);
+      const inv = await find(decodeURIComponent(m[1]!).toLowerCase());
+      if (!inv) return notFound(ctx);
+      if (m[2] === '/events') return events(ctx, inv);
+      const v = await viewOf(inv);
+      const svg = await qrSvg(v.payUri);
+      if (m[2] === '/status.json') {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.type = 'application/json; charset=utf-8';
+        ctx.body = JSON.stringify({
+          state: v.state,
+          open: v.open,
+          headline: HEADLINES[v.state],
+          confirmations: v.confirmations,
+          paid_btc: v.paidBtc,
+          remaining_btc: v.remainingBtc,
+          html: render(<Live v={v} qrSvg={svg} />),
+        });
+        return;
+      }
+      html(ctx, 200, render(<CheckoutPage v={v} qrSvg={svg} assets={PAGE_ASSETS} />, { doctype: true }));
+    } catch (e) {
+      deps.onError?.(e);
+      html(ctx, 500, render(<ErrorPage assets={PAGE_ASSETS} />, { doctype: true }));
+    }
+  };
+}
