@@ -9,6 +9,7 @@ const CSS = `
 :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#15181d;--muted:#4d5562;--line:#d8dce3;--accent:#0b5cad;--ok:#146c2e;--warn:#8a4b00;--bad:#a4161a}
 @media (prefers-color-scheme:dark){:root{--bg:#101317;--card:#1a1f26;--fg:#eef1f5;--muted:#b4bcc8;--line:#333b46;--accent:#7ab8ff;--ok:#6fd48b;--warn:#ffc266;--bad:#ff8a8e}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:34rem;margin:0 auto;padding:1rem;background:var(--card);min-height:100vh}
@@ -17,17 +18,19 @@ h1{font-size:1.3rem;margin:0}
 h2{font-size:1.15rem;margin:0 0 .25rem}
 header{border-bottom:1px solid var(--line);padding-bottom:.5rem;margin-bottom:.5rem}
 .number,.rate,.hint{color:var(--muted);margin:0;font-size:.9rem}
+.hint{margin-top:.5rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 table.lines{width:100%;border-collapse:collapse;margin:.5rem 0}
 .lines td,.lines th{padding:.3rem 0;vertical-align:top;text-align:left;overflow-wrap:anywhere}
 .lines tfoot th,.lines tfoot td{border-top:1px solid var(--line);padding-top:.5rem}
 .num{text-align:right!important;white-space:nowrap;padding-left:1rem!important}
 .fiat{display:block;color:var(--muted);font-size:.9rem}
-.status{margin:1rem 0;padding:.75rem 1rem;border-left:4px solid var(--accent);background:color-mix(in srgb,var(--accent) 8%,transparent);border-radius:4px}
+#live{--tone:var(--accent)}
+.state-paid,.state-confirmed{--tone:var(--ok)!important}
+.state-partial{--tone:var(--warn)!important}
+.state-expired,.state-underpaid,.state-paid_late,.state-cancelled,.state-invalid{--tone:var(--bad)!important}
+.status{margin:1rem 0;padding:.75rem 1rem;border-left:4px solid var(--tone);background:color-mix(in srgb,var(--tone) 9%,transparent);border-radius:4px}
 .status p{margin:.25rem 0 0}
-.state-paid .status,.state-confirmed .status{border-color:var(--ok)}
-.state-partial .status{border-color:var(--warn)}
-.state-expired .status,.state-underpaid .status,.state-paid_late .status,.state-cancelled .status,.state-invalid .status{border-color:var(--bad)}
 .pay{text-align:center}
 .qr{display:block;width:min(100%,16rem);margin:0 auto;background:#fff;padding:.5rem;border-radius:8px;line-height:0}
 .qr svg{width:100%;height:auto}
@@ -38,9 +41,10 @@ table.lines{width:100%;border-collapse:collapse;margin:.5rem 0}
 #amount{font-size:1.25rem;font-weight:600}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .copyable{display:flex;gap:.5rem}
-#address{flex:1;min-width:0;font-size:.85rem;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+.copyable{align-items:flex-start}
+.addr{flex:1;min-width:0;font-size:.95rem;line-height:1.4;padding:.45rem .5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);word-break:break-all;user-select:all}
 button,.button{font:inherit;padding:.5rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--card);cursor:pointer;text-decoration:none;display:inline-block}
-.countdown{margin:.5rem 0 0;color:var(--muted)}
+.countdown{margin:.5rem 0 0}
 #countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--fg)}
 .back{text-align:center;margin:1.5rem 0 .5rem}
 `.trim();
@@ -56,7 +60,8 @@ function tick(){var c=$("countdown");if(!c||s0===null)return;var s=Math.max(0,s0
 c.textContent=Math.floor(s/60)+":"+("0"+s%60).slice(-2)}
 document.addEventListener("click",function(e){var b=e.target&&e.target.closest&&e.target.closest("button[data-copy]");if(!b)return;
 var f=$(b.getAttribute("data-copy"));if(!f)return;var done=function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},2000)};
-if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(f.value).then(done,function(){f.select();document.execCommand("copy");done()})}else{f.select();document.execCommand("copy");done()}});
+var sel=function(){var r=document.createRange();r.selectNodeContents(f);var s=getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand("copy")}catch(x){}done()};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(f.textContent).then(done,sel)}else sel()});
 var es=null,busy=false,again=false;
 function refresh(){if(busy){again=true;return}busy=true;
 fetch(stUrl,{cache:"no-store",headers:{Accept:"application/json"}}).then(function(r){return r.ok?r.json():null}).then(function(j){

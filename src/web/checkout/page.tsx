@@ -37,8 +37,8 @@ function Advice({ v }: { v: CheckoutView }): Child {
     case 'paid':
       return (
         <p>
-          Your payment has arrived: {v.confirmations} of {v.requiredConfirmations} confirmation
-          {v.requiredConfirmations === 1 ? '' : 's'}. Nothing more to send; you may close this page.
+          Your payment has arrived. Confirmations so far: {v.confirmations} of {v.requiredConfirmations}. Nothing more
+          to send; you may close this page.
         </p>
       );
     case 'confirmed':
@@ -74,6 +74,14 @@ export function Live({ v, qrSvg }: { v: CheckoutView; qrSvg: string | null }): C
       <section class="status">
         <h2 id="headline">{HEADLINES[v.state]}</h2>
         <Advice v={v} />
+        {v.payUri && v.secondsLeft !== null ? (
+          <p class="countdown">
+            Time left:{' '}
+            <time id="countdown" data-seconds={String(v.secondsLeft)} datetime={v.deadline ?? undefined}>
+              {minutes(v.secondsLeft)}
+            </time>
+          </p>
+        ) : null}
       </section>
       {v.payUri && v.address ? (
         <section class="pay" aria-label="Payment details">
@@ -86,22 +94,12 @@ export function Live({ v, qrSvg }: { v: CheckoutView; qrSvg: string | null }): C
             <dd>
               <code id="amount">{v.state === 'partial' ? v.remainingBtc : v.dueBtc}</code> BTC
             </dd>
-            <dt>
-              <label for="address">Address</label>
-            </dt>
+            <dt id="address-label">Address</dt>
             <dd class="copyable">
-              <input id="address" class="mono" readonly value={v.address} spellcheck={false} autocomplete="off" />
-              <button type="button" class="copy" data-copy="address" hidden>Copy</button>
+              <code id="address" class="addr" aria-labelledby="address-label">{v.address}</code>
+              <button type="button" class="copy" data-copy="address" aria-label="Copy the address" hidden>Copy</button>
             </dd>
           </dl>
-          {v.secondsLeft !== null ? (
-            <p class="countdown">
-              Time left:{' '}
-              <time id="countdown" data-seconds={String(v.secondsLeft)} datetime={v.deadline ?? undefined}>
-                {minutes(v.secondsLeft)}
-              </time>
-            </p>
-          ) : null}
         </section>
       ) : null}
       {(v.state === 'paid' || v.state === 'confirmed') && v.redirectUrl ? (
@@ -123,6 +121,7 @@ export function CheckoutPage({ v, qrSvg, assets }: { v: CheckoutView; qrSvg: str
         <>
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
+          <link rel="icon" href="data:," />
           {v.open ? (
             <noscript>
               <meta http-equiv="refresh" content={String(REFRESH_SECONDS)} />
