@@ -160,6 +160,30 @@ if (!present && process.env.TILL_TEST_REQUIRE_ALL !== '1') {
       expect(await page.evaluate('window.pwned')).to.equal(undefined);
     });
 
+    it('a shop checkout in USD shows both amounts, then a way back to the shop once paid', async function () {
+      this.timeout(60_000);
+      t = await tillOn(node(), { TILL_SHOP_NAME: 'Corner Café' });
+      const c = await t.request('POST', '/api/checkout/invoices', {
+        key: null, headers: { 'X-Api-Key': t.key },
+        body: { amountUsd: 24.5, productName: 'Blue mug, large (350 ml) — glazed stoneware', redirectUrl: 'https://shop.example/thanks' },
+      });
+      expect(c.status, c.text).to.equal(201);
+      for (const viewport of [PHONE, DESKTOP]) {
+        const kind = viewport === PHONE ? 'phone' : 'desktop';
+        const page = await (await browser.newContext({ viewport })).newPage();
+        await page.goto(`${t.url}/i/${c.body.id}`);
+        expect(await page.locator('.fiat').textContent()).to.equal('24.50 USD');
+        await shot(page, `11-usd-waiting-${kind}`);
+        if (viewport === PHONE) {
+          const sats = BigInt(String(c.body.amountBtc.toFixed(8)).replace('.', ''));
+          await node().pay(c.body.btcAddress, sats);
+        }
+        await headline(page, 'Payment received');
+        expect(await page.locator('a.button').getAttribute('href')).to.equal('https://shop.example/thanks');
+        await shot(page, `12-usd-paid-${kind}`);
+      }
+    });
+
     it('the closed states, each on a phone and a desktop', async function () {
       this.timeout(90_000);
       t = await tillOn(node(), { TILL_GRACE_MINUTES: '60', TILL_SHOP_NAME: 'Corner Café' });

@@ -154,8 +154,14 @@ export function CheckoutPage({ v, qrSvg, assets }: { v: CheckoutView; qrSvg: str
             <tr>
               <th scope="row">Total</th>
               <td class="num">
-                <strong>{v.dueBtc ?? '—'} BTC</strong>
-                {v.fiatTotal ? <span class="fiat">{v.fiatTotal}</span> : null}
+                {v.dueBtc !== null ? (
+                  <>
+                    <strong>{v.dueBtc} BTC</strong>
+                    {v.fiatTotal ? <span class="fiat">{v.fiatTotal}</span> : null}
+                  </>
+                ) : (
+                  <strong>{v.fiatTotal}</strong>
+                )}
               </td>
             </tr>
           </tfoot>
