@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { TillError } from '../domain/errors.js';
 import { UnsafeNumber } from './body.js';
@@ -133,4 +133,20 @@ export function validate<B = Record<string, never>, Q = Record<string, never>>(
 export function createQueryAjv(): Ajv {
   const ajv = new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, strict: true });
   return ajv;
+}
+
+/** A body or query string that takes no fields: anything there is refused. */
+export const EMPTY_SCHEMA = { type: 'object', additionalProperties: false, properties: {} } as unknown as JSONSchemaType<Record<string, never>>;
+
+/** A redirect URL a dialect keeps for the payer's way back: absolute http(s), with a host. */
+export function checkRedirectUrl(url: string, field: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TillError('validation_failed', `${field} must be an http(s) URL`);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
+    throw new TillError('validation_failed', `${field} must be an http(s) URL`);
+  }
 }

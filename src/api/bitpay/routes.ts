@@ -7,7 +7,7 @@ import type { Invoice } from '../../domain/invoice.js';
 import { apiKeyOf, authenticate, requireScope, type KeyExtractor } from '../auth.js';
 import { RateLimiter } from '../rate-limit.js';
 import { statusIn } from '../status-table.js';
-import { validate } from '../validate.js';
+import { checkRedirectUrl, validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiError, ErrorFormatter, RouteContext, TillContext, TillMiddleware, TillState } from '../state.js';
 import { depthOf, presentInvoice, toJson, type BitpayData } from './present.js';
@@ -81,19 +81,6 @@ function requestOrigin(ctx: TillContext): string {
   return `${ctx.protocol}://${sane ? host : 'localhost'}`;
 }
 
-/** A redirect URL: absolute http(s) with a host (the schema checked the scheme and syntax). */
-function checkRedirectUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new TillError('validation_failed', 'redirectURL must be an http(s) URL');
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
-    throw new TillError('validation_failed', 'redirectURL must be an http(s) URL');
-  }
-}
-
 /** What the invoice keeps of the request: the seed's fields as given, and its token. */
 function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined, pageBase: string): BitpayData {
   const buyer: Record<string, string> = {};
@@ -144,7 +131,7 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
   const create = validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
     const currency = parseCurrency(b.currency.toUpperCase(), 'currency');
     const minor = parseMoney(b.price, currency, 'price', { allowZero: false });
-    if (b.redirectURL !== undefined) checkRedirectUrl(b.redirectURL);
+    if (b.redirectURL !== undefined) checkRedirectUrl(b.redirectURL, 'redirectURL');
     const notificationURL = b.notificationURL === undefined ? undefined : await deps.webhooks.checkReceiverUrl(b.notificationURL, 'notificationURL');
     // Counted once the request is sound, and given back when no invoice is made (no
     // wallet, no rate, dust): a plugin retrying through a fault keeps its hour.

@@ -1,4 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
+import { EMPTY_SCHEMA } from '../validate.js';
 
 /** Seed 004's transactionSpeed words and the confirmations each asks for. */
 export const TRANSACTION_SPEEDS = { high: 0, medium: 1, low: 6 } as const;
@@ -88,8 +89,7 @@ const createInvoice: JSONSchemaType<CreateInvoiceBody> = {
   },
 };
 
-type Empty = Record<string, never>;
-const empty = { type: 'object', additionalProperties: false, properties: {} } as unknown as JSONSchemaType<Empty>;
+const empty = EMPTY_SCHEMA;
 
 export function compileBitpaySchemas(body: Ajv, query: Ajv) {
   return {

@@ -7,7 +7,7 @@ import { apiKeyOf, authenticate, requireScope, type KeyExtractor } from '../auth
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
 import { coreStatusesFor } from '../status-table.js';
-import { validate } from '../validate.js';
+import { checkRedirectUrl, validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiError, ErrorFormatter, RouteContext, TillMiddleware, TillState } from '../state.js';
 import { sendJson } from './json.js';
@@ -44,19 +44,6 @@ const amountIsANumber: TillMiddleware = async (ctx, next) => {
   }
   return next();
 };
-
-/** An absolute http(s) URL with a host (the schema checked the scheme and the syntax). */
-function checkRedirectUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new TillError('validation_failed', 'redirectUrl must be an http(s) URL');
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
-    throw new TillError('validation_failed', 'redirectUrl must be an http(s) URL');
-  }
-}
 
 /** The checkout dialect (seed 003): schema in, core call, checkout shape out. */
 export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillState> {
@@ -107,7 +94,7 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
 
   r.post('/invoices', requireScope('invoices:write'), amountIsANumber, validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
     const cents = parseMoney(b.amountUsd, USD, 'amountUsd', { min: 1n });
-    if (b.redirectUrl) checkRedirectUrl(b.redirectUrl);
+    if (b.redirectUrl) checkRedirectUrl(b.redirectUrl, 'redirectUrl');
     const ttl = b.ttlMinutes ?? deps.settings.checkoutTtlMinutes;
     const name = b.productName ?? null;
     const inv = await invoices.open({

@@ -1,4 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
+import { EMPTY_SCHEMA } from '../validate.js';
 
 /** The status words a checkout list may filter on (seed 003). */
 export const CHECKOUT_STATUSES = ['pending', 'paid', 'confirmed', 'expired', 'cancelled', 'underpaid'] as const;
@@ -62,8 +63,7 @@ const listInvoices: JSONSchemaType<ListInvoicesQuery> = {
   },
 };
 
-type Empty = Record<string, never>;
-const empty = { type: 'object', additionalProperties: false, properties: {} } as unknown as JSONSchemaType<Empty>;
+const empty = EMPTY_SCHEMA;
 
 export function compileCheckoutSchemas(body: Ajv, query: Ajv) {
   return {

@@ -1,4 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
+import { EMPTY_SCHEMA } from '../validate.js';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/invoice.js';
 import { WEBHOOK_EVENTS } from '../../domain/events.js';
 
@@ -170,8 +171,7 @@ const markPaid: JSONSchemaType<MarkPaidBody> = {
   properties: { note: text(500) },
 };
 
-type Empty = Record<string, never>;
-const empty = { type: 'object', additionalProperties: false, properties: {} } as unknown as JSONSchemaType<Empty>;
+const empty = EMPTY_SCHEMA;
 
 export function compileV1Schemas(body: Ajv, query: Ajv) {
   return {
