@@ -36,6 +36,7 @@ import { bitpayDialect } from './api/bitpay/index.js';
 import type { Dialect } from './api/dialect.js';
 import { InvoiceFeed } from './web/live.js';
 import { checkoutPages } from './web/checkout/routes.js';
+import { linkPages } from './web/links/routes.js';
 
 /** Sent as the User-Agent of notifications. */
 export const VERSION = '0.1.0';
@@ -265,6 +266,22 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       now,
       settings: { shopName: config.shopName, onionUrl: config.onionUrl.replace(/\/+$/, '') },
       onError: (err) => log.error({ err }, 'checkout page failed'),
+    }),
+    linkPages({
+      links,
+      invoices,
+      rates,
+      now,
+      settings: {
+        shopName: config.shopName,
+        onionUrl: config.onionUrl.replace(/\/+$/, ''),
+        maxSats: BigInt(config.linkMaxSats),
+      },
+      limits: {
+        perIp: new RateLimiter(config.linkRatePerIp, now, 3_600_000),
+        total: new RateLimiter(config.linkRateTotal, now, 3_600_000),
+      },
+      onError: (err) => log.error({ err }, 'payment link page failed'),
     }),
   ]);
 

@@ -35,7 +35,8 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
     });
   }
   // JSON everywhere; form bodies too under the mounts of a dialect that takes them (BitPay).
-  app.use(jsonBody(deps.maxBodyBytes, dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : []))));
+  // The payment links' public page (/pay/<slug>) posts a plain HTML form.
+  app.use(jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), '/pay']));
 
   app.use(async (ctx, next) => {
     if (ctx.path !== '/health') return next();

@@ -108,6 +108,18 @@ export const SETTINGS = {
   },
 
   apiRateLimit: { env: 'TILL_API_RATE_LIMIT', type: 'integer', default: 100, min: 1, max: 1000000 },
+  linkRatePerIp: {
+    env: 'TILL_LINK_RATE_PER_IP', type: 'integer', default: 20, min: 1, max: 1000000,
+    hint: 'invoices one client address may open through payment links (/pay/<slug>) per hour',
+  },
+  linkRateTotal: {
+    env: 'TILL_LINK_RATE_TOTAL', type: 'integer', default: 200, min: 1, max: 1000000,
+    hint: 'invoices all clients together may open through payment links per hour',
+  },
+  linkMaxSats: {
+    env: 'TILL_LINK_MAX_SATS', type: 'integer', default: 100000000, min: 546, max: 2100000000000000,
+    hint: 'the largest payer-chosen amount of a payment link, in satoshis (its equivalent in the link\'s currency)',
+  },
   maxBodyBytes: { env: 'TILL_MAX_BODY_BYTES', type: 'integer', default: 65536, min: 1024, max: 10485760 },
   webhookAllowHttp: { env: 'TILL_WEBHOOK_ALLOW_HTTP', type: 'list', default: [] },
   webhookAllowHosts: {

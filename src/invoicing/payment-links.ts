@@ -4,7 +4,7 @@ import { parseCurrency } from '../domain/currency.js';
 import { parseMoney } from '../domain/money.js';
 import type { PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
-import { deactivateLink, insertLink, listActiveLinks, slugTaken, type PaymentLink } from '../db/payment-links.js';
+import { deactivateLink, findActiveLinkBySlug, insertLink, listActiveLinks, slugTaken, type PaymentLink } from '../db/payment-links.js';
 
 export type { PaymentLink };
 
@@ -33,6 +33,11 @@ export class PaymentLinkService {
 
   list(): Promise<PaymentLink[]> {
     return listActiveLinks(this.db.read);
+  }
+
+  /** The active link of this slug (the public page), or null. */
+  bySlug(slug: string): Promise<PaymentLink | null> {
+    return findActiveLinkBySlug(this.db.read, slug);
   }
 
   async create(input: CreateLinkInput): Promise<PaymentLink> {

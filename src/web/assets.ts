@@ -47,6 +47,19 @@ button,.button{font:inherit;padding:.5rem .9rem;border-radius:6px;border:1px sol
 .countdown{margin:.5rem 0 0}
 #countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--fg)}
 .back{text-align:center;margin:1.5rem 0 .5rem}
+.description{margin:.75rem 0;overflow-wrap:anywhere}
+.link-form{margin:1rem 0 0}
+.fixed{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;padding:.75rem 0;border-top:1px solid var(--line);border-bottom:1px solid var(--line);margin:0}
+.fixed .label,.field label{color:var(--muted);font-size:.9rem}
+.fixed strong{font-size:1.25rem}
+.field label{display:block;margin-bottom:.25rem}
+.with-unit{display:flex;align-items:center;gap:.5rem}
+.with-unit input{flex:1;min-width:0;font:inherit;font-size:1.25rem;padding:.5rem .6rem;border:1px solid var(--muted);border-radius:6px;background:var(--card);color:var(--fg)}
+.with-unit input[aria-invalid=true]{border-color:var(--bad)}
+.unit{font-weight:600}
+.error{color:var(--bad);margin:.35rem 0 0;font-weight:600}
+.submit{margin:1.25rem 0 .5rem}
+.submit button{width:100%;font-size:1.1rem;padding:.7rem 1rem}
 `.trim();
 
 const JS = `

@@ -26,7 +26,8 @@ export interface WebDeps {
   onError?: (err: unknown) => void;
 }
 
-const CSP = [
+/** The pages' Content-Security-Policy: same-origin only, no inline script, never framed. */
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
