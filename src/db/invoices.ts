@@ -170,10 +170,11 @@ export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<Invoice
 
 export async function listInvoices(
   q: Q,
-  opts: { statuses?: InvoiceStatus[]; limit: number; offset: number },
+  opts: { statuses?: InvoiceStatus[]; limit: number; offset: number; quotedOnly?: boolean },
 ): Promise<{ invoices: Invoice[]; total: number }> {
   const base = q('invoices as i');
   if (opts.statuses) base.whereIn('i.status', opts.statuses);
+  if (opts.quotedOnly) base.whereNotNull('i.due_sats');
   const [countRow] = (await base.clone().count({ n: '*' })) as [{ n: number | string }];
   const rows: Row[] = await base
     .clone()
@@ -250,8 +251,10 @@ export async function setDialectData(trx: Knex.Transaction, id: number, data: Re
 }
 
 /** How many invoices stand in each status (the checkout dialect's stats); statuses with none are absent. */
-export async function countInvoicesByStatus(q: Q): Promise<Partial<Record<InvoiceStatus, number>>> {
-  const rows: Row[] = await q('invoices').select('status').count({ n: '*' }).groupBy('status');
+export async function countInvoicesByStatus(q: Q, opts: { quotedOnly?: boolean } = {}): Promise<Partial<Record<InvoiceStatus, number>>> {
+  const query = q('invoices').select('status').count({ n: '*' }).groupBy('status');
+  if (opts.quotedOnly) query.whereNotNull('due_sats');
+  const rows: Row[] = await query;
   const out: Partial<Record<InvoiceStatus, number>> = {};
   for (const r of rows) out[r.status as InvoiceStatus] = toNum(r.n);
   return out;

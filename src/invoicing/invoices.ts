@@ -273,13 +273,14 @@ export class InvoiceService {
     return s;
   }
 
-  list(opts: { statuses?: InvoiceStatus[]; limit: number; offset: number }) {
+  /** `quotedOnly`: only invoices ever quoted in BTC (the checkout and BitPay dialects know no others). */
+  list(opts: { statuses?: InvoiceStatus[]; limit: number; offset: number; quotedOnly?: boolean }) {
     return listInvoices(this.deps.db.read, opts);
   }
 
   /** How many invoices stand in each core status (absent: none). */
-  countByStatus(): Promise<Partial<Record<InvoiceStatus, number>>> {
-    return countInvoicesByStatus(this.deps.db.read);
+  countByStatus(opts: { quotedOnly?: boolean } = {}): Promise<Partial<Record<InvoiceStatus, number>>> {
+    return countInvoicesByStatus(this.deps.db.read, opts);
   }
 
   /**

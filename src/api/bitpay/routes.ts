@@ -156,8 +156,9 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
 
   const get = validate({ query: s.noQuery }, async (ctx: RouteContext) => {
     const inv = await invoices.getByBitpayId(ctx.params.id!);
-    // A draft (made in v1, not finalized) has no BitPay face yet: no price in BTC, no address.
-    if (statusIn('bitpay', inv.status) === null) throw new TillError('invoice_not_found', `Invoice ${inv.bitpayId} not found`);
+    // Never finalized (a v1 draft, cancelled or marked paid as a wire transfer): no price in
+    // BTC and no address, so no BitPay face.
+    if (statusIn('bitpay', inv.status) === null || inv.dueSats === null) throw new TillError('invoice_not_found', `Invoice ${inv.bitpayId} not found`);
     const depth = inv.status === 'confirmed' ? depthOf(await invoices.payments(inv), inv.dueSats) : 0;
     send(ctx, inv, pageBase(ctx), depth);
   });

@@ -59,7 +59,7 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
   r.use(deps.limiter.middleware());
   r.use(idempotency(deps.db, now));
 
-  /** The invoice behind `:id`: a UUID only, and never a draft (checkout has no drafts). */
+  /** The invoice behind `:id`: a UUID only, and only one that was quoted in BTC (checkout has no drafts). */
   const find = async (ctx: RouteContext): Promise<Invoice> => {
     const id = ctx.params.id!;
     const lower = id.toLowerCase();
@@ -72,7 +72,9 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
       if (e instanceof TillError && e.code === 'invoice_not_found') throw notFound();
       throw e;
     }
-    if (checkoutStatus(inv.status) === null) throw notFound();
+    // Never finalized (a v1 draft, cancelled or marked paid as a wire transfer): no price
+    // in BTC and no address, so no checkout face.
+    if (checkoutStatus(inv.status) === null || inv.dueSats === null) throw notFound();
     return inv;
   };
 
@@ -87,6 +89,7 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
       statuses: q.status ? coreStatusesFor('checkout', q.status) : SHOWN,
       limit: q.limit,
       offset: q.offset,
+      quotedOnly: true,
     });
     const at = now();
     sendJson(ctx, 200, { invoices: list.map((inv) => presentListItem(inv, at)), total });
@@ -110,7 +113,7 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
 
   // A fixed route, before /invoices/:id: "stats" is never taken for an id.
   r.get('/invoices/stats', requireScope('invoices:read'), validate({ query: s.noQuery }, async (ctx) => {
-    sendJson(ctx, 200, presentStats(await invoices.countByStatus()));
+    sendJson(ctx, 200, presentStats(await invoices.countByStatus({ quotedOnly: true })));
   }));
 
   r.get('/invoices/:id', requireScope('invoices:read'), validate({ query: s.noQuery }, async (ctx) => {
