@@ -311,6 +311,16 @@ describe('BitPay legacy API (seed 004)', () => {
     expect(Number(got.body.btcDue)).to.equal(0);
   });
 
+  it('an id or a flag sent as a JSON number (as PHP encodes integers) is read as its text', async () => {
+    t = await till();
+    const made = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD', orderID: 123, itemCode: 42, fullNotifications: 1, physical: 0 } });
+    expect(made.status, made.text).to.equal(200);
+    const row = await t.till.db.read('invoices').where({ bitpay_id: made.body.id }).first();
+    const data = JSON.parse(row.dialect_data);
+    expect(data).to.include({ orderID: '123', itemCode: '42', fullNotifications: true, physical: false });
+    expect((await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD', orderID: 1.5 } })).status).to.equal(400);
+  });
+
   it('no wallet: 400 and nothing written', async () => {
     t = await startTill();
     const res = await bp(t, 'POST', '/invoices', { body: { price: 5, currency: 'USD' } });

@@ -57,18 +57,29 @@ export const basicKey: KeyExtractor = (ctx) => {
   return user === '' ? null : user;
 };
 
+/** Text fields an old client may send as a JSON number (PHP's json_encode of an integer id). */
+const NUMERIC_TEXT = ['orderID', 'itemCode', 'posData', 'buyerZip', 'buyerPhone'];
+
 /**
  * JSON and forms alike, before the schema: old clients send fields they have no value
- * for as null (JSON) or as an empty string (forms), both "not given", and a flag is a
- * JSON boolean or its text in a form, read as its text.
+ * for as null (JSON) or as an empty string (forms), both "not given"; a flag is a JSON
+ * boolean (or 1/0) or its text in a form, read as its text; an id sent as a JSON integer
+ * is read as its digits. (A number a double cannot hold stays what the body parser made
+ * of it, and the schema refuses it.)
  */
 const asForm: TillMiddleware = async (ctx, next) => {
   const body = ctx.request.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const asText = (k: string, v: unknown): unknown => {
+      const isFlag = (FLAG_FIELDS as readonly string[]).includes(k);
+      if (isFlag && (typeof v === 'boolean' || v === 1 || v === 0)) return String(v);
+      if (NUMERIC_TEXT.includes(k) && typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+      return v;
+    };
     ctx.request.body = Object.fromEntries(
       Object.entries(body)
         .filter(([, v]) => v !== null && v !== '')
-        .map(([k, v]) => [k, typeof v === 'boolean' && (FLAG_FIELDS as readonly string[]).includes(k) ? String(v) : v]),
+        .map(([k, v]) => [k, asText(k, v)]),
     );
   }
   return next();
