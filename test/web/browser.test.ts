@@ -5,13 +5,11 @@
  * inline script. Screenshots of each state (phone 360 px and desktop) land in
  * test/web/screenshots/ (git-ignored) for a person to look at.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
 import { describeEachNode } from '../../regtest/find-nodes.js';
 import { btcInvoice, statusOf, tillOn, waitFor } from '../chain/helpers.js';
 import type { TestTill } from '../helpers/till.js';
@@ -19,18 +17,9 @@ import type { TestTill } from '../helpers/till.js';
 /** jsqr is CommonJS: its function is module.exports (its types say `.default`). */
 const jsQR = jsqrModule as unknown as (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 
-const CHROMIUM = process.env.TILL_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 860 };
 
 async function uuidOf(t: TestTill, ref: string): Promise<string> {
   return (await t.till.db.read('invoices').where({ ref }).first()).public_id as string;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 /** The text of the page's status headline, once it reads `want`. */
@@ -44,22 +33,13 @@ async function qrText(page: Page): Promise<string | null> {
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null;
 }
 
-const present = fs.existsSync(CHROMIUM);
-if (!present && process.env.TILL_TEST_REQUIRE_ALL !== '1') {
-  console.log(`      skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set TILL_CHROMIUM)`);
-} else if (!present) {
-  describe('checkout page in Chromium', () => {
-    it('needs Chromium (TILL_TEST_REQUIRE_ALL=1)', () => {
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set TILL_CHROMIUM`);
-    });
-  });
-} else {
+withChromium('checkout page in Chromium', () => {
   describeEachNode('checkout page in Chromium', [], (node) => {
     let browser: Browser;
     let t: TestTill | undefined;
     before(async function () {
       this.timeout(60_000);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();
@@ -218,4 +198,4 @@ if (!present && process.env.TILL_TEST_REQUIRE_ALL !== '1') {
       }
     });
   }, { kinds: ['sim'] });
-}
+});

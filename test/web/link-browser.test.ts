@@ -4,39 +4,19 @@
  * invoice for that amount. Screenshots of the link page (phone 360 px and desktop, the
  * form with an error too) land in test/web/screenshots/ (git-ignored).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 
-const CHROMIUM = process.env.TILL_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 860 };
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-const present = fs.existsSync(CHROMIUM);
-if (!present && process.env.TILL_TEST_REQUIRE_ALL !== '1') {
-  console.log(`      skipping the payment link browser test: no Chromium at ${CHROMIUM}`);
-} else if (!present) {
-  describe('payment link in Chromium', () => {
-    it('needs Chromium (TILL_TEST_REQUIRE_ALL=1)', () => {
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set TILL_CHROMIUM`);
-    });
-  });
-} else {
+withChromium('payment link in Chromium', () => {
   describe('payment link in Chromium', () => {
     let browser: Browser;
     let t: TestTill | undefined;
     before(async function () {
       this.timeout(60_000);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();
@@ -101,4 +81,4 @@ if (!present && process.env.TILL_TEST_REQUIRE_ALL !== '1') {
       expect(errors).to.deep.equal([]);
     });
   });
-}
+});
