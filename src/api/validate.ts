@@ -150,3 +150,21 @@ export function checkRedirectUrl(url: string, field: string): void {
     throw new TillError('validation_failed', `${field} must be an http(s) URL`);
   }
 }
+
+/**
+ * An optional property that still refuses null. ajv's JSONSchemaType types every optional
+ * property as nullable; Till refuses a null that would mean nothing (a null currency is not
+ * "the default"), so this types the schema as ajv wants an optional property to be, without
+ * the runtime `nullable`: the schema is still checked against the interface's field.
+ */
+export function optional<T>(schema: JSONSchemaType<T>): JSONSchemaType<T | undefined> & { nullable: true } {
+  return schema as unknown as JSONSchemaType<T | undefined> & { nullable: true };
+}
+
+/**
+ * A money or quantity field: a JSON number, or a string such as "25.00". The `decimal`
+ * keyword (createAjv) keeps the exact digits of a number a double cannot hold, as its text;
+ * the domain does the arithmetic. ajv's types cannot express a custom keyword, so this one
+ * schema is typed by what it lets through.
+ */
+export const DECIMAL_SCHEMA = { decimal: true } as unknown as JSONSchemaType<string | number>;

@@ -1,5 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
-import { EMPTY_SCHEMA } from '../validate.js';
+import { DECIMAL_SCHEMA, EMPTY_SCHEMA, optional } from '../validate.js';
 
 /** Seed 004's transactionSpeed words and the confirmations each asks for. */
 export const TRANSACTION_SPEEDS = { high: 0, medium: 1, low: 6 } as const;
@@ -33,12 +33,7 @@ export function flagValue(f: Flag | undefined): boolean | undefined {
  * price: a JSON number or a string ("20.00" — a form's only kind of value), its exact
  * digits kept by the `decimal` keyword and parsed to minor units by the domain.
  */
-const decimal = { decimal: true } as unknown as JSONSchemaType<string | number>;
-
-/** An optional property (absent, never null: the route drops nulls and empty strings first). */
-function optional<T>(schema: JSONSchemaType<T>): JSONSchemaType<T | undefined> & { nullable: true } {
-  return schema as unknown as JSONSchemaType<T | undefined> & { nullable: true };
-}
+const decimal = DECIMAL_SCHEMA;
 
 const text = optional<string>({ type: 'string', minLength: 1, maxLength: MAX_TEXT });
 

@@ -1,5 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
-import { EMPTY_SCHEMA } from '../validate.js';
+import { DECIMAL_SCHEMA, EMPTY_SCHEMA, optional } from '../validate.js';
 
 /** The status words a checkout list may filter on (seed 003). */
 export const CHECKOUT_STATUSES = ['pending', 'paid', 'confirmed', 'expired', 'cancelled', 'underpaid'] as const;
@@ -13,17 +13,9 @@ export const MAX_LIST_LIMIT = 200;
 /**
  * amountUsd: a JSON number, its exact digits kept by the `decimal` keyword (createAjv)
  * and parsed to cents by the domain; the route refuses a string before this runs (the
- * seed's type is number). Typed by what it lets through, as v1's money fields are.
+ * seed's type is number).
  */
-const decimal = { decimal: true } as unknown as JSONSchemaType<string | number>;
-
-/**
- * An optional property that refuses null (v1's helper): typed as ajv wants an optional
- * property, without the runtime `nullable`, so its schema is still checked against the field.
- */
-function optional<T>(schema: JSONSchemaType<T>): JSONSchemaType<T | undefined> & { nullable: true } {
-  return schema as unknown as JSONSchemaType<T | undefined> & { nullable: true };
-}
+const decimal = DECIMAL_SCHEMA;
 
 export interface CreateInvoiceBody {
   amountUsd: string | number;

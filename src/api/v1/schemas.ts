@@ -1,5 +1,5 @@
 import type { Ajv, JSONSchemaType } from 'ajv';
-import { EMPTY_SCHEMA } from '../validate.js';
+import { DECIMAL_SCHEMA, EMPTY_SCHEMA, optional } from '../validate.js';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/invoice.js';
 import { WEBHOOK_EVENTS } from '../../domain/events.js';
 
@@ -7,25 +7,9 @@ import { WEBHOOK_EVENTS } from '../../domain/events.js';
 export const V1_STATUSES = ['draft', 'pending', 'partial', 'paid', 'confirmed', 'expired', 'cancelled'] as const;
 export type V1Status = (typeof V1_STATUSES)[number];
 
-/**
- * A money or quantity field: a JSON number, or a string such as "25.00". The `decimal`
- * keyword (createAjv) keeps the exact digits of a number a double cannot hold, as its
- * text; the domain does the arithmetic and names the field in its errors. ajv's types
- * cannot express a custom keyword, so this one schema is typed by what it lets through.
- */
-const decimal = { decimal: true } as unknown as JSONSchemaType<string | number>;
+/** Money and quantities: exact digits kept, the domain names the field in its errors. */
+const decimal = DECIMAL_SCHEMA;
 type Decimal = string | number;
-
-/**
- * An optional property that still refuses null. ajv's JSONSchemaType types every optional
- * property as nullable; Till refuses a null that would mean nothing (a null currency is
- * not "the default"), so the schema stays as it is and is checked against its own type.
- */
-function optional<T>(schema: JSONSchemaType<T>): JSONSchemaType<T | undefined> & { nullable: true } {
-  // Typed as ajv wants an optional property to be, without the runtime `nullable` that
-  // would let a null through: the property's type is still checked against the interface.
-  return schema as unknown as JSONSchemaType<T | undefined> & { nullable: true };
-}
 
 const text = (maxLength: number) => ({ type: 'string', nullable: true, maxLength }) as const;
 const currency: JSONSchemaType<string> = { type: 'string', pattern: '^[A-Za-z]{3}$' };
