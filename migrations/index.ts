@@ -4,6 +4,7 @@ import * as chain from './0002_chain.js';
 import * as notify from './0003_notify.js';
 import * as markPaid from './0004_mark_paid.js';
 import * as moneyCore from './0005_money_core.js';
+import * as pages from './0006_pages.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0003_notify': notify,
   '0004_mark_paid': markPaid,
   '0005_money_core': moneyCore,
+  '0006_pages': pages,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -275,6 +275,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       settings: {
         shopName: config.shopName,
         onionUrl: config.onionUrl.replace(/\/+$/, ''),
+        publicUrl: config.publicUrl.replace(/\/+$/, ''),
         maxSats: BigInt(config.linkMaxSats),
       },
       limits: {

@@ -53,6 +53,7 @@ function mapInvoice(r: Row, lines: InvoiceLine[]): Invoice {
     dialect: r.dialect as Invoice['dialect'],
     metadata: parseJson(r.metadata),
     dialectData: parseJson(r.dialect_data),
+    pageBase: (r.page_base as string | null) ?? null,
     paymentLinkId: toNumOrNull(r.payment_link_id),
     apiKeyId: toNumOrNull(r.api_key_id),
     createdAt: toNum(r.created_at),
@@ -102,9 +103,9 @@ const INSERT_INVOICE = `INSERT INTO invoices (
   rate, due_sats, paid_sats, required_confirmations, address_id, customer_email, customer_name,
   customer_company, notes, payment_methods, dialect, metadata, dialect_data, payment_link_id, api_key_id,
   created_at, updated_at, finalized_at, quote_expires_at, grace_until, paid_at, confirmed_at, expired_at,
-  cancelled_at
+  cancelled_at, page_base
 ) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id, seq`;
 
 const INSERT_LINE = 'INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_price, amount) VALUES (?, ?, ?, ?, ?, ?)';
@@ -119,7 +120,7 @@ export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Pro
     inv.requiredConfirmations, inv.addressId, inv.customerEmail, inv.customerName, inv.customerCompany, inv.notes,
     JSON.stringify(inv.paymentMethods), inv.dialect, json(inv.metadata), json(inv.dialectData), inv.paymentLinkId,
     inv.apiKeyId, inv.createdAt, inv.updatedAt, inv.finalizedAt, inv.quoteExpiresAt, inv.graceUntil, inv.paidAt,
-    inv.confirmedAt, inv.expiredAt, inv.cancelledAt,
+    inv.confirmedAt, inv.expiredAt, inv.cancelledAt, inv.pageBase,
   ]);
   const id = toNum(row!.id);
   const seq = toNum(row!.seq);

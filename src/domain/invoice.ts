@@ -52,6 +52,12 @@ export interface Invoice {
   dialect: Dialect;
   metadata: Record<string, unknown> | null;
   dialectData: Record<string, unknown> | null;
+  /**
+   * Where the payer's pages were when it was made: TILL_PUBLIC_URL, or the origin of the
+   * request that made it (`https://shop.example`, no trailing slash); null when no request
+   * made it. Notifications, which have no request, name the checkout page on it.
+   */
+  pageBase: string | null;
   paymentLinkId: number | null;
   apiKeyId: number | null;
   /** Milliseconds since the epoch, UTC. */

@@ -9,6 +9,9 @@ export interface PaymentLink {
   description: string | null;
   /** Minor units of `currency`; null when the payer chooses. */
   amount: bigint | null;
+  /** Bounds of a payer-chosen amount, minor units of `currency`; null: Till's own bounds only. */
+  minAmount: bigint | null;
+  maxAmount: bigint | null;
   currency: string;
   paymentMethods: PaymentMethod[];
   redirectUrl: string | null;

@@ -72,6 +72,8 @@ export interface CreateInvoiceInput {
   metadata?: Record<string, unknown> | null;
   dialect: Dialect;
   dialectData?: Record<string, unknown> | null;
+  /** Where the payer's pages are, as the request that makes it reached Till. */
+  pageBase?: string | null;
   apiKeyId?: number | null;
   paymentLinkId?: number | null;
 }
@@ -189,6 +191,7 @@ export class InvoiceService {
       dialect: input.dialect,
       metadata: input.metadata ?? null,
       dialectData: input.dialectData ?? null,
+      pageBase: input.pageBase ?? null,
       paymentLinkId: input.paymentLinkId ?? null,
       apiKeyId: input.apiKeyId ?? null,
       createdAt: at,

@@ -13,6 +13,9 @@ export interface CreateLinkInput {
   slug?: string;
   description?: string | null;
   amount?: unknown;
+  /** Bounds of a payer-chosen amount (decimals in the link's currency); only with no `amount`. */
+  minAmount?: unknown;
+  maxAmount?: unknown;
   currency?: string;
   paymentMethods?: PaymentMethod[];
   redirectUrl?: string | null;
@@ -48,6 +51,16 @@ export class PaymentLinkService {
       input.amount === undefined || input.amount === null
         ? null
         : parseMoney(input.amount, currency, 'amount', { allowZero: false });
+    const bound = (v: unknown, field: string) =>
+      v === undefined || v === null ? null : parseMoney(v, currency, field, { allowZero: false });
+    const minAmount = bound(input.minAmount, 'min_amount');
+    const maxAmount = bound(input.maxAmount, 'max_amount');
+    if (amount !== null && (minAmount !== null || maxAmount !== null)) {
+      throw new TillError('validation_failed', 'min_amount and max_amount bound a payer-chosen amount: give them only with "amount": null');
+    }
+    if (minAmount !== null && maxAmount !== null && minAmount > maxAmount) {
+      throw new TillError('validation_failed', 'min_amount must not be more than max_amount');
+    }
     const explicit = input.slug !== undefined;
     const base = explicit ? input.slug! : slugify(title);
     if (explicit && !isValidSlug(base)) {
@@ -68,6 +81,8 @@ export class PaymentLinkService {
         title,
         description: input.description ?? null,
         amount,
+        minAmount,
+        maxAmount,
         currency,
         paymentMethods: input.paymentMethods ?? ['onchain_btc'],
         redirectUrl: input.redirectUrl ?? null,

@@ -5,6 +5,7 @@ import type { Invoice } from '../domain/invoice.js';
 import { findInvoice, updateInvoice } from '../db/invoices.js';
 import { paymentsForInvoice, type Payment } from '../db/payments.js';
 import { appendEvent } from '../db/outbox.js';
+import { releaseAddress } from '../db/wallets.js';
 
 export function presentPaymentForEvent(p: Payment) {
   return {
@@ -58,6 +59,14 @@ export async function settleInvoice(
       throw new Error(`invoice ${inv.id} changed under the writer`);
     }
     current = { ...inv, ...patch, version: inv.version + 1 };
+    // An invoice that ran out of time with nothing ever sent gives its address back, as
+    // a cancel does: it cools down (a payer may still pay from the old QR, and that money
+    // is this invoice's) before another invoice may take it. Public payment links would
+    // otherwise burn an address per visit and widen the wallet's gap for good. An address
+    // that ever saw money is `used` and stays out of the pool (releaseAddress skips it).
+    if (r.status === 'expired' && inv.status !== 'expired' && payments.length === 0 && inv.addressId !== null) {
+      await releaseAddress(trx, inv.addressId, now);
+    }
   }
   // Payment events first: a shop sees the money, then what it did to the invoice.
   for (const e of extraEvents) {

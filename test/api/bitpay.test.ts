@@ -144,7 +144,7 @@ describe('BitPay legacy API (seed 004)', () => {
         buyerName: 'Alice', buyerAddress1: '1 Main St', buyerAddress2: 'Flat 2', buyerCity: 'Springfield', buyerState: 'IL',
         buyerZip: '62701', buyerCountry: 'US', buyerEmail: 'alice@example.com', buyerPhone: '+1 555 0100',
       },
-      token: res.body.token, pageBase: t.url,
+      token: res.body.token,
     });
     const line = await t.till.db.read('invoice_lines').where({ invoice_id: row.id }).first();
     expect(line).to.include({ description: 'Two widgets', quantity: '1', unit_price: 1250 });
@@ -169,7 +169,7 @@ describe('BitPay legacy API (seed 004)', () => {
     expect(res.status, res.text).to.equal(200);
     expect(res.body).to.not.have.any.keys('posData', 'itemDesc');
     const row = await t.till.db.read('invoices').where({ bitpay_id: res.body.id }).first();
-    expect(Object.keys(JSON.parse(row.dialect_data)).sort()).to.deep.equal(['pageBase', 'token']);
+    expect(Object.keys(JSON.parse(row.dialect_data)).sort()).to.deep.equal(['token']);
   });
 
   it('prices in any rate currency or in BTC, with that currency\'s decimals', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import http from 'node:http';
 import { SEED_INVOICE, startTill, type TestTill } from '../helpers/till.js';
 
 describe('v1 invoices', () => {
@@ -291,5 +292,60 @@ describe('v1 invoices', () => {
     expect(bhd.body.total).to.equal('1.250');
     const badJpy = await t.request('POST', '/api/v1/invoices', { body: { currency: 'JPY', lines: [{ description: 'Ramen', quantity: 1, unit_price: '1200.5' }] } });
     expect(badJpy.status).to.equal(400);
+  });
+});
+
+describe('v1 invoices: the checkout page they name', function () {
+  this.timeout(20_000);
+  let t: TestTill;
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  /** A request with a Host header of our choosing (fetch does not let one set it). */
+  function withHost(host: string, method: string, p: string, key: string): Promise<any> {
+    const u = new URL(t.url);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers: { Host: host, Authorization: `Bearer ${key}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('gives each invoice its uuid, and a finalized one its checkout_url on the host it was asked through', async () => {
+    t = await startTill();
+    await t.setWallet();
+    const draft = (await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE })).body;
+    expect(draft.uuid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(draft.checkout_url, 'a draft has no page yet').to.equal(null);
+    const inv = (await t.request('POST', `/api/v1/invoices/${draft.ref}/finalize`)).body;
+    expect(inv.uuid).to.equal(draft.uuid);
+    expect(inv.checkout_url).to.equal(`${t.url}/i/${inv.uuid}`);
+    const page = await fetch(inv.checkout_url);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include(inv.invoice_number).and.include(inv.payment_address);
+
+    const viaLan = await withHost('till.lan:8080', 'GET', `/api/v1/invoices/${inv.ref}`, t.key);
+    expect(viaLan.checkout_url).to.equal(`http://till.lan:8080/i/${inv.uuid}`);
+    // A Host header crafted to point the link elsewhere names no other site.
+    const crafted = await withHost('evil.example/phish?', 'GET', `/api/v1/invoices/${inv.ref}`, t.key);
+    expect(crafted.checkout_url).to.equal(`http://localhost/i/${inv.uuid}`);
+    const listed = (await t.request('GET', '/api/v1/invoices')).body.invoices[0];
+    expect(listed).to.include({ uuid: inv.uuid, checkout_url: inv.checkout_url });
+  });
+
+  it('TILL_PUBLIC_URL names the page whatever host the request came through', async () => {
+    t = await startTill({ env: { TILL_PUBLIC_URL: 'https://pay.shop.example/' } });
+    await t.setWallet();
+    const draft = (await t.request('POST', '/api/v1/invoices', { body: SEED_INVOICE })).body;
+    const inv = (await t.request('POST', `/api/v1/invoices/${draft.ref}/finalize`)).body;
+    expect(inv.checkout_url).to.equal(`https://pay.shop.example/i/${inv.uuid}`);
+    const viaLan = await withHost('till.lan:8080', 'GET', `/api/v1/invoices/${inv.ref}`, t.key);
+    expect(viaLan.checkout_url).to.equal(`https://pay.shop.example/i/${inv.uuid}`);
   });
 });

@@ -91,6 +91,28 @@ describe('money core over the API', function () {
     expect((await t.request('GET', `/api/v1/invoices/${a.ref}`)).body).to.include({ status: 'cancelled', exception: null });
   });
 
+  it('an invoice that expires unpaid gives its address back through the cool-down; one paid late keeps it for good', async () => {
+    t = await startTill({ env: { TILL_ADDRESS_COOLDOWN_MINUTES: '60', TILL_QUOTE_DEADLINE_MINUTES: '15' } });
+    await t.setWallet();
+    const a = await finalized(t, btcBody('0.0003'));
+    const paidLate = await finalized(t, btcBody('0.0003'));
+    t.clock.advance(16 * 60_000);
+    await t.till.services.invoices.expireDue();
+    expect((await t.request('GET', `/api/v1/invoices/${a.ref}`)).body.status).to.equal('expired');
+    // Inside the cool-down a payer may still pay from the old QR: the address is not handed out.
+    const b = await finalized(t, btcBody('0.0003'));
+    expect([a.payment_address, paidLate.payment_address]).to.not.include(b.payment_address);
+    await t.till.services.payments.apply({ seen: [{ txid: rnd(), vout: 0, sats: 30_000n, addressId: await addressId(t, paidLate.payment_address) }] });
+    const late = (await t.request('GET', `/api/v1/invoices/${paidLate.ref}`)).body;
+    expect(late).to.include({ status: 'expired', exception: 'paid_late' });
+
+    t.clock.advance(61 * 60_000);
+    const c = await finalized(t, btcBody('0.0003'));
+    const d = await finalized(t, btcBody('0.0003'));
+    expect(c.payment_address).to.equal(a.payment_address);
+    expect(d.payment_address).to.not.equal(paidLate.payment_address);
+  });
+
   it('with no cool-down a released address is handed out again at once; one that ever saw money never is (item 5)', async () => {
     t = await startTill({ env: { TILL_ADDRESS_COOLDOWN_MINUTES: '0' } });
     await t.setWallet();

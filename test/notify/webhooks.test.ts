@@ -49,6 +49,9 @@ describe('webhook delivery', function () {
     expect(body.event).to.equal('invoice.paid');
     expect(body.timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(body.data).to.include({ ref, status: 'paid', total: '0.00100000', amount_paid: '0.00100000', currency: 'BTC', btc_amount: '0.00100000' });
+    // The payer's page, named where the invoice was made (a webhook has no request of its own).
+    expect(body.data.uuid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(body.data.checkout_url).to.equal(`${t.url}/i/${body.data.uuid}`);
     expect(paid.headers['content-type']).to.equal('application/json');
     expect(paid.headers['x-btpay-delivery']).to.match(/^[0-9a-f-]{36}$/);
     expect(paid.headers['x-btpay-timestamp']).to.match(/^\d{10}$/);

@@ -134,7 +134,8 @@ describe('an IPN', () => {
     bitpayId: '7MxRGVuBC1XvV138b3AqAR', status: 'confirmed', exception: 'paid_over', currency: 'USD',
     subtotal: '2000', taxRate: '0', tax: '0', discount: '0', total: '2000', rate: '289.72', dueSats: '6903218', paidSats: '7000000',
     requiredConfirmations: 6, addressId: 1, address: 'bcrt1qexample', dialect: 'bitpay', metadata: null,
-    dialectData: { posData: 'p', pageBase: 'https://pay.example', token: 'T', fullNotifications: true },
+    dialectData: { posData: 'p', token: 'T', fullNotifications: true },
+    pageBase: 'https://pay.example',
     createdAt: 1_000, quoteExpiresAt: 901_000, markedPaidAt: null, lines: [],
   };
 

@@ -108,6 +108,32 @@ describe('payment link page /pay/<slug>', function () {
     expect(inv.status).to.equal('pending');
   });
 
+  it('holds a payer-chosen amount to the link\'s own min_amount and max_amount', async () => {
+    t = await startTill();
+    await t.setWallet(testTpub(7));
+    const l = await link(t, { title: 'Donation', slug: 'give', amount: null, currency: 'USD', min_amount: '5', max_amount: '250.00' });
+    expect(l).to.include({ min_amount: '5.00', max_amount: '250.00' });
+    expect((await page(t, 'give')).text).to.include('From 5.00 to 250.00 USD.');
+    const before = await t.count('invoices');
+    expect((await submit(t, 'give', { amount: '4.99' })).text).to.match(/smallest amount is 5\.00 USD/);
+    expect((await submit(t, 'give', { amount: '250.01' })).text).to.match(/largest amount is 250\.00 USD/);
+    expect(await t.count('invoices')).to.equal(before);
+    expect((await submit(t, 'give', { amount: '250' })).status).to.equal(303);
+
+    // Bounds belong to a payer-chosen amount, low to high, in the link's currency.
+    const bad: Record<string, unknown>[] = [
+      { title: 'x', amount: '10.00', min_amount: '5' },
+      { title: 'x', amount: null, min_amount: '9', max_amount: '8' },
+      { title: 'x', amount: null, min_amount: '1.234' },
+      { title: 'x', amount: null, max_amount: '0' },
+    ];
+    for (const body of bad) {
+      const r = await t.request('POST', '/api/v1/payment-links', { body });
+      expect(r.status, JSON.stringify(body)).to.equal(400);
+    }
+    expect(await t.count('payment_links')).to.equal(1);
+  });
+
   it('shows the form again with the error for a bad amount (400), writing nothing', async () => {
     t = await startTill({ env: { TILL_LINK_MAX_SATS: '10000000' } });
     await t.setWallet(testTpub(6));

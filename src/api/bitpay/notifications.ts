@@ -1,5 +1,6 @@
 import type { EventType, StoredEvent } from '../../domain/events.js';
 import { reviveInvoice } from '../../domain/invoice-snapshot.js';
+import { checkoutUrl } from '../../domain/page-url.js';
 import type { Rendered, Subscriber } from '../../notify/ports.js';
 import { dialectDataSubscriber } from '../../notify/subscribers.js';
 import { bitpayData, presentInvoice, toJson } from './present.js';
@@ -48,7 +49,7 @@ export function renderIpn(e: StoredEvent): Rendered {
   if (!e.payload.invoice) return { body: '{}', headers: { 'Content-Type': 'application/json' } };
   const inv = reviveInvoice(e.payload.invoice);
   const depth = inv.status === 'confirmed' ? inv.requiredConfirmations : 0;
-  const body = presentInvoice(inv, { now: e.createdAt, url: `${bitpayData(inv).pageBase ?? ''}/i/${inv.publicId}`, depth });
+  const body = presentInvoice(inv, { now: e.createdAt, url: checkoutUrl(inv.pageBase ?? '', inv.publicId), depth });
   return { body: toJson(body), headers: { 'Content-Type': 'application/json' } };
 }
 

@@ -27,11 +27,6 @@ export interface BitpayData {
   buyer?: Record<string, string>;
   /** The seed's `token`: random, made at creation. */
   token?: string;
-  /**
-   * Where the checkout pages were at creation (TILL_PUBLIC_URL, or the request's origin):
-   * an IPN, which has no request, builds its `url` on it.
-   */
-  pageBase?: string;
 }
 
 /** The BitPay fields of an invoice made through BitPay; `{}` for one made elsewhere. */

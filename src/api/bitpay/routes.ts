@@ -4,7 +4,9 @@ import { TillError, type ErrorCode } from '../../domain/errors.js';
 import { newBitpayToken } from '../../domain/ids.js';
 import { formatMoney, parseMoney } from '../../domain/money.js';
 import type { Invoice } from '../../domain/invoice.js';
+import { checkoutUrl } from '../../domain/page-url.js';
 import { apiKeyOf, authenticate, requireScope, type KeyExtractor } from '../auth.js';
+import { pageBaseOf } from '../page-base.js';
 import { RateLimiter } from '../rate-limit.js';
 import { statusIn } from '../status-table.js';
 import { checkRedirectUrl, validate } from '../validate.js';
@@ -85,15 +87,8 @@ const asForm: TillMiddleware = async (ctx, next) => {
   return next();
 };
 
-/** `<scheme>://<host>` of the request, when its Host header is a plain host[:port]. */
-function requestOrigin(ctx: TillContext): string {
-  const host = ctx.host;
-  const sane = /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(host) || /^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$/.test(host);
-  return `${ctx.protocol}://${sane ? host : 'localhost'}`;
-}
-
 /** What the invoice keeps of the request: the seed's fields as given, and its token. */
-function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined, pageBase: string): BitpayData {
+function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined): BitpayData {
   const buyer: Record<string, string> = {};
   for (const f of BUYER_FIELDS) if (b[f] !== undefined) buyer[f] = b[f];
   return {
@@ -109,7 +104,6 @@ function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined, pageB
     physical: flagValue(b.physical),
     ...(Object.keys(buyer).length > 0 && { buyer }),
     token: newBitpayToken(),
-    pageBase,
   };
 }
 
@@ -132,11 +126,11 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
   r.use(authenticate(deps.keys, basicKey, 'HTTP Basic auth (the API key as user name, an empty password)'));
   r.use(deps.limiter.middleware());
 
-  const pageBase = (ctx: TillContext) => deps.settings.publicUrl || requestOrigin(ctx);
+  const pageBase = (ctx: TillContext) => pageBaseOf(ctx, deps.settings.publicUrl);
   const send = (ctx: TillContext, inv: Invoice, base: string, depth: number) => {
     ctx.status = 200;
     ctx.type = 'application/json';
-    ctx.body = toJson(presentInvoice(inv, { now: now(), url: `${base}/i/${inv.publicId}`, depth }));
+    ctx.body = toJson(presentInvoice(inv, { now: now(), url: checkoutUrl(base, inv.publicId), depth }));
   };
 
   const create = validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
@@ -153,7 +147,8 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
       currency,
       customerName: b.buyerName ?? null,
       dialect: 'bitpay',
-      dialectData: dataOf(b, notificationURL, base) as Record<string, unknown>,
+      dialectData: dataOf(b, notificationURL) as Record<string, unknown>,
+      pageBase: base,
       apiKeyId: apiKeyOf(ctx).id,
     }, {
       quoteMinutes: BITPAY_QUOTE_MINUTES,

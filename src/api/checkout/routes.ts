@@ -6,6 +6,7 @@ import { formatMoney, parseMoney } from '../../domain/money.js';
 import { apiKeyOf, authenticate, requireScope, type KeyExtractor } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
+import { pageBaseOf } from '../page-base.js';
 import { coreStatusesFor } from '../status-table.js';
 import { checkRedirectUrl, validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
@@ -106,6 +107,7 @@ export function checkoutRouter(deps: ApiDeps, s: CheckoutSchemas): Router<TillSt
       metadata: b.metadata === undefined || b.metadata === null ? null : (toPlainJson(b.metadata) as Record<string, unknown>),
       dialect: 'checkout',
       dialectData: { productName: name, redirectUrl: b.redirectUrl ?? null, ttlMinutes: ttl },
+      pageBase: pageBaseOf(ctx, deps.settings.publicUrl),
       apiKeyId: apiKeyOf(ctx).id,
     }, { quoteMinutes: ttl });
     sendJson(ctx, 201, presentInvoice(inv, now(), await qrOf(inv), NOTHING_ON_CHAIN));

@@ -1,5 +1,6 @@
 import { isoSeconds, type StoredEvent } from '../../domain/events.js';
 import { reviveInvoice } from '../../domain/invoice-snapshot.js';
+import type { Invoice } from '../../domain/invoice.js';
 import { formatBtc } from '../../domain/money.js';
 import type { Rendered } from '../../notify/ports.js';
 import { presentInvoice } from './present.js';
@@ -8,8 +9,11 @@ import { presentInvoice } from './present.js';
  * Seed 000's webhook body: {"event", "data", "timestamp"}, `data` being the v1 invoice
  * as it was when the event happened, with the payment for payment events.
  */
+/** A webhook has no request: the page is named where it was when the invoice was made. */
+const presentInvoiceAsMade = (inv: Invoice) => presentInvoice(inv, inv.pageBase);
+
 export function renderWebhook(e: StoredEvent): Rendered {
-  const data: Record<string, unknown> = e.payload.invoice ? presentInvoice(reviveInvoice(e.payload.invoice)) : {};
+  const data: Record<string, unknown> = e.payload.invoice ? presentInvoiceAsMade(reviveInvoice(e.payload.invoice)) : {};
   const p = e.payload.payment;
   if (p) {
     data.payment = {

@@ -6,6 +6,7 @@ import type { Invoice, InvoiceStatus } from '../../domain/invoice.js';
 import type { PaymentLink } from '../../domain/payment-link.js';
 import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';
 import type { Payment } from '../../domain/payment.js';
+import { checkoutUrl } from '../../domain/page-url.js';
 import type { V1Status } from './schemas.js';
 
 /** v1 speaks seven status words; the core's underpaid and invalid read as expired (API.md's table). */
@@ -41,11 +42,17 @@ export function paidMinor(inv: PaidFields): bigint {
   return v < inv.total ? v : inv.total;
 }
 
-export function presentInvoice(inv: Invoice) {
+/**
+ * The v1 invoice. `pageBase` is where the payer's pages are (TILL_PUBLIC_URL, the
+ * request's origin, or for a webhook the one recorded when the invoice was made): a
+ * finalized invoice names its checkout page on it; a draft has no page yet.
+ */
+export function presentInvoice(inv: Invoice, pageBase: string | null) {
   const paid = paidMinor(inv);
   return {
     id: inv.id,
     ref: inv.ref,
+    uuid: inv.publicId,
     invoice_number: inv.number,
     status: v1Status(inv.status),
     exception: inv.exception,
@@ -66,6 +73,7 @@ export function presentInvoice(inv: Invoice) {
     payment_address: inv.address,
     payment_uri: inv.address && inv.dueSats !== null ? `bitcoin:${inv.address}?amount=${formatBtcTrimmed(inv.dueSats)}` : null,
     payment_methods: inv.paymentMethods,
+    checkout_url: inv.status === 'draft' || pageBase === null ? null : checkoutUrl(pageBase, inv.publicId),
     required_confirmations: inv.requiredConfirmations,
     notes: inv.notes ?? '',
     metadata: inv.metadata ?? {},
@@ -117,6 +125,8 @@ export function presentLink(l: PaymentLink) {
     title: l.title,
     description: l.description,
     amount: l.amount === null ? null : formatMoney(l.amount, l.currency),
+    min_amount: l.minAmount === null ? null : formatMoney(l.minAmount, l.currency),
+    max_amount: l.maxAmount === null ? null : formatMoney(l.maxAmount, l.currency),
     currency: l.currency,
     payment_methods: l.paymentMethods,
     redirect_url: l.redirectUrl,

@@ -3,6 +3,7 @@ import { TillError } from '../../domain/errors.js';
 import { apiKeyOf, authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
+import { pageBaseOf } from '../page-base.js';
 import type { ErrorFormatter } from '../errors.js';
 import { validate } from '../validate.js';
 import type { ApiDeps } from '../deps.js';
@@ -24,6 +25,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
   // matched /api/V1/... while authenticate, the limiter and idempotency did not run.
   const r = new Router<TillState>({ prefix: '/api/v1', sensitive: true });
   const { invoices, links, webhooks, rates } = deps;
+  const base = (ctx: RouteContext) => pageBaseOf(ctx, deps.settings.publicUrl);
 
   r.use(async (ctx, next) => {
     ctx.state.errorFormat = v1ErrorBody;
@@ -41,7 +43,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       limit: q.limit,
       offset: q.offset,
     });
-    ctx.body = { invoices: list.map(presentInvoice), total, limit: q.limit, offset: q.offset };
+    ctx.body = { invoices: list.map((inv) => presentInvoice(inv, base(ctx))), total, limit: q.limit, offset: q.offset };
   }));
 
   r.post('/invoices', requireScope('invoices:write'), validate({ query: s.noQuery, body: s.createInvoice }, async (ctx, { body: b }) => {
@@ -57,17 +59,18 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       paymentMethods: b.payment_methods,
       metadata: meta(b.metadata),
       dialect: 'v1',
+      pageBase: base(ctx),
       apiKeyId: apiKeyOf(ctx).id,
     });
     ctx.status = 201;
-    ctx.body = presentInvoice(inv);
+    ctx.body = presentInvoice(inv, base(ctx));
   }));
 
   r.get('/invoices/:ref', requireScope('invoices:read'), validate({ query: s.getInvoice }, async (ctx, { query: q }) => {
     const inv = await invoices.get(ctx.params.ref!);
     ctx.body = q.include_payments
-      ? { ...presentInvoice(inv), payments: (await invoices.payments(inv)).map(presentPayment) }
-      : presentInvoice(inv);
+      ? { ...presentInvoice(inv, base(ctx)), payments: (await invoices.payments(inv)).map(presentPayment) }
+      : presentInvoice(inv, base(ctx));
   }));
 
   r.get('/invoices/:ref/status', requireScope('invoices:read'), validate({ query: s.noQuery }, async (ctx) => {
@@ -75,7 +78,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
   }));
 
   r.post('/invoices/:ref/finalize', requireScope('invoices:write'), validate(noBody, async (ctx) => {
-    ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!));
+    ctx.body = presentInvoice(await invoices.finalize(ctx.params.ref!), base(ctx));
   }));
 
   r.post('/invoices/:ref/mark-paid', requireScope('invoices:write'),
@@ -83,7 +86,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       const key = apiKeyOf(ctx);
       const inv = await invoices.markPaid(ctx.params.ref!, { apiKeyId: key.id, note: b.note ?? null });
       ctx.state.log.info({ invoice: inv.number, api_key: key.prefix }, 'invoice marked paid by hand');
-      ctx.body = presentInvoice(inv);
+      ctx.body = presentInvoice(inv, base(ctx));
     }));
 
   r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }, async (ctx) => {
@@ -101,6 +104,8 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       slug: b.slug,
       description: b.description ?? null,
       amount: b.amount,
+      minAmount: b.min_amount,
+      maxAmount: b.max_amount,
       currency: b.currency?.toUpperCase(),
       paymentMethods: b.payment_methods,
       redirectUrl: b.redirect_url ?? null,

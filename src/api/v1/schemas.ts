@@ -96,6 +96,8 @@ export interface CreateLinkBody {
   slug?: string;
   description?: string | null;
   amount?: Decimal | null;
+  min_amount?: Decimal | null;
+  max_amount?: Decimal | null;
   currency?: string;
   payment_methods?: PaymentMethod[];
   redirect_url?: string | null;
@@ -112,6 +114,9 @@ const createLink: JSONSchemaType<CreateLinkBody> = {
     description: text(2000),
     // A decimal or null (the payer picks the amount).
     amount: { anyOf: [decimal, { type: 'null' }] } as never,
+    // Till's own: the bounds of a payer-chosen amount.
+    min_amount: { anyOf: [decimal, { type: 'null' }] } as never,
+    max_amount: { anyOf: [decimal, { type: 'null' }] } as never,
     currency: optional<string>(currency),
     payment_methods: optional<PaymentMethod[]>(paymentMethods),
     redirect_url: { type: 'string', nullable: true, maxLength: 2000, pattern: '^https?://', format: 'uri' },

@@ -1,3 +1,4 @@
+import { pageBaseFor } from '../../domain/page-url.js';
 import { createHash } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import { BTC } from '../../domain/currency.js';
@@ -29,6 +30,8 @@ export interface LinkPageDeps {
   settings: {
     shopName: string;
     onionUrl: string;
+    /** TILL_PUBLIC_URL without its trailing slash, or '' (then the request's own origin). */
+    publicUrl?: string;
     /** TILL_LINK_MAX_SATS: the largest payer-chosen amount (its equivalent in the link's currency). */
     maxSats: bigint;
   };
@@ -69,8 +72,20 @@ export function linkPages(deps: LinkPageDeps): Middleware {
   const notFound = (ctx: Context) =>
     message(ctx, 404, 'Page not found', 'There is no payment link here, or it is no longer active. Check the link the shop gave you.');
 
-  /** The payer-chosen bounds in the link's currency; null when no rate is at hand. */
-  const bounds = async (currency: string): Promise<Bounds | null> => {
+  /**
+   * The payer-chosen bounds in the link's currency: the link's own, within Till's (the dust
+   * limit and TILL_LINK_MAX_SATS at the current rate); null when no rate is at hand.
+   */
+  const bounds = async (link: PaymentLink): Promise<Bounds | null> => {
+    const own = await tillBounds(link.currency);
+    if (!own) return null;
+    return {
+      min: link.minAmount !== null && link.minAmount > own.min ? link.minAmount : own.min,
+      max: link.maxAmount !== null && link.maxAmount < own.max ? link.maxAmount : own.max,
+    };
+  };
+
+  const tillBounds = async (currency: string): Promise<Bounds | null> => {
     if (currency === BTC) return { min: MIN_DUE_SATS, max: deps.settings.maxSats };
     let rate: string;
     try {
@@ -125,7 +140,7 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     const body = (ctx.request as { body?: unknown }).body;
     const fields = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const entered = typeof fields.amount === 'string' ? fields.amount.trim().slice(0, 64) : '';
-    const b = link.amount === null ? await bounds(link.currency) : null;
+    const b = link.amount === null ? await bounds(link) : null;
     if (link.amount === null && !b) {
       return message(ctx, 503, 'Try again in a moment', 'The exchange rate is not available just now, so no invoice can be made. Try again in a minute.');
     }
@@ -148,6 +163,7 @@ export function linkPages(deps: LinkPageDeps): Middleware {
         dialect: 'link',
         dialectData: { slug: link.slug, currency: link.currency, ...(link.redirectUrl && { redirectUrl: link.redirectUrl }) },
         paymentLinkId: link.id,
+        pageBase: pageBaseFor(deps.settings.publicUrl ?? '', ctx.protocol, ctx.host),
       });
       ctx.status = 303;
       ctx.set('Cache-Control', 'no-store');
@@ -191,7 +207,7 @@ export function linkPages(deps: LinkPageDeps): Middleware {
       }
       const link = await deps.links.bySlug(slug);
       if (!link || !link.isActive) return notFound(ctx);
-      if (get) return form(ctx, 200, view(link, link.amount === null ? await bounds(link.currency) : null));
+      if (get) return form(ctx, 200, view(link, link.amount === null ? await bounds(link) : null));
       return await post(ctx, link);
     } catch (e) {
       deps.onError?.(e);
