@@ -3,7 +3,7 @@ import { reviveInvoice } from '../../domain/invoice-snapshot.js';
 import { checkoutUrl } from '../../domain/page-url.js';
 import type { Rendered, Subscriber } from '../../notify/ports.js';
 import { dialectDataSubscriber } from '../../notify/subscribers.js';
-import { bitpayData, presentInvoice, toJson } from './present.js';
+import { presentInvoice, toJson } from './present.js';
 
 /**
  * When an event is told to the invoice's notificationURL (seed 004): `always` — it became
