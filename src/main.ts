@@ -254,6 +254,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     maxBodyBytes: config.maxBodyBytes,
     health,
     allow,
+    trustProxy: config.trustProxy,
     settings: {
       publicUrl: config.publicUrl.replace(/\/+$/, ''),
       checkoutTtlMinutes: config.checkoutTtlMinutes,

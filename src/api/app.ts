@@ -7,6 +7,7 @@ import { jsonBody, under } from './body.js';
 import type { ApiDeps } from './deps.js';
 import type { Dialect } from './dialect.js';
 import { errorMiddleware } from './errors.js';
+import { forwardedHeaders } from './forwarded.js';
 import { requestContext, securityHeaders } from './request-context.js';
 import type { TillContext, TillState } from './state.js';
 import { createAjv, createQueryAjv } from './validate.js';
@@ -22,6 +23,8 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
   const validators = { body: createAjv(), query: createQueryAjv() };
   const routers = dialects.map((d) => d.router(deps, validators));
 
+  // Before anything reads ctx.ip, ctx.protocol or ctx.host (TILL_TRUST_PROXY).
+  app.use(forwardedHeaders(deps.trustProxy ?? []));
   app.use(requestContext(deps.log));
   app.use(securityHeaders);
   app.use(errorMiddleware(deps.log));

@@ -28,6 +28,8 @@ export interface ApiDeps {
   settings: DialectSettings;
   /** Hosts allowed plain http and private addresses: what a notification URL (BitPay's IPN) may name. */
   allow: AllowList;
+  /** TILL_TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed (default none). */
+  trustProxy?: readonly string[];
 }
 
 export interface DialectSettings {

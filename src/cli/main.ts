@@ -6,6 +6,7 @@ import { runMigrate } from './migrate.js';
 import { keysCreate, keysList, keysRevoke } from './keys.js';
 import { walletSet, walletShow } from './wallet.js';
 import { regtestMine, regtestPay } from './regtest.js';
+import { runConfigCheck } from './config-check.js';
 
 function config(): Config {
   return loadConfig(process.env);
@@ -31,6 +32,13 @@ program.command('serve').description('serve the API and run the background worke
   .action(() => runServe(config(), { migrate: true }));
 program.command('migrate').description('bring the database schema up to date')
   .action(() => runMigrate(config()));
+
+const configCmd = program.command('config').description('Till\'s settings');
+configCmd.command('check')
+  .description('show the resolved settings (secrets hidden) and where each came from, then try the node (RPC, each ZMQ topic), the database, SMTP and a rate source')
+  .action(async () => {
+    process.exitCode = await runConfigCheck();
+  });
 
 const keys = program.command('keys').description('API keys');
 keys.command('create').argument('<name>', 'what the key is for, e.g. "woocommerce"')

@@ -1,8 +1,10 @@
-import type { Config } from '../config/load.js';
+import { describeUnknown, unknownVariables, type Config } from '../config/load.js';
 import { createTill } from '../main.js';
 
 export async function runServe(config: Config, _opts: { migrate: boolean }): Promise<void> {
   const till = await createTill({ config });
+  // A typo such as TILL_CONFIRMATION would otherwise be silently ignored.
+  for (const u of unknownVariables(process.env)) till.log.warn({ variable: u.name, nearest: u.nearest }, describeUnknown(u));
   const port = await till.listen();
   till.log.info({ host: config.host, port, chain: config.chain, db: config.databaseFile }, 'Till is listening');
   let closing = false;

@@ -28,8 +28,9 @@ const UMBREL_NETWORKS: Record<string, string> = {
 };
 
 /**
- * Umbrel hands an app its node as APP_BITCOIN_* variables. They fill in what TILL_*
- * leaves unset, so the same image runs on Umbrel and anywhere else.
+ * Umbrel hands an app its node as APP_BITCOIN_* variables (testnet there is testnet3), its
+ * onion address as APP_HIDDEN_SERVICE and a per-app secret as APP_SEED. They fill in what
+ * TILL_* leaves unset, so the same image runs on Umbrel and anywhere else.
  */
 function umbrelDefaults(env: Env): Env {
   const out: Env = {};
@@ -43,7 +44,94 @@ function umbrelDefaults(env: Env): Env {
   out.TILL_ZMQ_RAWTX = zmq(env.APP_BITCOIN_ZMQ_RAWTX_PORT);
   out.TILL_ZMQ_RAWBLOCK = zmq(env.APP_BITCOIN_ZMQ_RAWBLOCK_PORT);
   out.TILL_ZMQ_SEQUENCE = zmq(env.APP_BITCOIN_ZMQ_SEQUENCE_PORT);
+  // Umbrel writes "notyetset.onion" until Tor has made the address: no onion yet, then.
+  const onion = env.APP_HIDDEN_SERVICE?.trim().toLowerCase();
+  if (onion && /^[a-z2-7]{56}\.onion$/.test(onion)) out.TILL_ONION_URL = `http://${onion}`;
+  if (env.APP_SEED) out.TILL_SESSION_SECRET = env.APP_SEED;
   return out;
+}
+
+/** Where a setting's value came from, as `till config check` shows it. */
+export type SettingSource = 'env' | 'env file' | 'config file' | 'umbrel' | 'default';
+
+/** The Umbrel variable each TILL_* name is filled from, for messages. */
+export const UMBREL_SOURCES: Readonly<Record<string, string>> = {
+  TILL_RPC_HOST: 'APP_BITCOIN_NODE_IP',
+  TILL_RPC_PORT: 'APP_BITCOIN_RPC_PORT',
+  TILL_RPC_USER: 'APP_BITCOIN_RPC_USER',
+  TILL_RPC_PASSWORD: 'APP_BITCOIN_RPC_PASS',
+  TILL_CHAIN: 'APP_BITCOIN_NETWORK',
+  TILL_ZMQ_RAWTX: 'APP_BITCOIN_ZMQ_RAWTX_PORT',
+  TILL_ZMQ_RAWBLOCK: 'APP_BITCOIN_ZMQ_RAWBLOCK_PORT',
+  TILL_ZMQ_SEQUENCE: 'APP_BITCOIN_ZMQ_SEQUENCE_PORT',
+  TILL_ONION_URL: 'APP_HIDDEN_SERVICE',
+  TILL_SESSION_SECRET: 'APP_SEED',
+};
+
+/** TILL_* names that are not settings but are fine to have around. */
+const NOT_SETTINGS = new Set(['TILL_CONFIG_FILE', 'TILL_KEY', 'TILL_CHROMIUM']);
+
+/** Every TILL_* name Till reads: the settings, their `_FILE` forms and TILL_CONFIG_FILE. */
+export function knownVariables(): string[] {
+  const names = new Set<string>(NOT_SETTINGS);
+  for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
+    names.add(spec.env);
+    if (spec.fromFile) names.add(`${spec.env}_FILE`);
+  }
+  return [...names].sort();
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+export interface UnknownVariable {
+  name: string;
+  /** The known name closest to it. */
+  nearest: string;
+  /** Where it was set: the environment or TILL_CONFIG_FILE. */
+  where: 'env' | 'config file';
+}
+
+/**
+ * TILL_* names in the environment (or the TILL_CONFIG_FILE) that Till does not read — a
+ * typo such as TILL_CONFIRMATION — each with the nearest name it does read. TILL_TEST_*
+ * belongs to the test suite and is left alone.
+ */
+export function unknownVariables(env: Env = process.env, cwd: string = process.cwd()): UnknownVariable[] {
+  const known = knownVariables();
+  const fileEnv = env.TILL_CONFIG_FILE ? readConfigFile(path.resolve(cwd, env.TILL_CONFIG_FILE)) : {};
+  const out: UnknownVariable[] = [];
+  const seen = new Set<string>();
+  const consider = (name: string, where: UnknownVariable['where']) => {
+    const upper = name.toUpperCase();
+    if (!upper.startsWith('TILL_') || upper.startsWith('TILL_TEST_') || known.includes(name) || seen.has(name)) return;
+    seen.add(name);
+    let nearest = known[0]!;
+    let best = Infinity;
+    for (const k of known) {
+      const d = editDistance(upper, k);
+      if (d < best) [best, nearest] = [d, k];
+    }
+    out.push({ name, nearest, where });
+  };
+  for (const k of Object.keys(env)) consider(k, 'env');
+  for (const k of Object.keys(fileEnv)) consider(k, 'config file');
+  return out;
+}
+
+/** One line per unknown variable: `TILL_CONFIRMATION is not a Till setting (did you mean TILL_CONFIRMATIONS?)`. */
+export function describeUnknown(u: UnknownVariable): string {
+  const where = u.where === 'env' ? '' : ' (in TILL_CONFIG_FILE)';
+  return `${u.name}${where} is not a Till setting and is ignored — did you mean ${u.nearest}?`;
 }
 
 function readConfigFile(file: string): Env {
@@ -116,25 +204,38 @@ function describe(err: ErrorObject, spec: SettingSpec, value: unknown): string {
  * TillError('config_invalid') whose message is the one line to print.
  */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  return resolveConfig(env, cwd).config;
+}
+
+/** loadConfig, and where each setting's value came from. */
+export function resolveConfig(env: Env = process.env, cwd: string = process.cwd()): { config: Config; sources: Record<SettingKey, SettingSource> } {
   const fileEnv = env.TILL_CONFIG_FILE ? readConfigFile(path.resolve(cwd, env.TILL_CONFIG_FILE)) : {};
-  const merged: Env = { ...fileEnv, ...umbrelDefaults(env) };
+  const umbrel = umbrelDefaults(env);
+  const merged: Env = { ...fileEnv, ...umbrel };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('TILL_') && v !== undefined) merged[k] = v;
+  const origin = (name: string): SettingSource =>
+    env[name] !== undefined ? 'env' : umbrel[name] !== undefined ? 'umbrel' : 'config file';
 
   const values: Record<string, unknown> = {};
+  const sources = {} as Record<SettingKey, SettingSource>;
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
     let raw = merged[spec.env];
+    let source: SettingSource = raw === undefined ? 'default' : origin(spec.env);
     const fileVar = merged[`${spec.env}_FILE`];
     if (raw === undefined && spec.fromFile && fileVar) {
       try {
         raw = fs.readFileSync(path.resolve(cwd, fileVar), 'utf8').trim();
+        source = 'env file';
       } catch {
         throw new TillError('config_invalid', `config: ${spec.env}_FILE names ${fileVar}, which cannot be read`);
       }
     }
     if (raw === undefined || raw === '') {
       if (spec.default !== undefined) values[key] = spec.default;
+      sources[key] = raw === '' ? source : 'default';
       continue;
     }
+    sources[key] = source;
     values[key] = coerce(spec, raw);
   }
   if (!validate(values)) {
@@ -145,10 +246,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const raw = values as RawConfig;
   const dataDir = path.resolve(cwd, raw.dataDir);
-  return Object.freeze({
+  const config: Config = Object.freeze({
     ...raw,
     dataDir,
     rpcPort: raw.rpcPort ?? defaultRpcPort(raw.chain as Parameters<typeof defaultRpcPort>[0]),
     databaseFile: path.join(dataDir, 'till.sqlite'),
   });
+  return { config, sources };
 }

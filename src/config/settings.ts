@@ -142,6 +142,22 @@ export const SETTINGS = {
     hint: 'the merchant address for paid, confirmed and expired invoices',
   },
   shopName: { env: 'TILL_SHOP_NAME', type: 'string', default: '' },
+  // Shown on the checkout page of an invoice that takes wire transfers. Several lines: put
+  // them in a file named by TILL_BANK_INSTRUCTIONS_FILE, or write \n between them.
+  bankInstructions: { env: 'TILL_BANK_INSTRUCTIONS', type: 'string', default: '', fromFile: true },
+  trustProxy: {
+    env: 'TILL_TRUST_PROXY', type: 'list', default: [],
+    pattern: '^[0-9a-fA-F.:]+(/[0-9]{1,3})?$',
+    hint: 'addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For/-Proto/-Host Till believes (empty: none)',
+  },
+  uiAuth: {
+    env: 'TILL_UI_AUTH', type: 'string', default: 'password', enum: ['password', 'proxy'],
+    hint: 'password (the merchant UI asks for its own login) or proxy (a trusted proxy in front already logged the merchant in, as Umbrel\'s app proxy does)',
+  },
+  sessionSecret: {
+    env: 'TILL_SESSION_SECRET', type: 'string', default: '', fromFile: true, secret: true,
+    hint: 'the key that signs merchant UI sessions (on Umbrel: APP_SEED); empty: a random one per start',
+  },
   onionUrl: {
     env: 'TILL_ONION_URL', type: 'string', default: '',
     pattern: '^(|https?://[a-z2-7]{56}\\.onion(:\\d+)?/?)$', hint: 'http://<56 characters>.onion, sent as Onion-Location on the checkout pages',

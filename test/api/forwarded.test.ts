@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { forwardedHeaders, trustTest } from '../../src/api/forwarded.js';
+import { loadConfig } from '../../src/config/load.js';
+
+/** A Koa app built as buildApp builds it (proxy: false), echoing what it believes of the request. */
+async function echo(trusted: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = new Koa({ proxy: false });
+  app.use(forwardedHeaders(trusted));
+  app.use((ctx) => {
+    ctx.body = { ip: ctx.ip, protocol: ctx.protocol, host: ctx.host, href: ctx.href, secure: ctx.secure };
+  });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const SPOOF = { 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'pay.example.com' };
+
+describe('X-Forwarded-* only from TILL_TRUST_PROXY', () => {
+  it('no trusted proxy (the default): the headers are ignored, the peer is the client', async () => {
+    const s = await echo([]);
+    try {
+      const body: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(body).to.deep.include({ ip: '127.0.0.1', protocol: 'http', secure: false });
+      expect(body.host).to.match(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a peer that is not a trusted proxy: ignored too', async () => {
+    const s = await echo(['10.21.0.0/16', '192.0.2.1']);
+    try {
+      const body: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(body).to.deep.include({ ip: '127.0.0.1', protocol: 'http' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('from a trusted proxy: client address, scheme and host come from the headers', async () => {
+    const s = await echo(['127.0.0.1']);
+    try {
+      const body: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(body).to.deep.equal({ ip: '203.0.113.7', protocol: 'https', host: 'pay.example.com', href: 'https://pay.example.com/', secure: true });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the client is the right-most untrusted hop: what the client wrote on the left is not believed', async () => {
+    const s = await echo(['127.0.0.0/8', '10.21.0.0/16']);
+    try {
+      const body: any = await (await fetch(s.url, { headers: { 'X-Forwarded-For': '6.6.6.6, 198.51.100.4, 10.21.0.5' } })).json();
+      expect(body.ip).to.equal('198.51.100.4');
+      // A bad scheme is not taken; the host stays the request's own.
+      const odd: any = await (await fetch(s.url, { headers: { 'X-Forwarded-Proto': 'gopher' } })).json();
+      expect(odd).to.deep.include({ protocol: 'http', ip: '127.0.0.1' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('matches v4, v6 and v4-mapped v6 peers against addresses and CIDR ranges', () => {
+    const t = trustTest(['10.21.0.0/16', '::1', 'fd00::/8']);
+    expect(t('10.21.21.8')).to.equal(true);
+    expect(t('::ffff:10.21.0.9')).to.equal(true);
+    expect(t('::1')).to.equal(true);
+    expect(t('fd12::1')).to.equal(true);
+    expect(t('10.22.0.1')).to.equal(false);
+    expect(t('not-an-ip')).to.equal(false);
+    expect(t(undefined)).to.equal(false);
+  });
+
+  it('TILL_TRUST_PROXY is a list of addresses or CIDR ranges; anything else is refused in one line', () => {
+    expect(loadConfig({ TILL_TRUST_PROXY: '10.21.0.0/16, ::1' }).trustProxy).to.deep.equal(['10.21.0.0/16', '::1']);
+    expect(loadConfig({}).trustProxy).to.deep.equal([]);
+    expect(() => loadConfig({ TILL_TRUST_PROXY: 'app_proxy' })).to.throw(/^config: TILL_TRUST_PROXY must be addresses or CIDR ranges/);
+  });
+});
