@@ -147,8 +147,8 @@ export const SETTINGS = {
   bankInstructions: { env: 'TILL_BANK_INSTRUCTIONS', type: 'string', default: '', fromFile: true },
   trustProxy: {
     env: 'TILL_TRUST_PROXY', type: 'list', default: [],
-    pattern: '^[0-9a-fA-F.:]+(/[0-9]{1,3})?$',
-    hint: 'addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For/-Proto/-Host Till believes (empty: none)',
+    pattern: '^([0-9a-fA-F.:]+(/[0-9]{1,3})?|[A-Za-z0-9][A-Za-z0-9_.-]*)$',
+    hint: 'addresses, CIDR ranges or host names of the reverse proxies whose X-Forwarded-For/-Proto/-Host Till believes (empty: none)',
   },
   uiAuth: {
     env: 'TILL_UI_AUTH', type: 'string', default: 'password', enum: ['password', 'proxy'],

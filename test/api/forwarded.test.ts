@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { forwardedHeaders, trustTest } from '../../src/api/forwarded.js';
+import { forwardedHeaders, trustTest, type ForwardedOptions } from '../../src/api/forwarded.js';
 import { loadConfig } from '../../src/config/load.js';
 
 /** A Koa app built as buildApp builds it (proxy: false), echoing what it believes of the request. */
-async function echo(trusted: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+async function echo(trusted: string[], opts: ForwardedOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const app = new Koa({ proxy: false });
-  app.use(forwardedHeaders(trusted));
+  app.use(forwardedHeaders(trusted, opts));
   app.use((ctx) => {
     ctx.body = { ip: ctx.ip, protocol: ctx.protocol, host: ctx.host, href: ctx.href, secure: ctx.secure };
   });
@@ -65,6 +65,35 @@ describe('X-Forwarded-* only from TILL_TRUST_PROXY', () => {
     }
   });
 
+  it('a proxy named by host name (Umbrel\'s till_app_proxy_1) is trusted at the addresses it resolves to, looked up again after a while', async () => {
+    let answer = ['10.21.0.9'];
+    let lookups = 0;
+    let t = 0;
+    const s = await echo(['till_app_proxy_1'], {
+      lookup: async (host) => {
+        lookups++;
+        if (host !== 'till_app_proxy_1') throw new Error('ENOTFOUND');
+        return answer;
+      },
+      refreshMs: 1000,
+      now: () => t,
+    });
+    try {
+      const first: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(first.ip).to.equal('127.0.0.1');
+      answer = ['127.0.0.1'];
+      const cached: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(cached.ip).to.equal('127.0.0.1');
+      expect(lookups).to.equal(1);
+      t = 1000;
+      const again: any = await (await fetch(s.url, { headers: SPOOF })).json();
+      expect(again).to.deep.include({ ip: '203.0.113.7', protocol: 'https' });
+      expect(lookups).to.equal(2);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('matches v4, v6 and v4-mapped v6 peers against addresses and CIDR ranges', () => {
     const t = trustTest(['10.21.0.0/16', '::1', 'fd00::/8']);
     expect(t('10.21.21.8')).to.equal(true);
@@ -76,9 +105,10 @@ describe('X-Forwarded-* only from TILL_TRUST_PROXY', () => {
     expect(t(undefined)).to.equal(false);
   });
 
-  it('TILL_TRUST_PROXY is a list of addresses or CIDR ranges; anything else is refused in one line', () => {
+  it('TILL_TRUST_PROXY is a list of addresses, CIDR ranges or host names; anything else is refused in one line', () => {
     expect(loadConfig({ TILL_TRUST_PROXY: '10.21.0.0/16, ::1' }).trustProxy).to.deep.equal(['10.21.0.0/16', '::1']);
     expect(loadConfig({}).trustProxy).to.deep.equal([]);
-    expect(() => loadConfig({ TILL_TRUST_PROXY: 'app_proxy' })).to.throw(/^config: TILL_TRUST_PROXY must be addresses or CIDR ranges/);
+    expect(loadConfig({ TILL_TRUST_PROXY: 'till_app_proxy_1' }).trustProxy).to.deep.equal(['till_app_proxy_1']);
+    expect(() => loadConfig({ TILL_TRUST_PROXY: 'http://proxy' })).to.throw(/^config: TILL_TRUST_PROXY must be addresses, CIDR ranges or host names/);
   });
 });
