@@ -265,7 +265,12 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       invoices,
       feed,
       now,
-      settings: { shopName: config.shopName, onionUrl: config.onionUrl.replace(/\/+$/, '') },
+      settings: {
+        shopName: config.shopName,
+        onionUrl: config.onionUrl.replace(/\/+$/, ''),
+        // One line in an environment variable: `\n` stands for a line break.
+        bankInstructions: config.bankInstructions.replace(/\\n/g, '\n').trim(),
+      },
       onError: (err) => log.error({ err }, 'checkout page failed'),
     }),
     linkPages({

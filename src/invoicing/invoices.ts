@@ -294,15 +294,34 @@ export class InvoiceService {
     const { db, now } = this.deps;
     const draft = await this.mustFind(db.read, key);
     assertFinalizable(draft);
-    if (!draft.paymentMethods.includes('onchain_btc')) {
-      throw new TillError('invalid_state', `Invoice ${draft.number} does not accept on-chain bitcoin`);
-    }
+    if (!draft.paymentMethods.includes('onchain_btc')) return this.finalizeWireOnly(draft);
     const { rate, dueSats } = await this.quote(draft.currency, draft.total, `Invoice ${draft.number}`);
     const { invoice, scriptHex, addressId } = await db.tx(async (trx) =>
       this.finalizeIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), rate, dueSats, now()),
     );
     this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
+    return invoice;
+  }
+
+  /**
+   * A wire-only invoice: pending with its page, and no rate, address or deadline (a bank
+   * transfer takes days and is priced in the invoice's own currency). Only the merchant's
+   * mark-paid or cancel moves it on; no wallet is needed.
+   */
+  private async finalizeWireOnly(draft: Invoice): Promise<Invoice> {
+    const { db, now } = this.deps;
+    const invoice = await db.tx(async (trx) => {
+      const current = await this.mustFind(trx, { by: 'id', value: draft.id });
+      assertFinalizable(current);
+      const at = now();
+      const patch = { status: 'pending' as const, finalizedAt: at, updatedAt: at };
+      if (!(await updateInvoice(trx, current, patch))) {
+        throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
+      }
+      return { ...current, ...patch, version: current.version + 1 };
+    });
+    this.changed(invoice.id);
     return invoice;
   }
 

@@ -47,6 +47,11 @@ button,.button{font:inherit;padding:.5rem .9rem;border-radius:6px;border:1px sol
 .countdown{margin:.5rem 0 0}
 #countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--fg)}
 .back{text-align:center;margin:1.5rem 0 .5rem}
+.back p{margin:.5rem 0}
+button.link{background:none;border:0;padding:0;color:var(--accent);text-decoration:underline;font-size:inherit}
+.wire{margin:1.25rem 0 .5rem;padding-top:1rem;border-top:1px solid var(--line)}
+.wire h2{font-size:1.05rem}
+.bank{margin:.5rem 0;padding:.5rem .75rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .description{margin:.75rem 0;overflow-wrap:anywhere}
 .link-form{margin:1rem 0 0}
 .fixed{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;padding:.75rem 0;border-top:1px solid var(--line);border-bottom:1px solid var(--line);margin:0}
@@ -65,19 +70,25 @@ button,.button{font:inherit;padding:.5rem .9rem;border-radius:6px;border:1px sol
 const JS = `
 (function(){"use strict";
 var me=document.currentScript,evUrl=me&&me.getAttribute("data-events"),stUrl=me&&me.getAttribute("data-status");
-var t0=Date.now(),s0=null;
+var t0=Date.now(),s0=null,back=null,stayed=false;
 function $(id){return document.getElementById(id)}
 function setup(){var b=document.querySelectorAll("button[data-copy]");for(var i=0;i<b.length;i++)b[i].hidden=false;
-var c=$("countdown");t0=Date.now();s0=c?parseInt(c.getAttribute("data-seconds"),10):null;tick()}
+var c=$("countdown");t0=Date.now();s0=c?parseInt(c.getAttribute("data-seconds"),10):null;tick();goBack()}
 function tick(){var c=$("countdown");if(!c||s0===null)return;var s=Math.max(0,s0-Math.floor((Date.now()-t0)/1000));
 c.textContent=Math.floor(s/60)+":"+("0"+s%60).slice(-2)}
-document.addEventListener("click",function(e){var b=e.target&&e.target.closest&&e.target.closest("button[data-copy]");if(!b)return;
+function goBack(){var r=$("return");if(!r)return;if(stayed){r.hidden=true;return}var st=$("stay");if(st)st.hidden=false;if(back)return;
+var n=parseInt(r.getAttribute("data-seconds"),10),href=r.getAttribute("data-href"),t1=Date.now();
+back=setInterval(function(){var left=Math.max(0,n-Math.floor((Date.now()-t1)/1000)),e=$("return-seconds");if(e)e.textContent=String(left);
+if(left===0){clearInterval(back);location.assign(href)}},250)}
+document.addEventListener("click",function(e){var x=e.target&&e.target.closest&&e.target.closest("#stay");
+if(x){stayed=true;if(back)clearInterval(back);var r=$("return");if(r)r.hidden=true;return}
+var b=e.target&&e.target.closest&&e.target.closest("button[data-copy]");if(!b)return;
 var f=$(b.getAttribute("data-copy"));if(!f)return;var done=function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},2000)};
 var sel=function(){var r=document.createRange();r.selectNodeContents(f);var s=getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand("copy")}catch(x){}done()};
 if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(f.textContent).then(done,sel)}else sel()});
 var es=null,busy=false,again=false;
-function refresh(){if(busy){again=true;return}busy=true;
-fetch(stUrl,{cache:"no-store",headers:{Accept:"application/json"}}).then(function(r){return r.ok?r.json():null}).then(function(j){
+function refresh(){if(busy){again=true;return}busy=true;var l0=$("live"),st=l0?l0.getAttribute("data-stamp"):"";
+fetch(stUrl+"?stamp="+encodeURIComponent(st||""),{cache:"no-store",headers:{Accept:"application/json"}}).then(function(r){return r.status===200?r.json():null}).then(function(j){
 busy=false;if(j){var l=$("live");if(l&&j.html){l.outerHTML=j.html;setup()}
 var a=$("announce");if(a&&a.textContent!==j.headline)a.textContent=j.headline;if(!j.open&&es){es.close();es=null}}
 if(again){again=false;refresh()}},function(){busy=false})}

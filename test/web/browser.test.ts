@@ -6,6 +6,8 @@
  * test/web/screenshots/ (git-ignored) for a person to look at.
  */
 import { expect } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
@@ -161,6 +163,62 @@ withChromium('checkout page in Chromium', () => {
         await headline(page, 'Payment received');
         expect(await page.locator('a.button').getAttribute('href')).to.equal('https://shop.example/thanks');
         await shot(page, `12-usd-paid-${kind}`);
+      }
+    });
+
+    it('once paid the page takes the payer back to the shop by itself, unless they choose to stay', async function () {
+      this.timeout(60_000);
+      const shop = http.createServer((_req, res) => {
+        res.setHeader('Content-Type', 'text/html');
+        res.end('<!doctype html><title>Thanks from the shop</title><h1>Thanks</h1>');
+      });
+      await new Promise<void>((r) => shop.listen(0, '127.0.0.1', r));
+      try {
+        const back = `http://127.0.0.1:${(shop.address() as AddressInfo).port}/thanks?order=7`;
+        t = await tillOn(node());
+        const c = await t.request('POST', '/api/checkout/invoices', {
+          key: null, headers: { 'X-Api-Key': t.key }, body: { amountUsd: 12, productName: 'Tea', redirectUrl: back },
+        });
+        expect(c.status, c.text).to.equal(201);
+        const leaving = await (await browser.newContext({ viewport: PHONE })).newPage();
+        const staying = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+        for (const p of [leaving, staying]) await p.goto(`${t.url}/i/${c.body.id}`);
+        await node().pay(c.body.btcAddress, BigInt(String(c.body.amountBtc.toFixed(8)).replace('.', '')));
+        for (const p of [leaving, staying]) await headline(p, 'Payment received');
+        expect(await leaving.locator('#return').textContent()).to.match(/Taking you back to the shop in \d+ seconds/);
+        await shot(leaving, '14-paid-returning-phone');
+        await staying.locator('#stay').click();
+        expect(await staying.locator('#return').isVisible()).to.equal(false);
+        await leaving.waitForURL(back, { timeout: 15_000 });
+        expect(await leaving.title()).to.equal('Thanks from the shop');
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(staying.url()).to.equal(`${t.url}/i/${c.body.id}`);
+        await headline(staying, 'Payment received');
+      } finally {
+        await new Promise((r) => shop.close(r));
+      }
+    });
+
+    it('a wire invoice shows the bank details to copy, on a phone and a desktop', async function () {
+      this.timeout(60_000);
+      t = await tillOn(node(), {
+        TILL_SHOP_NAME: 'Corner Café',
+        TILL_BANK_INSTRUCTIONS: 'Corner Café Ltd\\nIBAN DE89 3704 0044 0532 0130 00\\nBIC COBADEFFXXX',
+      });
+      const c = await t.request('POST', '/api/v1/invoices', {
+        body: { currency: 'EUR', payment_methods: ['wire'], lines: [{ description: 'Catering, 12 guests', quantity: 1, unit_price: '480.00' }] },
+      });
+      const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+      expect(f.status, f.text).to.equal(200);
+      for (const viewport of [PHONE, DESKTOP]) {
+        const page = await (await browser.newContext({ viewport })).newPage();
+        await page.goto(f.body.checkout_url);
+        await headline(page, 'Waiting for your bank transfer');
+        expect(await page.locator('.bank').innerText()).to.equal('Corner Café Ltd\nIBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX');
+        expect(await page.locator('#reference').textContent()).to.equal(f.body.invoice_number);
+        expect(await page.locator('.qr').count()).to.equal(0);
+        if (viewport === PHONE) expect(await page.evaluate('document.documentElement.scrollWidth')).to.be.at.most(360);
+        await shot(page, `13-wire-waiting-${viewport === PHONE ? 'phone' : 'desktop'}`);
       }
     });
 

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 import { STYLESHEET, SCRIPT } from '../../src/web/assets.js';
 
@@ -30,6 +31,20 @@ const usd = (lines = [{ description: 'Consulting (1 hour)', quantity: 1, unit_pr
 async function page(t: TestTill, uuid: string, suffix = ''): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${t.url}/i/${uuid}${suffix}`);
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** The first chunk of a stream (the SSE stream's opening), then the connection dropped. */
+function firstChunk(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      res.setEncoding('utf8');
+      res.once('data', (d: string) => {
+        resolve(d);
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+  });
 }
 
 const dueSats = (inv: any) => BigInt(String(inv.btc_amount).replace('.', ''));
@@ -156,7 +171,9 @@ describe('checkout page /i/<uuid>', function () {
     await t.till.services.payments.apply({ connected: [{ hash: rnd(), height: 2, prevHash: h1, outputs: [] }] });
     p = await page(t, uuid);
     expect(p.text).to.include('Payment confirmed').and.include('Back to the shop');
-    expect(p.text).not.to.include('http-equiv="refresh"');
+    // Paid: the page takes the payer back to the shop by itself (without JavaScript too).
+    expect(p.text).to.include('<meta http-equiv="refresh" content="10;url=https://shop.example/thanks?o=1"');
+    expect(p.text).to.include('id="return" class="hint" data-seconds="10" data-href="https://shop.example/thanks?o=1"');
     const s = await page(t, uuid, '/status.json');
     expect(s.headers.get('cache-control')).to.equal('no-store');
     expect(JSON.parse(s.text)).to.include({ state: 'confirmed', open: false, headline: 'Payment confirmed' });
@@ -193,6 +210,69 @@ describe('checkout page /i/<uuid>', function () {
     }
   });
 
+  it('a wire-only invoice finalizes without a wallet and shows the bank instructions instead of a QR', async () => {
+    t = await startTill({ env: { TILL_BANK_INSTRUCTIONS: 'Corner Café Ltd\\nIBAN DE89 3704 0044 0532 0130 00\n<b>BIC</b> COBADEFFXXX' } });
+    const c = await t.request('POST', '/api/v1/invoices', { body: { ...usd(), payment_methods: ['wire'] } });
+    const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+    expect(f.status, f.text).to.equal(200);
+    expect(f.body).to.include({ status: 'pending', btc_amount: null, payment_address: null, payment_uri: null, expires_at: null });
+    expect(f.body.checkout_url).to.equal(`${t.url}/i/${f.body.uuid}`);
+    expect(await t.count('addresses'), 'no address taken').to.equal(0);
+
+    let p = await page(t, f.body.uuid);
+    expect(p.status).to.equal(200);
+    expect(p.text).to.include('Waiting for your bank transfer').and.include('150.00 USD');
+    expect(p.text).to.include('Corner Café Ltd<br>IBAN DE89 3704 0044 0532 0130 00<br>&lt;b&gt;BIC&lt;/b&gt; COBADEFFXXX');
+    expect(p.text).to.include(`>${f.body.invoice_number}</code>`);
+    expect(p.text).not.to.include('bitcoin:').and.not.include('<svg').and.not.include('id="countdown"');
+    // Nothing runs out while the bank moves the money: the sweeper leaves it waiting.
+    t.clock.advance(7 * 24 * 60 * 60_000);
+    await t.till.services.invoices.expireDue();
+    expect((await page(t, f.body.uuid)).text).to.include('Waiting for your bank transfer');
+
+    expect((await t.request('POST', `/api/v1/invoices/${c.body.ref}/mark-paid`, { body: { note: 'bank ref 42' } })).status).to.equal(200);
+    p = await page(t, f.body.uuid);
+    expect(p.text).to.include('Payment confirmed').and.not.include('IBAN');
+  });
+
+  it('an invoice taking bitcoin or a wire shows both; with no instructions set it says to ask the shop', async () => {
+    t = await startTill({ env: { TILL_BANK_INSTRUCTIONS: 'IBAN DE89 3704 0044 0532 0130 00' } });
+    await t.setWallet(testTpub(8));
+    const both = await finalized(t, { ...usd(), payment_methods: ['onchain_btc', 'wire'] });
+    const p = await page(t, both.uuid);
+    expect(p.text).to.include(`bitcoin:${both.payment_address}`).and.include('Or pay by bank transfer').and.include('IBAN DE89');
+    const btcOnly = await finalized(t, usd());
+    expect((await page(t, btcOnly.uuid)).text).not.to.include('bank transfer');
+    await t.stop();
+
+    t = await startTill();
+    const c = await t.request('POST', '/api/v1/invoices', { body: { ...usd(), payment_methods: ['wire'] } });
+    const f = (await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`)).body;
+    expect((await page(t, f.uuid)).text).to.include('Ask the shop for its bank details');
+  });
+
+  it('reveals nothing of any other invoice, nor of the account', async () => {
+    t = await startTill({ env: { TILL_SHOP_NAME: 'Corner Café' } });
+    await t.setWallet(testTpub(9));
+    const mine = await finalized(t, usd([{ description: 'Mine', quantity: 1, unit_price: '10.00' }]));
+    const other = await finalized(t, {
+      ...usd([{ description: 'Theirs-secret-line', quantity: 1, unit_price: '99.00' }]),
+      customer_email: 'them@example.com', customer_name: 'Them', notes: 'their-private-note', metadata: { order: 'their-order-7' },
+    });
+    const texts = [
+      (await page(t, mine.uuid)).text,
+      (await page(t, mine.uuid, '/status.json')).text,
+      await firstChunk(`${t.url}/i/${mine.uuid}/events`),
+    ];
+    for (const text of texts) {
+      for (const secret of [other.uuid, other.ref, other.invoice_number, other.payment_address, 'Theirs-secret-line', 'them@example.com', 'their-private-note', 'their-order-7', t.key, mine.ref]) {
+        expect(text, secret).not.to.include(secret);
+      }
+    }
+    // The page of the other invoice is reached only by its own uuid.
+    expect((await page(t, other.uuid.replace(/.$/, (ch: string) => (ch === '0' ? '1' : '0')))).status).to.equal(404);
+  });
+
   it('pushes a change over SSE within a second of a payment, with a retry hint first', async () => {
     t = await startTill();
     await t.setWallet(testTpub(8));
@@ -216,6 +296,23 @@ describe('checkout page /i/<uuid>', function () {
     expect(s).to.include({ state: 'paid', open: true });
     expect(s.html).to.include('Payment received');
     req.destroy();
+  });
+
+  it('stops within seconds even when a client keeps its connection open and never reads', async () => {
+    t = await startTill();
+    await t.setWallet(testTpub(10));
+    const inv = await finalized(t, usd());
+    const u = new URL(t.url);
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`GET /i/${inv.uuid}/events HTTP/1.1\r\nHost: x\r\n\r\n`);
+    sock.pause();
+    await new Promise((r) => setTimeout(r, 200));
+    const at = Date.now();
+    await t.stop();
+    t = undefined as unknown as TestTill;
+    expect(Date.now() - at).to.be.below(6_000);
+    sock.destroy();
   });
 
   it('ends open streams at once when Till stops', async () => {

@@ -1,6 +1,6 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { Document } from '../layout.js';
+import { Document, Lines } from '../layout.js';
 import type { CheckoutView, PageState } from './view.js';
 
 /** The assets the page links to, by their hashed names. */
@@ -24,9 +24,22 @@ export const HEADLINES: Record<PageState, string> = {
   invalid: 'The payment did not go through',
 };
 
+/** The status in words; a wire-only invoice waits for a bank transfer, not for bitcoin. */
+export function headlineOf(v: Pick<CheckoutView, 'state' | 'wire'>): string {
+  return v.wire?.only && v.state === 'waiting' ? 'Waiting for your bank transfer' : HEADLINES[v.state];
+}
+
 function Advice({ v }: { v: CheckoutView }): Child {
   switch (v.state) {
     case 'waiting':
+      if (v.wire?.only) {
+        return (
+          <p>
+            Transfer exactly <strong>{v.wire.amount}</strong> with <strong>{v.wire.reference}</strong> as the reference.
+            The shop marks this invoice paid when the money arrives, and this page then says so.
+          </p>
+        );
+      }
       return <p>Send exactly <strong>{v.dueBtc} BTC</strong> to the address below before the time runs out.</p>;
     case 'partial':
       return (
@@ -67,12 +80,39 @@ function minutes(s: number): string {
   return `${m}:${String(r).padStart(2, '0')}`;
 }
 
+/** How to pay by bank transfer: the merchant's instructions, the amount and the reference. */
+function Wire({ w }: { w: NonNullable<CheckoutView['wire']> }): Child {
+  return (
+    <section class="wire" aria-labelledby="wire-heading">
+      <h2 id="wire-heading">{w.only ? 'Pay by bank transfer' : 'Or pay by bank transfer'}</h2>
+      {w.instructions ? (
+        <p class="bank">
+          <Lines text={w.instructions} />
+        </p>
+      ) : (
+        <p>Ask the shop for its bank details, and quote the reference below.</p>
+      )}
+      <dl class="fields">
+        <dt>Amount</dt>
+        <dd>
+          <code>{w.amount}</code>
+        </dd>
+        <dt id="reference-label">Reference</dt>
+        <dd class="copyable">
+          <code id="reference" class="addr" aria-labelledby="reference-label">{w.reference}</code>
+          <button type="button" class="copy" data-copy="reference" aria-label="Copy the reference" hidden>Copy</button>
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
 /** The part of the page that changes with the invoice: re-rendered for status.json too. */
 export function Live({ v, qrSvg }: { v: CheckoutView; qrSvg: string | null }): Child {
   return (
-    <div id="live" class={`state-${v.state}`} data-state={v.state} data-open={v.open ? '1' : '0'}>
+    <div id="live" class={`state-${v.state}`} data-state={v.state} data-open={v.open ? '1' : '0'} data-stamp={v.stamp}>
       <section class="status">
-        <h2 id="headline">{HEADLINES[v.state]}</h2>
+        <h2 id="headline">{headlineOf(v)}</h2>
         <Advice v={v} />
         {v.payUri && v.secondsLeft !== null ? (
           <p class="countdown">
@@ -102,10 +142,19 @@ export function Live({ v, qrSvg }: { v: CheckoutView; qrSvg: string | null }): C
           </dl>
         </section>
       ) : null}
+      {v.wire ? <Wire w={v.wire} /> : null}
       {(v.state === 'paid' || v.state === 'confirmed') && v.redirectUrl ? (
-        <p class="back">
-          <a class="button" href={v.redirectUrl} rel="noreferrer">Back to the shop</a>
-        </p>
+        <div class="back">
+          <p>
+            <a class="button" href={v.redirectUrl} rel="noreferrer">Back to the shop</a>
+          </p>
+          {v.returnInSeconds !== null ? (
+            <p id="return" class="hint" data-seconds={String(v.returnInSeconds)} data-href={v.redirectUrl}>
+              Taking you back to the shop in <span id="return-seconds">{String(v.returnInSeconds)}</span> seconds.{' '}
+              <button type="button" id="stay" class="link" hidden>Stay on this page</button>
+            </p>
+          ) : null}
+        </div>
       ) : null}
     </div>
   );
@@ -122,7 +171,11 @@ export function CheckoutPage({ v, qrSvg, assets }: { v: CheckoutView; qrSvg: str
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
           <link rel="icon" href="data:," />
-          {v.open ? (
+          {v.returnInSeconds !== null && v.redirectUrl ? (
+            <noscript>
+              <meta http-equiv="refresh" content={`${v.returnInSeconds};url=${v.redirectUrl}`} />
+            </noscript>
+          ) : v.open ? (
             <noscript>
               <meta http-equiv="refresh" content={String(REFRESH_SECONDS)} />
             </noscript>
@@ -167,7 +220,7 @@ export function CheckoutPage({ v, qrSvg, assets }: { v: CheckoutView; qrSvg: str
           </tfoot>
         </table>
         {v.rate ? <p class="rate">Rate locked at {v.rate} {v.currency} per BTC.</p> : null}
-        <p id="announce" class="sr" role="status" aria-live="polite">{HEADLINES[v.state]}</p>
+        <p id="announce" class="sr" role="status" aria-live="polite">{headlineOf(v)}</p>
         <Live v={v} qrSvg={qrSvg} />
       </main>
     </Document>

@@ -7,7 +7,7 @@ import type { InvoiceService } from '../../invoicing/invoices.js';
 import { ASSETS, SCRIPT, STYLESHEET } from '../assets.js';
 import type { InvoiceFeed } from '../live.js';
 import { render } from '../render.js';
-import { CheckoutPage, ErrorPage, HEADLINES, Live, NotFoundPage, type PageAssets } from './page.js';
+import { CheckoutPage, ErrorPage, headlineOf, Live, NotFoundPage, type PageAssets } from './page.js';
 import { checkoutView, confirmationsOf, type CheckoutView } from './view.js';
 
 /** What the pages call: injected by main.ts (or a test), as api/deps.ts is for the dialects. */
@@ -20,6 +20,8 @@ export interface WebDeps {
     shopName: string;
     /** TILL_ONION_URL without its trailing slash, or ''. */
     onionUrl: string;
+    /** TILL_BANK_INSTRUCTIONS: shown on invoices that take wire transfers. */
+    bankInstructions?: string;
   };
   /** Milliseconds between SSE heartbeats (default 15 s). */
   heartbeatMs?: number;
@@ -40,6 +42,12 @@ export const CSP = [
 ].join('; ');
 
 const PAGE_ASSETS: PageAssets = { css: STYLESHEET.path, js: SCRIPT.path };
+/**
+ * The paths these pages answer: the checkout pages with their SSE stream and status, and the
+ * hashed assets of every page. All public: payers reach them without a login (Umbrel's
+ * PROXY_AUTH_WHITELIST is checked against this).
+ */
+export const CHECKOUT_MOUNTS: readonly string[] = ['/i', '/assets'];
 const PAGE = /^\/i\/([^/]+)(\/events|\/status\.json)?\/?$/;
 
 function pageHeaders(ctx: Context, deps: WebDeps): void {
@@ -76,7 +84,9 @@ export function checkoutPages(deps: WebDeps): Middleware {
 
   const viewOf = async (inv: Invoice): Promise<CheckoutView> => {
     const confirmations = inv.paidSats === 0n ? 0 : confirmationsOf(await deps.invoices.payments(inv));
-    return checkoutView(inv, { shopName: deps.settings.shopName, now: deps.now(), confirmations });
+    return checkoutView(inv, {
+      shopName: deps.settings.shopName, now: deps.now(), confirmations, bankInstructions: deps.settings.bankInstructions,
+    });
   };
 
   const html = (ctx: Context, status: number, body: string) => {
@@ -120,7 +130,7 @@ export function checkoutPages(deps: WebDeps): Middleware {
     stream.write(`retry: 3000\n\n`);
   };
 
-  return async (ctx: Context, next: Next) => {
+  const pages = async (ctx: Context, next: Next) => {
     if (ctx.path.startsWith('/assets/')) {
       const a = ASSETS.get(ctx.path);
       if (!a || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
@@ -139,6 +149,12 @@ export function checkoutPages(deps: WebDeps): Middleware {
       if (!inv) return notFound(ctx);
       if (m[2] === '/events') return events(ctx, inv);
       const v = await viewOf(inv);
+      if (m[2] === '/status.json' && ctx.query.stamp === v.stamp) {
+        // The page already shows this: nothing to send (a script's first reconcile).
+        ctx.set('Cache-Control', 'no-store');
+        ctx.status = 204;
+        return;
+      }
       const svg = await qrSvg(v.payUri);
       if (m[2] === '/status.json') {
         ctx.set('Cache-Control', 'no-store');
@@ -146,7 +162,7 @@ export function checkoutPages(deps: WebDeps): Middleware {
         ctx.body = JSON.stringify({
           state: v.state,
           open: v.open,
-          headline: HEADLINES[v.state],
+          headline: headlineOf(v),
           confirmations: v.confirmations,
           paid_btc: v.paidBtc,
           remaining_btc: v.remainingBtc,
@@ -160,4 +176,5 @@ export function checkoutPages(deps: WebDeps): Middleware {
       html(ctx, 500, render(<ErrorPage assets={PAGE_ASSETS} />, { doctype: true }));
     }
   };
+  return Object.assign(pages, { publicMounts: CHECKOUT_MOUNTS });
 }

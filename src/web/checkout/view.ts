@@ -6,8 +6,28 @@ import { formatBtc, formatBtcTrimmed, formatMoney } from '../../domain/money.js'
 export type PageState =
   | 'waiting' | 'partial' | 'paid' | 'confirmed' | 'expired' | 'underpaid' | 'paid_late' | 'cancelled' | 'invalid';
 
+/** How to pay by bank transfer, for an invoice that takes one and still waits for it. */
+export interface WireView {
+  /** The merchant's bank instructions (TILL_BANK_INSTRUCTIONS); null: none set. */
+  instructions: string | null;
+  /** "150.00 USD". */
+  amount: string;
+  /** The invoice number, for the transfer's reference. */
+  reference: string;
+  /** Wire is the only way to pay: no bitcoin address, no deadline. */
+  only: boolean;
+}
+
+/** Seconds a paid page waits before it takes the payer back to the shop by itself. */
+export const RETURN_SECONDS = 10;
+
 export interface CheckoutView {
   publicId: string;
+  /**
+   * What the page shows, as a token: the invoice's version and the confirmations. The
+   * script sends it back when it reconciles, and hears 204 when nothing changed.
+   */
+  stamp: string;
   state: PageState;
   /** Still waiting for money or confirmations: the page refreshes and listens. */
   open: boolean;
@@ -31,6 +51,9 @@ export interface CheckoutView {
   confirmations: number;
   requiredConfirmations: number;
   redirectUrl: string | null;
+  /** Seconds before the page returns to `redirectUrl` by itself; null: it stays. */
+  returnInSeconds: number | null;
+  wire: WireView | null;
 }
 
 /** BIP21: `bitcoin:<address>?amount=<btc>`, the amount without trailing zeros. */
@@ -74,7 +97,7 @@ export function confirmationsOf(payments: readonly { payment: Payment; confirmat
 
 export function checkoutView(
   inv: Invoice,
-  o: { shopName: string; now: number; confirmations: number },
+  o: { shopName: string; now: number; confirmations: number; bankInstructions?: string },
 ): CheckoutView {
   const state = pageState(inv);
   const due = inv.dueSats;
@@ -82,8 +105,18 @@ export function checkoutView(
   const takesMoney = state === 'waiting' || state === 'partial';
   const payUri = takesMoney && inv.address && remaining !== null && remaining > 0n ? bip21(inv.address, remaining) : null;
   const fiat = inv.currency === 'BTC' ? null : `${formatMoney(inv.total, inv.currency)} ${inv.currency}`;
+  const redirectUrl = redirectOf(inv);
+  const wire: WireView | null = inv.paymentMethods.includes('wire') && state === 'waiting'
+    ? {
+      instructions: o.bankInstructions ? o.bankInstructions : null,
+      amount: `${formatMoney(inv.total, inv.currency)} ${inv.currency}`,
+      reference: inv.number,
+      only: !inv.paymentMethods.includes('onchain_btc'),
+    }
+    : null;
   return {
     publicId: inv.publicId,
+    stamp: `${inv.version}-${o.confirmations}`,
     state,
     open: state === 'waiting' || state === 'partial' || state === 'paid',
     shopName: o.shopName,
@@ -101,6 +134,8 @@ export function checkoutView(
     deadline: inv.quoteExpiresAt === null ? null : new Date(inv.quoteExpiresAt).toISOString(),
     confirmations: o.confirmations,
     requiredConfirmations: inv.requiredConfirmations,
-    redirectUrl: redirectOf(inv),
+    redirectUrl,
+    returnInSeconds: redirectUrl && (state === 'paid' || state === 'confirmed') ? RETURN_SECONDS : null,
+    wire,
   };
 }
