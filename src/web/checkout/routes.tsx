@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type http from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import QRCode from 'qrcode';
 import { isPublicId } from '../../domain/ids.js';
@@ -98,36 +98,56 @@ export function checkoutPages(deps: WebDeps): Middleware {
 
   const notFound = (ctx: Context) => html(ctx, 404, render(<NotFoundPage assets={PAGE_ASSETS} />, { doctype: true }));
 
+  // One timer beats for every open stream: a thousand open pages cost a thousand writes
+  // every interval, not a thousand timers.
+  const open = new Set<http.ServerResponse>();
+  let beat: NodeJS.Timeout | null = null;
+  const beatAll = () => {
+    for (const res of open) res.write(': heartbeat\n\n');
+  };
+
+  /**
+   * `/i/<uuid>/events`: written straight to the socket (no stream object between), one
+   * `invoice` event per committed change; the page re-reads status.json when it hears one.
+   */
   const events = (ctx: Context, inv: Invoice) => {
-    const stream = new PassThrough();
+    const res = ctx.res;
+    // Koa writes nothing of this response; its status is set for the request log.
+    ctx.status = 200;
+    ctx.respond = false;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.type = 'text/event-stream; charset=utf-8';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Accel-Buffering', 'no');
-    // The socket goes with the stream: a stream ended at shutdown leaves no idle connection behind.
-    ctx.set('Connection', 'close');
-    ctx.body = stream;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      // The socket goes with the stream: a stream ended at shutdown leaves no idle connection behind.
+      Connection: 'close',
+    });
     let ended = false;
     const send = () => {
-      if (!ended) stream.write(`event: invoice\ndata: ${JSON.stringify({ id: inv.publicId })}\n\n`);
+      if (!ended) res.write(`event: invoice\ndata: ${JSON.stringify({ id: inv.publicId })}\n\n`);
     };
-    const beat = setInterval(() => {
-      if (!ended) stream.write(': heartbeat\n\n');
-    }, heartbeatMs);
-    beat.unref();
     const end = () => {
       if (ended) return;
       ended = true;
-      clearInterval(beat);
+      open.delete(res);
+      if (open.size === 0 && beat) {
+        clearInterval(beat);
+        beat = null;
+      }
       unsubscribe();
-      stream.end();
+      res.end();
     };
     const unsubscribe = deps.feed.subscribe(inv.id, send, end);
+    open.add(res);
+    if (!beat) {
+      beat = setInterval(beatAll, heartbeatMs);
+      beat.unref();
+    }
     ctx.req.on('close', end);
-    stream.on('error', end);
-    stream.write(`retry: 3000\n\n`);
+    res.on('error', end);
+    res.write('retry: 3000\n\n');
   };
 
   const pages = async (ctx: Context, next: Next) => {
