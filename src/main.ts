@@ -68,6 +68,8 @@ export interface Till {
     notifier: NotifyWorker;
   };
   health(): Promise<Health>;
+  /** The HTTP app (the packaging tests walk its routes). */
+  app: ReturnType<typeof buildApp>;
   /** Listens on config.host:config.port (0 = any free port); resolves to the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -155,6 +157,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       invoices.invalidate(ids);
       notify.wake();
     },
+    onTipMoved: () => feed.publishAll(),
     onUnassignedPayment: (p) =>
       chainLog.warn({ txid: p.txid, vout: p.vout, sats: p.sats.toString() }, 'payment to an address no invoice holds: recorded, address retired'),
     onReverted: (p, reason) =>
@@ -301,6 +304,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     log,
     services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower, notifier: notify },
     health,
+    app,
     async listen() {
       server = http.createServer(app.callback());
       // Requests node refuses before Koa sees them still get a JSON error.

@@ -21,6 +21,11 @@ export interface PaymentDeps {
   policy: Policy;
   /** Told (after commit) which invoices changed, so caches can drop them. */
   onInvoicesChanged?: (ids: number[]) => void;
+  /**
+   * Told (after commit) that blocks were connected or disconnected: the depth of every
+   * standing payment moved, though no invoice need have changed.
+   */
+  onTipMoved?: () => void;
   /** Told (after commit) of payments to an address no invoice holds. */
   onUnassignedPayment?: (p: Payment) => void;
   /** Told (after commit) of every payment that stopped standing, so it is logged with its txid. */
@@ -50,6 +55,7 @@ export class PaymentService implements ChainSink {
   async apply(changes: ChainChanges): Promise<ApplyResult> {
     const result = await this.deps.db.tx((trx) => this.applyIn(trx, changes));
     if (result.changedInvoices.length > 0) this.deps.onInvoicesChanged?.(result.changedInvoices);
+    if ((changes.connected?.length ?? 0) > 0 || (changes.disconnected?.length ?? 0) > 0) this.deps.onTipMoved?.();
     for (const p of result.newPayments) if (p.invoiceId === null) this.deps.onUnassignedPayment?.(p);
     for (const r of result.reverted) this.deps.onReverted?.(r.payment, r.reason);
     return result;

@@ -22,6 +22,22 @@ export class InvoiceFeed {
     }
   }
 
+  /**
+   * Tells every open page (a new block: the confirmations it shows may have moved). Each
+   * page re-reads its status with what it shows, and hears 204 when nothing changed.
+   */
+  publishAll(): void {
+    for (const set of [...this.byInvoice.values()]) {
+      for (const l of [...set]) {
+        try {
+          l();
+        } catch {
+          // As in publish: one stream's failure is its own.
+        }
+      }
+    }
+  }
+
   /** Listens to one invoice; returns the unsubscribe. `onClose` runs when the feed shuts. */
   subscribe(invoiceId: number, l: Listener, onClose: () => void): () => void {
     let set = this.byInvoice.get(invoiceId);

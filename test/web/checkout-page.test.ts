@@ -315,6 +315,41 @@ describe('checkout page /i/<uuid>', function () {
     sock.destroy();
   });
 
+  it('tells an open page of each new block, so "n of N" confirmations moves without a reload', async () => {
+    t = await startTill({ env: { TILL_CONFIRMATIONS: '3' } });
+    await t.setWallet(testTpub(11));
+    const inv = await finalized(t, usd());
+    const out = { txid: rnd(), vout: 0, sats: dueSats(inv), addressId: await addressId(t, inv.payment_address) };
+    await t.till.services.payments.apply({ seen: [out] });
+    const chunks: string[] = [];
+    const req = http.get(`${t.url}/i/${inv.uuid}/events`);
+    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => chunks.push(d));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chunks.join('')).not.to.include('event: invoice');
+    const h1 = rnd();
+    await t.till.services.payments.apply({ connected: [{ hash: h1, height: 1, prevHash: '00'.repeat(32), outputs: [out] }] });
+    await new Promise((r) => setTimeout(r, 100));
+    const before = JSON.parse((await page(t, inv.uuid, '/status.json')).text);
+    expect(before).to.include({ state: 'paid', confirmations: 1 });
+    // A block with nothing of ours changes no invoice, yet the page must say 2 of 3.
+    chunks.length = 0;
+    await t.till.services.payments.apply({ connected: [{ hash: rnd(), height: 2, prevHash: h1, outputs: [] }] });
+    const at = Date.now();
+    while (!chunks.join('').includes('event: invoice') && Date.now() - at < 1000) await new Promise((r) => setTimeout(r, 10));
+    expect(chunks.join('')).to.include('event: invoice');
+    expect((await t.request('GET', `/api/v1/invoices/${inv.ref}`)).body.status, 'the invoice itself did not change').to.equal('paid');
+    const after = JSON.parse((await page(t, inv.uuid, '/status.json')).text);
+    expect(after).to.include({ state: 'paid', confirmations: 2 });
+    expect(after.html).to.include('Confirmations so far: 2 of 3');
+    // What the page shows, sent back: 204 while it is still so, the new state once it moved.
+    const stamp = /data-stamp="([^"]+)"/.exec(after.html)![1];
+    expect((await fetch(`${t.url}/i/${inv.uuid}/status.json?stamp=${stamp}`)).status).to.equal(204);
+    expect((await fetch(`${t.url}/i/${inv.uuid}/status.json?stamp=${/data-stamp="([^"]+)"/.exec(before.html)![1]}`)).status).to.equal(200);
+    req.destroy();
+  });
+
   it('ends open streams at once when Till stops', async () => {
     t = await startTill();
     await t.setWallet(testTpub(9));
