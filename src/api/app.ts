@@ -41,7 +41,7 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
   // The payment links' public page (/pay/<slug>) posts a plain HTML form.
   app.use(jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), '/pay']));
 
-  app.use(async (ctx, next) => {
+  const health: Middleware<TillState> = async (ctx, next) => {
     if (ctx.path !== '/health') return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');
@@ -55,7 +55,9 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
     // Orchestrators (Docker, Umbrel, Start9) read the status code.
     ctx.status = body.ok ? 200 : 503;
     ctx.body = body;
-  });
+  };
+  // Public, like the pages' mounts: orchestrators and monitors call it without a key.
+  app.use(Object.assign(health, { publicMounts: ['/health'] }));
   for (const p of pages) app.use(p as Middleware<TillState>);
   app.use(unansweredToJson);
   for (const r of routers) {

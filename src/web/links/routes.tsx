@@ -12,6 +12,11 @@ import { CSP } from '../checkout/routes.js';
 import { render } from '../render.js';
 import { LinkMessagePage, LinkPage, type LinkView } from './page.js';
 
+/**
+ * The path the payment link pages answer. Public: payers reach them without a login
+ * (Umbrel's PROXY_AUTH_WHITELIST is checked against this).
+ */
+export const LINK_MOUNTS: readonly string[] = ['/pay'];
 const PAGE = /^\/pay\/([^/]+)\/?$/;
 const PAGE_ASSETS: PageAssets = { css: STYLESHEET.path, js: SCRIPT.path };
 
@@ -188,7 +193,7 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     message(ctx, 429, 'Too many payments just now', 'Many invoices were made from this link recently. Wait a little and try again, or contact the shop.');
   };
 
-  return async (ctx: Context, next: Next) => {
+  const pages = async (ctx: Context, next: Next) => {
     if (ctx.path !== '/pay' && !ctx.path.startsWith('/pay/')) return next();
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -214,4 +219,5 @@ export function linkPages(deps: LinkPageDeps): Middleware {
       message(ctx, 500, 'Something went wrong', 'This page could not be shown just now. Try again in a moment.');
     }
   };
+  return Object.assign(pages, { publicMounts: LINK_MOUNTS });
 }

