@@ -211,15 +211,29 @@ describe('payment link page /pay/<slug>', function () {
     expect((await submit(t, 'coffee', '')).status).to.equal(303);
     expect(await t.count('invoices')).to.equal(4);
   });
+
+  it('behind a trusted reverse proxy each payer has their own limit; a forged X-Forwarded-For from anyone else counts for nothing', async () => {
+    t = await startTill({ env: { TILL_LINK_RATE_PER_IP: '1', TILL_LINK_RATE_TOTAL: '100', TILL_TRUST_PROXY: '127.0.0.1' } });
+    await t.setWallet(testTpub(9));
+    await link(t, { title: 'Coffee', slug: 'coffee', amount: '3.50', currency: 'USD' });
+    // Through the proxy (127.0.0.1): the client is the address it forwards.
+    expect((await submitFrom('127.0.0.1', t, 'coffee', { 'X-Forwarded-For': '203.0.113.7' })).status).to.equal(303);
+    expect((await submitFrom('127.0.0.1', t, 'coffee', { 'X-Forwarded-For': '203.0.113.7' })).status).to.equal(429);
+    expect((await submitFrom('127.0.0.1', t, 'coffee', { 'X-Forwarded-For': '203.0.113.8' })).status).to.equal(303);
+    // A client that is not the proxy cannot pick its address by the header.
+    expect((await submitFrom('127.0.0.3', t, 'coffee', { 'X-Forwarded-For': '198.51.100.1' })).status).to.equal(303);
+    expect((await submitFrom('127.0.0.3', t, 'coffee', { 'X-Forwarded-For': '198.51.100.2' })).status).to.equal(429);
+    expect(await t.count('invoices')).to.equal(3);
+  });
 });
 
 
 /** A POST from another loopback address (Linux answers all of 127/8): another client to the server. */
-function submitFrom(localAddress: string, t: TestTill, slug: string): Promise<{ status: number }> {
+function submitFrom(localAddress: string, t: TestTill, slug: string, extra: Record<string, string> = {}): Promise<{ status: number }> {
   const u = new URL(`${t.url}/pay/${slug}`);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' } },
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0', ...extra } },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
