@@ -81,7 +81,15 @@ const DIALECTS: readonly Dialect[] = [v1Dialect, checkoutDialect, bitpayDialect]
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;
 
-export type Health = ReturnType<ChainFollower['health']> & { ok: boolean; warnings: string[] };
+export type Health = ReturnType<ChainFollower['health']> & {
+  ok: boolean;
+  warnings: string[];
+  /**
+   * The wallet's gap: the longest run of handed-out addresses that received nothing, and
+   * the gap limit a wallet needs to find every payment (at most 20 is the usual wallet's).
+   */
+  gap: { longest_unused_run: number; gap_limit_needed: number; usual_gap_limit: number };
+};
 
 function rateStore(db: Database): RateStore {
   return {
@@ -214,7 +222,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       warnings.push('Bitcoin Core is loading its mempool after a restart: Till waits for it before it trusts what the mempool lacks.');
     }
     const ok = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
-    return { ok, ...chain, warnings };
+    return { ok, ...chain, warnings, gap: { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT } };
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
   const notifyLog = log.child({ mod: 'notify' });

@@ -193,9 +193,12 @@ describe('v1 rates and health', () => {
       await pay(0, 1, 2, 24);
       const w = await gapWarning();
       expect(w).to.contain('21 addresses in a row (indexes 3–23)').and.contain('gap limit of 20').and.contain('at least 22');
+      const h = await t.request('GET', '/health');
+      expect(h.body.gap).to.deep.equal({ longest_unused_run: 21, gap_limit_needed: 22, usual_gap_limit: 20 });
       // Money in the middle of the run splits it into two of 10: no warning.
       await pay(13);
       expect(await gapWarning()).to.equal(null);
+      expect((await t.request('GET', '/health')).body.gap).to.include({ longest_unused_run: 10 });
     });
 
     it('a run of exactly 20 before a paid address warns (a gap-20 wallet stops after 20 unused)', async () => {
