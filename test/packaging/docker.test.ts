@@ -84,7 +84,10 @@ describe('container image', () => {
     expect(exec(runtime, 'RUN').map((r) => r.args).join(' ')).to.contain('chown 1000:1000 /data');
     expect(exec(runtime, 'EXPOSE').map((v) => v.args)).to.deep.equal(['5000']);
     const health = exec(runtime, 'HEALTHCHECK').at(-1)!.args;
-    expect(health).to.match(/CMD .*\/health/);
+    expect(health).to.match(/^--interval=\S+\s+--timeout=\S+\s+--start-period=\S+\s+--retries=\d+\s+CMD\s+\[/);
+    const probe = JSON.parse(health.replace(/^.*?CMD\s+/, '')) as string[];
+    expect(probe.slice(0, 2)).to.deep.equal(['node', '-e']);
+    expect(probe[2]).to.contain("'/health'").and.contain('process.env.TILL_PORT');
     // The USER comes before the CMD runs and after everything that needs root.
     const ops = runtime.steps.map((s) => s.op);
     expect(ops.lastIndexOf('RUN')).to.be.lessThan(ops.indexOf('USER'));
