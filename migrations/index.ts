@@ -5,6 +5,7 @@ import * as notify from './0003_notify.js';
 import * as markPaid from './0004_mark_paid.js';
 import * as moneyCore from './0005_money_core.js';
 import * as pages from './0006_pages.js';
+import * as merchantUi from './0007_merchant_ui.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0004_mark_paid': markPaid,
   '0005_money_core': moneyCore,
   '0006_pages': pages,
+  '0007_merchant_ui': merchantUi,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -37,6 +37,13 @@ import type { Dialect } from './api/dialect.js';
 import { InvoiceFeed } from './web/live.js';
 import { checkoutPages } from './web/checkout/routes.js';
 import { linkPages } from './web/links/routes.js';
+import { merchantUi } from './web/admin/index.js';
+import { ADMIN_MODULES } from './web/admin/modules.js';
+import { MerchantAuth } from './invoicing/merchant-auth.js';
+import { AuditLog } from './invoicing/audit.js';
+import { v1FormSchemas } from './api/v1/forms.js';
+import { SCOPES } from './api/keys.js';
+import { randomBytes } from 'node:crypto';
 
 /** Sent as the User-Agent of notifications. */
 export const VERSION = '0.1.0';
@@ -66,6 +73,8 @@ export interface Till {
     watcher: ChainWatcher;
     follower: ChainFollower;
     notifier: NotifyWorker;
+    auth: MerchantAuth;
+    audit: AuditLog;
   };
   health(): Promise<Health>;
   /** The HTTP app (the packaging tests walk its routes). */
@@ -225,6 +234,14 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     return { ok, ...chain, warnings, gap: { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT } };
   };
   const links = new PaymentLinkService(db, config.defaultCurrency, now);
+  const merchantAuth = new MerchantAuth(db, now);
+  const audit = new AuditLog(db, now);
+  // No password yet: the first-run page asks for this code, printed here once.
+  let setupCode: string | null = null;
+  if (config.uiAuth === 'password' && !(await merchantAuth.hasPassword())) {
+    setupCode = randomBytes(6).toString('hex');
+    log.warn({ setup_code: setupCode }, `No merchant password is set: open /admin/setup and give the setup code ${setupCode}, or run \`till admin set-password\``);
+  }
   const notifyLog = log.child({ mod: 'notify' });
   const rendererOf = (kind: TargetKind) => DIALECTS.map((d) => d.renderers[kind]).find((r) => r !== undefined);
   const webhookRenderer = rendererOf('webhook');
@@ -301,6 +318,20 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       },
       onError: (err) => log.error({ err }, 'payment link page failed'),
     }),
+    merchantUi({
+      auth: merchantAuth,
+      audit,
+      invoices,
+      links,
+      keys: { scopes: SCOPES, create: (name, scopes) => keys.create(name, scopes as (typeof SCOPES)[number][]), list: () => keys.list(), revoke: (k) => keys.revoke(k) },
+      health,
+      forms: v1FormSchemas(),
+      loginLimiter: new RateLimiter(10, now, 15 * 60_000),
+      setupCode,
+      settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => config.shopName },
+      now,
+      onError: (err) => log.error({ err }, 'merchant UI page failed'),
+    }, ADMIN_MODULES),
   ]);
 
   let server: http.Server | null = null;
@@ -310,7 +341,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     config,
     db,
     log,
-    services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower, notifier: notify },
+    services: { keys, invoices, links, webhooks, rates, pool, payments, watcher: w, follower, notifier: notify, auth: merchantAuth, audit },
     health,
     app,
     async listen() {

@@ -39,7 +39,8 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
   }
   // JSON everywhere; form bodies too under the mounts of a dialect that takes them (BitPay).
   // The payment links' public page (/pay/<slug>) posts a plain HTML form.
-  app.use(jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), '/pay']));
+  // The merchant UI (/admin) posts plain HTML forms too.
+  app.use(jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), '/pay', '/admin']));
 
   const health: Middleware<TillState> = async (ctx, next) => {
     if (ctx.path !== '/health') return next();

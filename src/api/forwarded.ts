@@ -29,6 +29,8 @@ export function forwardedHeaders(trusted: readonly string[], opts: ForwardedOpti
   return async (ctx, next) => {
     const test = await isTrusted();
     if (!test(ctx.req.socket.remoteAddress)) return next();
+    // The merchant UI's proxy login (TILL_UI_AUTH=proxy) counts only through a trusted proxy.
+    (ctx.state as { viaTrustedProxy?: boolean }).viaTrustedProxy = true;
     const hops = listHeader(ctx.get('X-Forwarded-For'));
     if (hops.length > 0) {
       let client = hops[0]!;

@@ -39,7 +39,7 @@ export function createAjv(): Ajv {
 }
 
 /** "lines[1].unit_price" from ajv's "/lines/1/unit_price". */
-function fieldPath(instancePath: string, extra?: string): string {
+export function fieldPath(instancePath: string, extra?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   let out = '';

@@ -7,6 +7,7 @@ import { keysCreate, keysList, keysRevoke } from './keys.js';
 import { walletSet, walletShow } from './wallet.js';
 import { regtestMine, regtestPay } from './regtest.js';
 import { runConfigCheck } from './config-check.js';
+import { adminSetPassword } from './admin.js';
 
 function config(): Config {
   return loadConfig(process.env);
@@ -48,6 +49,11 @@ keys.command('create').argument('<name>', 'what the key is for, e.g. "woocommerc
 keys.command('list').description('list keys (never their secrets)').action(() => keysList(config()));
 keys.command('revoke').argument('<id-or-prefix>').description('revoke a key at once')
   .action((id: string) => keysRevoke(config(), id));
+
+const admin = program.command('admin').description('the merchant web UI');
+admin.command('set-password')
+  .description('set the merchant UI password (asked on the terminal, or the first line of stdin); ends every session')
+  .action(() => adminSetPassword(config()));
 
 const wallet = program.command('wallet').description('the watch-only wallet invoices are paid to');
 wallet.command('set').argument('<key>', 'an xpub/ypub/zpub (tpub/upub/vpub) or an output descriptor')

@@ -1,0 +1,8 @@
+import { dashboard } from './dashboard/index.js';
+import type { AdminModule } from './http.js';
+
+/**
+ * The merchant UI's pages, in the order of its sections. The login, first-run and
+ * password pages are the UI's own (auth-pages.tsx); each module here adds a section.
+ */
+export const ADMIN_MODULES: readonly AdminModule[] = [dashboard];

@@ -1,0 +1,78 @@
+import type { AuditLog } from '../../invoicing/audit.js';
+import type { InvoiceService } from '../../invoicing/invoices.js';
+import type { MerchantAuth } from '../../invoicing/merchant-auth.js';
+import type { PaymentLinkService } from '../../invoicing/payment-links.js';
+
+/**
+ * What the merchant UI calls, injected by main.ts: the same services the API calls (never
+ * SQL from a page), and ports for what lives in layers a page may not import (API keys in
+ * api/, webhooks in notify/, the wallet in wallet/), typed here by what the pages need.
+ */
+
+/** A sliding window per number key (api/rate-limit.ts's RateLimiter). */
+export interface Limiter {
+  take(id: number): { allowed: boolean; retryAfterS: number };
+  giveBack(id: number): void;
+}
+
+/** A field's error, shown beside it; `field` null: the form's as a whole. */
+export interface FieldError {
+  field: string | null;
+  message: string;
+}
+
+/** The API's own request schemas (api/v1/schemas.ts), so a form accepts what the API does. */
+export interface FormSchemas {
+  /** The errors of a body for the API's create-invoice, create-link or create-webhook; [] when it is valid. */
+  check(kind: 'createInvoice' | 'createLink' | 'createWebhook', body: unknown): FieldError[];
+}
+
+export interface ApiKeyView {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface KeysPort {
+  /** Every scope a key may have, in order. */
+  scopes: readonly string[];
+  create(name: string, scopes: string[]): Promise<{ key: string; record: ApiKeyView }>;
+  list(): Promise<ApiKeyView[]>;
+  revoke(idOrPrefix: string): Promise<number>;
+}
+
+export interface HealthView {
+  ok: boolean;
+  warnings: string[];
+  [k: string]: unknown;
+}
+
+export interface UiSettings {
+  /** TILL_UI_AUTH: `password`, or `proxy` (a trusted proxy already logged the merchant in). */
+  uiAuth: 'password' | 'proxy';
+  shopName: () => string;
+}
+
+export interface AdminDeps {
+  auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
+  audit: Pick<AuditLog, 'record' | 'list'>;
+  invoices: InvoiceService;
+  links: PaymentLinkService;
+  keys: KeysPort;
+  health: () => Promise<HealthView>;
+  forms: FormSchemas;
+  /** Login attempts per client address (by number key), e.g. 10 in 15 minutes. */
+  loginLimiter: Limiter;
+  /**
+   * The one-time code printed in the log at start while no password is set: the first-run
+   * page takes it from anyone, or nothing from a request of this machine itself.
+   */
+  setupCode: string | null;
+  settings: UiSettings;
+  now: () => number;
+  onError?: (err: unknown) => void;
+}
