@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { fromBig, parseJson, toBigOrNull, toBool, toNum, type Row } from './rows.js';
 import type { PaymentMethod } from '../domain/invoice.js';
+import { formatInvoiceNumber } from '../domain/ids.js';
 import type { PaymentLink } from '../domain/payment-link.js';
 
 type Q = Knex | Knex.Transaction;
@@ -60,6 +61,70 @@ export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id
     })
     .returning('id')) as [{ id: number }];
   return { ...l, id: toNum(row.id), isActive: true };
+}
+
+/** Every link, the deactivated ones too, newest first (the merchant's list). */
+export async function listAllLinks(q: Q): Promise<PaymentLink[]> {
+  const rows: Row[] = await q('payment_links').orderBy('id', 'desc');
+  return rows.map(map);
+}
+
+export async function findLinkByRef(q: Q, ref: string): Promise<PaymentLink | null> {
+  const r: Row | undefined = await q('payment_links').where({ ref }).first();
+  return r ? map(r) : null;
+}
+
+/** True when another active link than `id` holds the slug. */
+export async function slugTakenByOther(q: Q, slug: string, id: number): Promise<boolean> {
+  return (await q('payment_links').where({ slug, is_active: true }).whereNot({ id }).first('id')) !== undefined;
+}
+
+export type LinkPatch = Pick<
+  PaymentLink, 'slug' | 'title' | 'description' | 'amount' | 'minAmount' | 'maxAmount' | 'currency' | 'paymentMethods' | 'redirectUrl'
+>;
+
+/** Changes an active link; false when it is gone or deactivated. */
+export async function updateLink(trx: Knex.Transaction, id: number, l: LinkPatch): Promise<boolean> {
+  const n = await trx('payment_links').where({ id, is_active: true }).update({
+    slug: l.slug,
+    title: l.title,
+    description: l.description,
+    amount: l.amount === null ? null : fromBig(l.amount),
+    min_amount: l.minAmount === null ? null : fromBig(l.minAmount),
+    max_amount: l.maxAmount === null ? null : fromBig(l.maxAmount),
+    currency: l.currency,
+    payment_methods: JSON.stringify(l.paymentMethods),
+    redirect_url: l.redirectUrl,
+  });
+  return n === 1;
+}
+
+/** An invoice a link made, as the link's page lists it. */
+export interface LinkInvoice {
+  ref: string;
+  /** INV-0001 */
+  number: string;
+  status: string;
+  currency: string;
+  total: bigint;
+  createdAt: number;
+  paidAt: number | null;
+}
+
+/** The invoices made from link `id`, newest first. */
+export async function listLinkInvoices(q: Q, id: number, page: { limit: number; offset: number }): Promise<{ invoices: LinkInvoice[]; total: number }> {
+  const base = q('invoices').where({ payment_link_id: id });
+  const [countRow] = (await base.clone().count({ n: '*' })) as [{ n: number | string }];
+  const rows: Row[] = await base.clone()
+    .select('ref', 'seq', 'status', 'currency', 'total', 'created_at', 'paid_at')
+    .orderBy('id', 'desc').limit(page.limit).offset(page.offset);
+  return {
+    invoices: rows.map((r) => ({
+      ref: String(r.ref), number: formatInvoiceNumber(toNum(r.seq)), status: String(r.status), currency: String(r.currency),
+      total: toBigOrNull(r.total) ?? 0n, createdAt: toNum(r.created_at), paidAt: r.paid_at == null ? null : toNum(r.paid_at),
+    })),
+    total: toNum(countRow.n),
+  };
 }
 
 export async function deactivateLink(trx: Knex.Transaction, slug: string, now: number): Promise<boolean> {

@@ -4,9 +4,12 @@ import { parseCurrency } from '../domain/currency.js';
 import { parseMoney } from '../domain/money.js';
 import type { PaymentMethod } from '../domain/invoice.js';
 import type { Database } from '../db/connection.js';
-import { deactivateLink, findActiveLinkBySlug, insertLink, listActiveLinks, slugTaken, type PaymentLink } from '../db/payment-links.js';
+import {
+  deactivateLink, findActiveLinkBySlug, findLinkByRef, insertLink, listActiveLinks, listAllLinks, listLinkInvoices, slugTaken,
+  slugTakenByOther, updateLink, type LinkInvoice, type PaymentLink,
+} from '../db/payment-links.js';
 
-export type { PaymentLink };
+export type { LinkInvoice, PaymentLink };
 
 export interface CreateLinkInput {
   title: string;
@@ -43,7 +46,25 @@ export class PaymentLinkService {
     return findActiveLinkBySlug(this.db.read, slug);
   }
 
-  async create(input: CreateLinkInput): Promise<PaymentLink> {
+  /** Every link, the deactivated ones too (the merchant's list). */
+  listAll(): Promise<PaymentLink[]> {
+    return listAllLinks(this.db.read);
+  }
+
+  async byRef(ref: string): Promise<PaymentLink> {
+    const l = await findLinkByRef(this.db.read, ref);
+    if (!l) throw new TillError('payment_link_not_found', `Payment link ${ref} not found`);
+    return l;
+  }
+
+  /** The invoices a link made, newest first. */
+  async invoicesOf(ref: string, page: { limit: number; offset: number }): Promise<{ invoices: LinkInvoice[]; total: number }> {
+    const l = await this.byRef(ref);
+    return listLinkInvoices(this.db.read, l.id, page);
+  }
+
+  /** The checks of a link's fields, the same for a new link and a changed one. */
+  private checked(input: CreateLinkInput) {
     const title = input.title.trim();
     if (title === '') throw new TillError('validation_failed', 'title must not be blank');
     const currency = parseCurrency(input.currency ?? this.defaultCurrency, 'currency');
@@ -62,10 +83,20 @@ export class PaymentLinkService {
       throw new TillError('validation_failed', 'min_amount must not be more than max_amount');
     }
     const explicit = input.slug !== undefined;
-    const base = explicit ? input.slug! : slugify(title);
-    if (explicit && !isValidSlug(base)) {
+    if (explicit && !isValidSlug(input.slug!)) {
       throw new TillError('validation_failed', 'slug must be 1 to 64 lower-case letters, digits and single dashes, not starting or ending with a dash');
     }
+    return {
+      title, explicit, currency, amount, minAmount, maxAmount,
+      description: input.description ?? null,
+      paymentMethods: input.paymentMethods ?? (['onchain_btc'] as PaymentMethod[]),
+      redirectUrl: input.redirectUrl ?? null,
+    };
+  }
+
+  async create(input: CreateLinkInput): Promise<PaymentLink> {
+    const { explicit, ...f } = this.checked(input);
+    const base = explicit ? input.slug! : slugify(f.title);
     if (!explicit && base === '') {
       throw new TillError('validation_failed', 'Cannot make a slug from this title: give one in "slug"');
     }
@@ -78,17 +109,29 @@ export class PaymentLinkService {
       return insertLink(trx, {
         ref: newRef(),
         slug,
-        title,
-        description: input.description ?? null,
-        amount,
-        minAmount,
-        maxAmount,
-        currency,
-        paymentMethods: input.paymentMethods ?? ['onchain_btc'],
-        redirectUrl: input.redirectUrl ?? null,
+        ...f,
         metadata: input.metadata ?? null,
         createdAt: this.now(),
       });
+    });
+  }
+
+  /**
+   * Changes an active link (by its ref), checked as a new one is; no `slug` keeps the
+   * link's own. Invoices it already made keep their amounts.
+   */
+  async update(ref: string, input: Omit<CreateLinkInput, 'metadata'>): Promise<PaymentLink> {
+    const { explicit, ...f } = this.checked(input);
+    return this.db.tx(async (trx) => {
+      const link = await findLinkByRef(trx, ref);
+      if (!link || !link.isActive) throw new TillError('payment_link_not_found', `Payment link ${ref} not found`);
+      const slug = explicit ? input.slug! : link.slug;
+      if (slug !== link.slug && (await slugTakenByOther(trx, slug, link.id))) {
+        throw new TillError('slug_taken', `The slug "${slug}" is already used by an active payment link`);
+      }
+      const patch = { ...f, slug };
+      if (!(await updateLink(trx, link.id, patch))) throw new TillError('payment_link_not_found', `Payment link ${ref} not found`);
+      return { ...link, ...patch };
     });
   }
 
