@@ -6,6 +6,7 @@ import * as markPaid from './0004_mark_paid.js';
 import * as moneyCore from './0005_money_core.js';
 import * as pages from './0006_pages.js';
 import * as merchantUi from './0007_merchant_ui.js';
+import * as reports from './0008_reports.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0005_money_core': moneyCore,
   '0006_pages': pages,
   '0007_merchant_ui': merchantUi,
+  '0008_reports': reports,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
