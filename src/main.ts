@@ -323,6 +323,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       audit,
       invoices,
       links,
+      webhooks,
       keys: { scopes: SCOPES, create: (name, scopes) => keys.create(name, scopes as (typeof SCOPES)[number][]), list: () => keys.list(), revoke: (k) => keys.revoke(k) },
       health,
       forms: v1FormSchemas(),

@@ -2,6 +2,7 @@ import type { AuditLog } from '../../invoicing/audit.js';
 import type { InvoiceService } from '../../invoicing/invoices.js';
 import type { MerchantAuth } from '../../invoicing/merchant-auth.js';
 import type { PaymentLinkService } from '../../invoicing/payment-links.js';
+import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';
 
 /**
  * What the merchant UI calls, injected by main.ts: the same services the API calls (never
@@ -45,6 +46,19 @@ export interface KeysPort {
   revoke(idOrPrefix: string): Promise<number>;
 }
 
+/** Webhooks (notify/webhooks.ts's WebhookService): a webhook's secret leaves Till only from create and rotateSecret. */
+export interface WebhooksPort {
+  list(): Promise<Webhook[]>;
+  create(input: { url: string; events?: string[]; description?: string | null }): Promise<Webhook>;
+  get(id: number): Promise<Webhook>;
+  remove(id: number): Promise<void>;
+  rotateSecret(id: number): Promise<Webhook>;
+  deliveries(id: number, page: { limit: number; offset: number }): Promise<{ deliveries: Delivery[]; total: number }>;
+  delivery(id: number, deliveryId: string): Promise<{ delivery: Delivery; attempts: DeliveryAttempt[] }>;
+  redeliver(id: number, deliveryId: string): Promise<Delivery>;
+  test(id: number): Promise<Delivery>;
+}
+
 export interface HealthView {
   ok: boolean;
   warnings: string[];
@@ -63,6 +77,7 @@ export interface AdminDeps {
   invoices: InvoiceService;
   links: PaymentLinkService;
   keys: KeysPort;
+  webhooks: WebhooksPort;
   health: () => Promise<HealthView>;
   forms: FormSchemas;
   /** Login attempts per client address (by number key), e.g. 10 in 15 minutes. */
