@@ -329,7 +329,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       forms: v1FormSchemas(),
       loginLimiter: new RateLimiter(10, now, 15 * 60_000),
       setupCode,
-      settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => config.shopName },
+      settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => config.shopName, publicUrl: config.publicUrl.replace(/\/+$/, '') },
       now,
       onError: (err) => log.error({ err }, 'merchant UI page failed'),
     }, ADMIN_MODULES),

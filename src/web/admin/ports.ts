@@ -69,6 +69,8 @@ export interface UiSettings {
   /** TILL_UI_AUTH: `password`, or `proxy` (a trusted proxy already logged the merchant in). */
   uiAuth: 'password' | 'proxy';
   shopName: () => string;
+  /** Where payers reach Till (TILL_PUBLIC_URL, no trailing slash): a payment link's public address. */
+  publicUrl?: string;
 }
 
 export interface AdminDeps {
