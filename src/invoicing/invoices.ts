@@ -144,6 +144,18 @@ export class InvoiceService {
   async open(input: CreateInvoiceInput, o: OpenOptions = {}): Promise<Invoice> {
     const { db, now } = this.deps;
     const totals = this.totals(input);
+    if (input.paymentMethods && !input.paymentMethods.includes('onchain_btc')) {
+      // A wire-only invoice (a payment link that takes bank transfers only): no rate,
+      // address or deadline, as its finalize would give it.
+      const invoice = await db.tx(async (trx) => {
+        const at = now();
+        const draft = await insertInvoice(trx, { ...this.draft(input, totals, at), requiredConfirmations: o.confirmations ?? this.deps.settings.confirmations });
+        await emit(trx, 'invoice.created', draft, at);
+        return this.wireOnlyIn(trx, draft, at);
+      });
+      this.changed(invoice.id);
+      return invoice;
+    }
     const { rate, dueSats } = await this.quote(totals.currency, totals.total, 'This invoice');
     const { invoice, scriptHex, addressId } = await db.tx(async (trx) => {
       const at = now();
@@ -311,18 +323,19 @@ export class InvoiceService {
    */
   private async finalizeWireOnly(draft: Invoice): Promise<Invoice> {
     const { db, now } = this.deps;
-    const invoice = await db.tx(async (trx) => {
-      const current = await this.mustFind(trx, { by: 'id', value: draft.id });
-      assertFinalizable(current);
-      const at = now();
-      const patch = { status: 'pending' as const, finalizedAt: at, updatedAt: at };
-      if (!(await updateInvoice(trx, current, patch))) {
-        throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
-      }
-      return { ...current, ...patch, version: current.version + 1 };
-    });
+    const invoice = await db.tx(async (trx) => this.wireOnlyIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), now()));
     this.changed(invoice.id);
     return invoice;
+  }
+
+  /** Draft → pending for a wire-only invoice, inside the caller's transaction. */
+  private async wireOnlyIn(trx: Knex.Transaction, current: Invoice, at: number): Promise<Invoice> {
+    assertFinalizable(current);
+    const patch = { status: 'pending' as const, finalizedAt: at, updatedAt: at };
+    if (!(await updateInvoice(trx, current, patch))) {
+      throw new TillError('invalid_state', `Invoice ${current.number} is not a draft`);
+    }
+    return { ...current, ...patch, version: current.version + 1 };
   }
 
   /**

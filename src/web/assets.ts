@@ -86,15 +86,17 @@ var b=e.target&&e.target.closest&&e.target.closest("button[data-copy]");if(!b)re
 var f=$(b.getAttribute("data-copy"));if(!f)return;var done=function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},2000)};
 var sel=function(){var r=document.createRange();r.selectNodeContents(f);var s=getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand("copy")}catch(x){}done()};
 if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(f.textContent).then(done,sel)}else sel()});
-var es=null,busy=false,again=false;
+var es=null,busy=false,again=false,pollT=null;
+function poll(){if(!pollT)pollT=setInterval(refresh,10000)}
 function refresh(){if(busy){again=true;return}busy=true;var l0=$("live"),st=l0?l0.getAttribute("data-stamp"):"";
 fetch(stUrl+"?stamp="+encodeURIComponent(st||""),{cache:"no-store",headers:{Accept:"application/json"}}).then(function(r){return r.status===200?r.json():null}).then(function(j){
 busy=false;if(j){var l=$("live");if(l&&j.html){l.outerHTML=j.html;setup()}
-var a=$("announce");if(a&&a.textContent!==j.headline)a.textContent=j.headline;if(!j.open&&es){es.close();es=null}}
+var a=$("announce");if(a&&a.textContent!==j.headline)a.textContent=j.headline;if(!j.open){if(es){es.close();es=null}if(pollT){clearInterval(pollT);pollT=null}}}
 if(again){again=false;refresh()}},function(){busy=false})}
 setup();setInterval(tick,1000);
 var live=$("live");
-if(evUrl&&window.EventSource&&live&&live.getAttribute("data-open")==="1"){es=new EventSource(evUrl);es.onopen=refresh;es.addEventListener("invoice",refresh)}
+if(evUrl&&window.EventSource&&live&&live.getAttribute("data-open")==="1"){es=new EventSource(evUrl);es.onopen=refresh;es.addEventListener("invoice",refresh);
+es.onerror=function(){if(es&&es.readyState===2){es=null;poll()}}}
 })();
 `.trim();
 

@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 import { STYLESHEET, SCRIPT } from '../../src/web/assets.js';
+import { STREAMS_PER_CLIENT } from '../../src/web/checkout/routes.js';
 
 const rnd = () => randomBytes(32).toString('hex');
 const ONION = `http://${'a'.repeat(56)}.onion`;
@@ -348,6 +349,36 @@ describe('checkout page /i/<uuid>', function () {
     expect((await fetch(`${t.url}/i/${inv.uuid}/status.json?stamp=${stamp}`)).status).to.equal(204);
     expect((await fetch(`${t.url}/i/${inv.uuid}/status.json?stamp=${/data-stamp="([^"]+)"/.exec(before.html)![1]}`)).status).to.equal(200);
     req.destroy();
+  });
+
+  it('streams: a few per client address, none for a closed invoice, headers only for HEAD; a malformed id is a 404', async () => {
+    t = await startTill();
+    await t.setWallet(testTpub(12));
+    const inv = await finalized(t, usd());
+    const url = `${t.url}/i/${inv.uuid}/events`;
+    const open: http.ClientRequest[] = [];
+    const statusOf = (u: string, method = 'GET') => new Promise<number>((resolve, reject) => {
+      const req = http.request(u, { method }, (res) => {
+        resolve(res.statusCode ?? 0);
+        if (res.statusCode !== 200 || method === 'HEAD') res.resume();
+      });
+      req.on('error', reject);
+      req.end();
+      open.push(req);
+    });
+    try {
+      for (let i = 0; i < STREAMS_PER_CLIENT; i++) expect(await statusOf(url), `stream ${i + 1}`).to.equal(200);
+      expect(await statusOf(url), 'one too many').to.equal(429);
+      expect(await statusOf(url, 'HEAD')).to.equal(200);
+    } finally {
+      for (const r of open) r.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await statusOf(url), 'closed streams are counted off').to.equal(200);
+    open.at(-1)!.destroy();
+    expect((await t.request('DELETE', `/api/v1/invoices/${inv.ref}`)).status).to.equal(200);
+    expect(await statusOf(url), 'a cancelled invoice has nothing more to tell').to.equal(204);
+    expect((await page(t, '%E0%A4%A')).status).to.equal(404);
   });
 
   it('ends open streams at once when Till stops', async () => {

@@ -12,7 +12,11 @@ import { checkoutPages } from '../../src/web/checkout/routes.js';
 import { InvoiceFeed } from '../../src/web/live.js';
 
 const UUID = '3b241101-e2bb-4255-8caf-4136c566a962';
-const inv = { id: 7, publicId: UUID, status: 'pending' } as unknown as Invoice;
+const inv = {
+  id: 7, publicId: UUID, status: 'pending', exception: null, version: 1, number: 'INV-0007', currency: 'BTC', lines: [], total: 1000n,
+  paidSats: 0n, dueSats: 1000n, rate: '1', address: null, paymentMethods: ['onchain_btc'], quoteExpiresAt: Date.now() + 900_000,
+  requiredConfirmations: 1, dialectData: null,
+} as unknown as Invoice;
 
 async function serve(feed: InvoiceFeed): Promise<{ url: string; close: () => Promise<void> }> {
   const app = new Koa();

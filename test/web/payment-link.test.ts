@@ -134,6 +134,56 @@ describe('payment link page /pay/<slug>', function () {
     expect(await t.count('payment_links')).to.equal(1);
   });
 
+  it('a wire-only link opens a wire invoice: no address, rate or deadline, the bank details instead of a QR', async () => {
+    t = await startTill({ env: { TILL_BANK_INSTRUCTIONS: 'IBAN DE89 3704 0044 0532 0130 00' } });
+    await link(t, { title: 'Catering', slug: 'catering', amount: null, min_amount: '100.00', currency: 'EUR', payment_methods: ['wire'] });
+    expect((await page(t, 'catering')).text).to.include('At least 100.00 EUR.');
+    expect((await submit(t, 'catering', { amount: '99.99' })).status).to.equal(400);
+    const r = await submit(t, 'catering', { amount: '2500.00' });
+    expect(r.status, r.text).to.equal(303);
+    const inv = await invoiceAt(t, r.headers.get('location'));
+    expect(inv).to.include({ status: 'pending', address_id: null, due_sats: null, rate: null, quote_expires_at: null });
+    expect(await t.count('addresses'), 'no wallet needed, no address used').to.equal(0);
+    const checkout = await (await fetch(`${t.url}${r.headers.get('location')}`)).text();
+    expect(checkout).to.include('Waiting for your bank transfer').and.include('IBAN DE89').and.include('2500.00 EUR');
+    expect(checkout).not.to.include('bitcoin:').and.not.include('id="countdown"');
+  });
+
+  it('a payer\'s Host header never becomes the page a merchant\'s webhooks name', async () => {
+    t = await startTill();
+    await t.setWallet(testTpub(10));
+    await link(t, { title: 'Coffee', slug: 'coffee', amount: '3.50', currency: 'USD' });
+    const status = await new Promise<{ status: number; location: string }>((resolve, reject) => {
+      const u = new URL(t.url);
+      const req = http.request({ host: u.hostname, port: u.port, path: '/pay/coffee', method: 'POST',
+        headers: { Host: 'evil.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status.status).to.equal(303);
+    const inv = await invoiceAt(t, status.location);
+    expect(inv.page_base).to.equal(null);
+    const events = await t.till.db.read('outbox').where({ invoice_id: inv.id });
+    for (const e of events) expect(e.payload).not.to.include('evil.example');
+    // The merchant reading it through the API gets the page on the host they asked through.
+    const v1 = (await t.request('GET', `/api/v1/invoices/${inv.ref}`)).body;
+    expect(v1.checkout_url).to.equal(`${t.url}/i/${inv.public_id}`);
+  });
+
+  it('a link whose smallest amount is above the largest Till takes says it cannot be paid', async () => {
+    t = await startTill({ env: { TILL_LINK_MAX_SATS: '100000' } });
+    await t.setWallet(testTpub(11));
+    await link(t, { title: 'Big', slug: 'big', amount: null, min_amount: '500.00', currency: 'USD' });
+    const p = await page(t, 'big');
+    expect(p.status).to.equal(503);
+    expect(p.text).to.include('This link cannot take a payment now').and.not.include('name="amount"');
+    expect((await submit(t, 'big', { amount: '600' })).status).to.equal(503);
+    expect(await t.count('invoices')).to.equal(0);
+  });
+
   it('shows the form again with the error for a bad amount (400), writing nothing', async () => {
     t = await startTill({ env: { TILL_LINK_MAX_SATS: '10000000' } });
     await t.setWallet(testTpub(6));

@@ -41,6 +41,10 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Open SSE streams per client address, and in all. */
+export const STREAMS_PER_CLIENT = 50;
+export const STREAMS_TOTAL = 5_000;
+
 const PAGE_ASSETS: PageAssets = { css: STYLESHEET.path, js: SCRIPT.path };
 /**
  * The paths these pages answer: the checkout pages with their SSE stream and status, and the
@@ -101,6 +105,7 @@ export function checkoutPages(deps: WebDeps): Middleware {
   // One timer beats for every open stream: a thousand open pages cost a thousand writes
   // every interval, not a thousand timers.
   const open = new Set<http.ServerResponse>();
+  const perClient = new Map<string, number>();
   let beat: NodeJS.Timeout | null = null;
   const beatAll = () => {
     for (const res of open) res.write(': heartbeat\n\n');
@@ -111,6 +116,18 @@ export function checkoutPages(deps: WebDeps): Middleware {
    * `invoice` event per committed change; the page re-reads status.json when it hears one.
    */
   const events = (ctx: Context, inv: Invoice) => {
+    // A stream holds a socket: a few per client address (Tor payers all share one, so not
+    // too few), and a ceiling for all. Past either, the page's script polls instead.
+    const client = ctx.ip || 'unknown';
+    const mine = perClient.get(client) ?? 0;
+    if (mine >= STREAMS_PER_CLIENT || open.size >= STREAMS_TOTAL) {
+      ctx.status = 429;
+      ctx.set('Retry-After', '30');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = 'Too many open streams: the page checks every few seconds instead.\n';
+      return;
+    }
     const res = ctx.res;
     // Koa writes nothing of this response; its status is set for the request log.
     ctx.status = 200;
@@ -132,6 +149,9 @@ export function checkoutPages(deps: WebDeps): Middleware {
       if (ended) return;
       ended = true;
       open.delete(res);
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
       if (open.size === 0 && beat) {
         clearInterval(beat);
         beat = null;
@@ -141,6 +161,7 @@ export function checkoutPages(deps: WebDeps): Middleware {
     };
     const unsubscribe = deps.feed.subscribe(inv.id, send, end);
     open.add(res);
+    perClient.set(client, mine + 1);
     if (!beat) {
       beat = setInterval(beatAll, heartbeatMs);
       beat.unref();
@@ -165,9 +186,25 @@ export function checkoutPages(deps: WebDeps): Middleware {
     try {
       const m = PAGE.exec(ctx.path);
       if (!m || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return notFound(ctx);
-      const inv = await find(decodeURIComponent(m[1]!).toLowerCase());
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!).toLowerCase();
+      } catch {
+        return notFound(ctx);
+      }
+      const inv = await find(id);
       if (!inv) return notFound(ctx);
-      if (m[2] === '/events') return events(ctx, inv);
+      if (m[2] === '/events') {
+        // Nothing more will happen to a closed invoice: 204 tells EventSource to stop.
+        const v = await viewOf(inv);
+        if (!v.open || ctx.method === 'HEAD') {
+          ctx.status = v.open ? 200 : 204;
+          ctx.type = 'text/event-stream; charset=utf-8';
+          ctx.set('Cache-Control', 'no-store');
+          return;
+        }
+        return events(ctx, inv);
+      }
       const v = await viewOf(inv);
       if (m[2] === '/status.json' && ctx.query.stamp === v.stamp) {
         // The page already shows this: nothing to send (a script's first reconcile).

@@ -32,7 +32,7 @@ function Head({ assets }: { assets: PageAssets }): Child {
 
 /** `/pay/<slug>`: the link's title and description, its amount or a field for one, and one button (a plain form). */
 export function LinkPage({ v, assets }: { v: LinkView; assets: PageAssets }): Child {
-  const bounds = v.min !== null && v.max !== null ? `From ${v.min} to ${v.max} ${v.currency}.` : null;
+  const bounds = v.min === null ? null : v.max !== null ? `From ${v.min} to ${v.max} ${v.currency}.` : `At least ${v.min} ${v.currency}.`;
   return (
     <Document title={`${v.shopName || 'Payment'}: ${v.title}`} lang="en" head={<Head assets={assets} />}>
       <main class="link">

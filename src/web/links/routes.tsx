@@ -1,4 +1,3 @@
-import { pageBaseFor } from '../../domain/page-url.js';
 import { createHash } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import { BTC } from '../../domain/currency.js';
@@ -51,9 +50,9 @@ function ipKey(ip: string): number {
 }
 
 interface Bounds {
-  /** Minor units of the link's currency. */
+  /** Minor units of the link's currency; no `max`: any amount above `min`. */
   min: bigint;
-  max: bigint;
+  max: bigint | null;
 }
 
 /**
@@ -82,11 +81,13 @@ export function linkPages(deps: LinkPageDeps): Middleware {
    * limit and TILL_LINK_MAX_SATS at the current rate); null when no rate is at hand.
    */
   const bounds = async (link: PaymentLink): Promise<Bounds | null> => {
+    // Paid by bank transfer only: no address is used, so only the link's own bounds hold.
+    if (!link.paymentMethods.includes('onchain_btc')) return { min: link.minAmount ?? 1n, max: link.maxAmount };
     const own = await tillBounds(link.currency);
     if (!own) return null;
     return {
       min: link.minAmount !== null && link.minAmount > own.min ? link.minAmount : own.min,
-      max: link.maxAmount !== null && link.maxAmount < own.max ? link.maxAmount : own.max,
+      max: link.maxAmount !== null && own.max !== null && link.maxAmount < own.max ? link.maxAmount : own.max,
     };
   };
 
@@ -115,7 +116,7 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     currency: link.currency,
     amount: link.amount === null ? null : formatMoney(link.amount, link.currency),
     min: b ? formatMoney(b.min, link.currency) : null,
-    max: b ? formatMoney(b.max, link.currency) : null,
+    max: b && b.max !== null ? formatMoney(b.max, link.currency) : null,
     entered,
     error,
   });
@@ -134,18 +135,17 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     }
     if (!b) throw new Error('no bounds for a payer-chosen amount');
     if (minor < b.min) return `The smallest amount is ${formatMoney(b.min, link.currency)} ${link.currency}.`;
-    if (minor > b.max) return `The largest amount is ${formatMoney(b.max, link.currency)} ${link.currency}.`;
+    if (b.max !== null && minor > b.max) return `The largest amount is ${formatMoney(b.max, link.currency)} ${link.currency}.`;
     return minor;
   };
 
-  const post = async (ctx: Context, link: PaymentLink) => {
+  const post = async (ctx: Context, link: PaymentLink, b: Bounds | null) => {
     if (!ctx.is('application/x-www-form-urlencoded')) {
       return message(ctx, 415, 'Not a form', 'This page takes its own form only. Go back and use the button on the page.');
     }
     const body = (ctx.request as { body?: unknown }).body;
     const fields = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const entered = typeof fields.amount === 'string' ? fields.amount.trim().slice(0, 64) : '';
-    const b = link.amount === null ? await bounds(link) : null;
     if (link.amount === null && !b) {
       return message(ctx, 503, 'Try again in a moment', 'The exchange rate is not available just now, so no invoice can be made. Try again in a minute.');
     }
@@ -168,7 +168,9 @@ export function linkPages(deps: LinkPageDeps): Middleware {
         dialect: 'link',
         dialectData: { slug: link.slug, currency: link.currency, ...(link.redirectUrl && { redirectUrl: link.redirectUrl }) },
         paymentLinkId: link.id,
-        pageBase: pageBaseFor(deps.settings.publicUrl ?? '', ctx.protocol, ctx.host),
+        // Anyone may post here: the Host they send must not become the page a merchant's
+        // webhooks name. Only TILL_PUBLIC_URL does (without it, checkout_url is null there).
+        pageBase: deps.settings.publicUrl || null,
       });
       ctx.status = 303;
       ctx.set('Cache-Control', 'no-store');
@@ -212,8 +214,13 @@ export function linkPages(deps: LinkPageDeps): Middleware {
       }
       const link = await deps.links.bySlug(slug);
       if (!link || !link.isActive) return notFound(ctx);
-      if (get) return form(ctx, 200, view(link, link.amount === null ? await bounds(link) : null));
-      return await post(ctx, link);
+      const b = link.amount === null ? await bounds(link) : null;
+      if (b && b.max !== null && b.min > b.max) {
+        return message(ctx, 503, 'This link cannot take a payment now',
+          `Its smallest amount (${formatMoney(b.min, link.currency)} ${link.currency}) is more than the largest this shop accepts at today's rate. Contact the shop.`);
+      }
+      if (get) return form(ctx, 200, view(link, b));
+      return await post(ctx, link, b);
     } catch (e) {
       deps.onError?.(e);
       message(ctx, 500, 'Something went wrong', 'This page could not be shown just now. Try again in a moment.');
