@@ -41,6 +41,7 @@ import { merchantUi } from './web/admin/index.js';
 import { ADMIN_MODULES } from './web/admin/modules.js';
 import { MerchantAuth } from './invoicing/merchant-auth.js';
 import { AuditLog } from './invoicing/audit.js';
+import { ReportService } from './invoicing/reports.js';
 import { v1FormSchemas } from './api/v1/forms.js';
 import { SCOPES } from './api/keys.js';
 import { randomBytes } from 'node:crypto';
@@ -322,6 +323,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       auth: merchantAuth,
       audit,
       invoices,
+      reports: new ReportService({ db, now }),
       links,
       webhooks,
       keys: { scopes: SCOPES, create: (name, scopes) => keys.create(name, scopes as (typeof SCOPES)[number][]), list: () => keys.list(), revoke: (k) => keys.revoke(k) },

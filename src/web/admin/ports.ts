@@ -2,6 +2,7 @@ import type { AuditLog } from '../../invoicing/audit.js';
 import type { InvoiceService } from '../../invoicing/invoices.js';
 import type { MerchantAuth } from '../../invoicing/merchant-auth.js';
 import type { PaymentLinkService } from '../../invoicing/payment-links.js';
+import type { ReportService } from '../../invoicing/reports.js';
 import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notification.js';
 
 /**
@@ -77,6 +78,8 @@ export interface AdminDeps {
   auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
   audit: Pick<AuditLog, 'record' | 'list'>;
   invoices: InvoiceService;
+  /** The dashboard's sums and the CSV exports (invoicing/reports.ts). */
+  reports: ReportService;
   links: PaymentLinkService;
   keys: KeysPort;
   webhooks: WebhooksPort;
