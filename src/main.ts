@@ -41,6 +41,7 @@ import { merchantUi } from './web/admin/index.js';
 import { ADMIN_MODULES } from './web/admin/modules.js';
 import { MerchantAuth } from './invoicing/merchant-auth.js';
 import { AuditLog } from './invoicing/audit.js';
+import { InvoiceBrowser } from './invoicing/invoice-browser.js';
 import { ReportService } from './invoicing/reports.js';
 import { v1FormSchemas } from './api/v1/forms.js';
 import { SCOPES } from './api/keys.js';
@@ -323,6 +324,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       auth: merchantAuth,
       audit,
       invoices,
+      invoiceBrowser: new InvoiceBrowser(db, config.publicUrl.replace(/\/+$/, ''), () => config.defaultCurrency),
       reports: new ReportService({ db, now }),
       links,
       webhooks,

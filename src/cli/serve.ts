@@ -1,8 +1,9 @@
-import { describeUnknown, unknownVariables, type Config } from '../config/load.js';
+import { describeUnknown, resolveConfig, unknownVariables, type Config } from '../config/load.js';
 import { createTill } from '../main.js';
 
 export async function runServe(config: Config, _opts: { migrate: boolean }): Promise<void> {
-  const till = await createTill({ config });
+  // Where each setting came from, for the settings page of the merchant UI.
+  const till = await createTill({ config, sources: resolveConfig(process.env).sources });
   // A typo such as TILL_CONFIRMATION would otherwise be silently ignored.
   for (const u of unknownVariables(process.env)) till.log.warn({ variable: u.name, nearest: u.nearest }, describeUnknown(u));
   const port = await till.listen();

@@ -151,7 +151,8 @@ function readConfigFile(file: string): Env {
   return out;
 }
 
-function coerce(spec: SettingSpec, raw: string): unknown {
+/** An environment string as the setting's type (a list split on commas); the schema judges it after. */
+export function coerce(spec: SettingSpec, raw: string): unknown {
   switch (spec.type) {
     case 'integer':
       return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
@@ -166,7 +167,8 @@ function coerce(spec: SettingSpec, raw: string): unknown {
   }
 }
 
-function schemaFor(spec: SettingSpec): object {
+/** The ajv schema of one setting. */
+export function schemaFor(spec: SettingSpec): object {
   switch (spec.type) {
     case 'integer':
       return { type: 'integer', ...(spec.min !== undefined && { minimum: spec.min }), ...(spec.max !== undefined && { maximum: spec.max }) };

@@ -212,3 +212,18 @@ export async function useAddress(trx: Knex.Transaction, id: number): Promise<{ i
   const [r] = await rowsOf(trx, 'UPDATE addresses SET state = ? WHERE id = ? RETURNING invoice_id', ['used', id]);
   return r ? { invoiceId: toNumOrNull(r.invoice_id) } : null;
 }
+
+/**
+ * The wallet's released addresses: those still cooling down (released after
+ * `releasedAfter`, a payer may yet pay the old QR code) and those free to hand out again.
+ */
+export async function countReleasedAddresses(q: Q, walletId: number, releasedAfter: number): Promise<{ cooling: number; free: number }> {
+  const [r] = await rowsOf(
+    q,
+    `SELECT COALESCE(SUM(CASE WHEN released_at > ? THEN 1 ELSE 0 END), 0) AS cooling,
+            COALESCE(SUM(CASE WHEN released_at IS NULL OR released_at <= ? THEN 1 ELSE 0 END), 0) AS free
+     FROM addresses WHERE wallet_id = ? AND state = ?`,
+    [releasedAfter, releasedAfter, walletId, 'free'],
+  );
+  return { cooling: toNum(r?.cooling ?? 0), free: toNum(r?.free ?? 0) };
+}

@@ -1,4 +1,5 @@
 import { dashboard } from './dashboard/index.js';
+import { invoicesModule } from './invoices/index.js';
 import { links } from './links/index.js';
 import { webhooks } from './webhooks/index.js';
 import { keys } from './keys/index.js';
@@ -8,4 +9,4 @@ import type { AdminModule } from './http.js';
  * The merchant UI's pages, in the order of its sections. The login, first-run and
  * password pages are the UI's own (auth-pages.tsx); each module here adds a section.
  */
-export const ADMIN_MODULES: readonly AdminModule[] = [dashboard, links, webhooks, keys];
+export const ADMIN_MODULES: readonly AdminModule[] = [dashboard, invoicesModule, links, webhooks, keys];

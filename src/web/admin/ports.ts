@@ -1,5 +1,6 @@
 import type { AuditLog } from '../../invoicing/audit.js';
 import type { InvoiceService } from '../../invoicing/invoices.js';
+import type { InvoiceBrowser } from '../../invoicing/invoice-browser.js';
 import type { MerchantAuth } from '../../invoicing/merchant-auth.js';
 import type { PaymentLinkService } from '../../invoicing/payment-links.js';
 import type { ReportService } from '../../invoicing/reports.js';
@@ -78,6 +79,8 @@ export interface AdminDeps {
   auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
   audit: Pick<AuditLog, 'record' | 'list'>;
   invoices: InvoiceService;
+  /** The invoice list's filters and search, an invoice's events and deliveries (invoicing/invoice-browser.ts). */
+  invoiceBrowser: InvoiceBrowser;
   /** The dashboard's sums and the CSV exports (invoicing/reports.ts). */
   reports: ReportService;
   links: PaymentLinkService;
