@@ -46,6 +46,12 @@ import { ReportService } from './invoicing/reports.js';
 import { v1FormSchemas } from './api/v1/forms.js';
 import { SCOPES } from './api/keys.js';
 import { randomBytes } from 'node:crypto';
+import { RuntimeSettings, isEditableSetting, type EditableSetting, type EditableValues, type SettingError } from './config/runtime.js';
+import type { SettingSource } from './config/load.js';
+import type { SettingKey } from './config/settings.js';
+import { deleteStoredSetting, listStoredSettings, putStoredSetting } from './db/merchant.js';
+import { WalletUiPort } from './wallet/ui-port.js';
+import { TillError } from './domain/errors.js';
 
 /** Sent as the User-Agent of notifications. */
 export const VERSION = '0.1.0';
@@ -62,6 +68,8 @@ export interface TillOptions {
   notify?: boolean;
   /** DNS for webhook targets (tests resolve names without a network). */
   resolve?: Resolver;
+  /** Where each setting of `config` came from (resolveConfig), for the settings page. */
+  sources?: Partial<Record<SettingKey, SettingSource>>;
 }
 
 export interface Till {
@@ -88,6 +96,30 @@ export interface Till {
 
 /** The HTTP dialects Till speaks, each a plug-in of its own folder under api/. */
 const DIALECTS: readonly Dialect[] = [v1Dialect, checkoutDialect, bitpayDialect];
+
+/**
+ * The settings of the settings page that the running Till takes at once: the services
+ * read them per use. Rate sources wait for a restart (the providers are built at start).
+ */
+const LIVE_SETTINGS: readonly EditableSetting[] = [
+  'shopName', 'defaultCurrency', 'quoteDeadlineMinutes', 'confirmations', 'bankInstructions', 'smtpUrl', 'smtpFrom', 'notifyEmail',
+];
+
+/** The mailer of an SMTP URL and sender (null: none set); TillError config_invalid if it cannot be used. */
+function mailerOf(v: Pick<EditableValues, 'smtpUrl' | 'smtpFrom'>, log?: Logger): EmailSender {
+  return new EmailSender(v.smtpUrl ? parseSmtpUrl(v.smtpUrl, { from: v.smtpFrom || undefined }) : null, log);
+}
+
+/** An SMTP URL and sender the mailer would refuse at start, beside the field it concerns. */
+function smtpProblems(v: EditableValues): SettingError[] {
+  try {
+    mailerOf(v).close();
+    return [];
+  } catch (e) {
+    if (!(e instanceof TillError)) throw e;
+    return [{ field: e.message.startsWith('SMTP from') ? 'smtpFrom' : 'smtpUrl', message: e.message }];
+  }
+}
 
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;
@@ -119,11 +151,20 @@ function rateStore(db: Database): RateStore {
  * stops the HTTP server and the background loops.
  */
 export async function createTill(opts: TillOptions): Promise<Till> {
-  const { config } = opts;
   const now = opts.now ?? Date.now;
-  const log = opts.log ?? createLogger(config.logLevel);
-  const db = openDatabase({ filename: config.databaseFile });
+  const log = opts.log ?? createLogger(opts.config.logLevel);
+  const db = openDatabase({ filename: opts.config.databaseFile });
   await migrateLatest(db);
+  // What the merchant set on the settings page (table `settings`) goes over the environment's.
+  const { settings: site, ignored } = await RuntimeSettings.load(opts.config, {
+    list: () => listStoredSettings(db.read),
+    put: (values, at) => db.tx(async (trx) => {
+      for (const v of values) await putStoredSetting(trx, v.key, v.value, at);
+    }),
+    remove: (key) => db.tx((trx) => deleteStoredSetting(trx, key)),
+  }, { sources: opts.sources, live: LIVE_SETTINGS, check: smtpProblems, now });
+  for (const i of ignored) log.warn({ setting: i.env }, `the value of ${i.env} set in the merchant UI is not used: ${i.message}`);
+  const config = site.startConfig;
 
   // One SOCKS agent (TILL_PROXY) for every request that must go through Tor: rate fetches
   // and onion webhooks.
@@ -159,10 +200,11 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     now,
     onAddressAssigned: (a) => watcher?.addAddress(a.scriptHex, a.addressId),
     onChanged: (ids) => feed.publish(ids),
+    // Read per invoice: a change on the settings page applies to the next one.
     settings: {
-      defaultCurrency: config.defaultCurrency,
-      quoteDeadlineMinutes: config.quoteDeadlineMinutes,
-      confirmations: config.confirmations,
+      get defaultCurrency() { return site.value('defaultCurrency'); },
+      get quoteDeadlineMinutes() { return site.value('quoteDeadlineMinutes'); },
+      get confirmations() { return site.value('confirmations'); },
       graceMinutes: config.graceMinutes,
       latePaymentMinutes: config.latePaymentMinutes,
     },
@@ -250,8 +292,13 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   if (!webhookRenderer) throw new Error('no dialect renders webhooks');
   const ipnRenderer = rendererOf('ipn');
   const allow = AllowList.parse([...new Set([...config.webhookAllowHosts, ...config.webhookAllowHttp])]);
-  const smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl, { from: config.smtpFrom || undefined }) : null;
-  const email = new EmailSender(smtp, notifyLog);
+  let email = mailerOf(config, notifyLog);
+  site.onChange((changed, v) => {
+    if (!changed.includes('smtpUrl') && !changed.includes('smtpFrom')) return;
+    const old = email;
+    email = mailerOf(v, notifyLog);
+    old.close();
+  });
   let notifier: NotifyWorker | null = null;
   const webhooks = new WebhookService({
     db, allow, proxyConfigured: torAgent !== undefined, now, resolve: opts.resolve,
@@ -267,13 +314,20 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     // Who hears of what, and how each dialect writes it: notify knows no dialect itself.
     subscribers: [
       webhookSubscriber,
-      ...(config.notifyEmail ? [emailSubscriber(config.notifyEmail)] : []),
+      // The merchant's address as the settings page has it now.
+      {
+        kind: 'email',
+        forBatch: (trx, events) => {
+          const to = site.value('notifyEmail');
+          return to ? emailSubscriber(to).forBatch(trx, events) : Promise.resolve(() => []);
+        },
+      },
       ...DIALECTS.flatMap((d) => d.subscribers ?? []),
     ],
     adapters: {
       webhook: webhookAdapter({ ...outbound, db, render: webhookRenderer }),
       ...(ipnRenderer && { ipn: notificationAdapter({ ...outbound, render: ipnRenderer }) }),
-      email: emailAdapter(email, config.shopName || undefined),
+      email: { send: (d, e, at) => emailAdapter(email, site.value('shopName') || undefined).send(d, e, at) },
     },
   });
   const notify = notifier;
@@ -296,10 +350,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       feed,
       now,
       settings: {
-        shopName: config.shopName,
+        get shopName() { return site.value('shopName'); },
         onionUrl: config.onionUrl.replace(/\/+$/, ''),
         // One line in an environment variable: `\n` stands for a line break.
-        bankInstructions: config.bankInstructions.replace(/\\n/g, '\n').trim(),
+        get bankInstructions() { return site.value('bankInstructions').replace(/\\n/g, '\n').trim(); },
       },
       onError: (err) => log.error({ err }, 'checkout page failed'),
     }),
@@ -309,7 +363,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       rates,
       now,
       settings: {
-        shopName: config.shopName,
+        get shopName() { return site.value('shopName'); },
         onionUrl: config.onionUrl.replace(/\/+$/, ''),
         publicUrl: config.publicUrl.replace(/\/+$/, ''),
         maxSats: BigInt(config.linkMaxSats),
@@ -329,11 +383,30 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       links,
       webhooks,
       keys: { scopes: SCOPES, create: (name, scopes) => keys.create(name, scopes as (typeof SCOPES)[number][]), list: () => keys.list(), revoke: (k) => keys.revoke(k) },
+      wallet: new WalletUiPort(db, pool, config.chain as Chain, config.addressCooldownMinutes, now),
+      siteSettings: {
+        rows: () => site.rows(),
+        save: (form) => site.save(form),
+        clear: (key) => (isEditableSetting(key) ? site.clear(key) : Promise.resolve(false)),
+        testEmail: async (to) => {
+          const shop = site.value('shopName') || 'Till';
+          const notifyTo = site.value('notifyEmail');
+          const r = await email.send({
+            to,
+            subject: `Test email from ${shop}`,
+            text: `This is a test email from Till's settings page: ${shop} can send email.\n\n` +
+              (notifyTo ? `Notices of paid, confirmed and expired invoices go to ${notifyTo}.\n` : 'No address for notices of paid invoices is set (TILL_NOTIFY_EMAIL).\n'),
+          });
+          if (r.status === 'sent') return { ok: true, detail: r.response };
+          if (r.status === 'not_sent') return { ok: false, error: 'No SMTP server is set: give an SMTP URL first.' };
+          return { ok: false, error: r.error };
+        },
+      },
       health,
       forms: v1FormSchemas(),
       loginLimiter: new RateLimiter(10, now, 15 * 60_000),
       setupCode,
-      settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => config.shopName, publicUrl: config.publicUrl.replace(/\/+$/, '') },
+      settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => site.value('shopName'), publicUrl: config.publicUrl.replace(/\/+$/, '') },
       now,
       onError: (err) => log.error({ err }, 'merchant UI page failed'),
     }, ADMIN_MODULES),

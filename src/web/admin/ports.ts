@@ -75,16 +75,91 @@ export interface UiSettings {
   publicUrl?: string;
 }
 
+/** An address the wallet derives, by its index: what the merchant checks against their wallet app. */
+export interface WalletAddressView {
+  index: number;
+  address: string;
+}
+
+/** The active wallet (wallet/ui-port.ts). */
+export interface WalletView {
+  /** The output descriptor as stored (public: an extended public key and its path). */
+  descriptor: string;
+  chain: string;
+  network: string;
+  scriptType: string;
+  fingerprint: string | null;
+  origin: { fingerprint: string; path: string } | null;
+  firstIndex: number;
+  nextIndex: number;
+  setAt: number;
+  /** The first five addresses from the first index, derived whether handed out or not. */
+  addresses: WalletAddressView[];
+  handedOut: { assigned: number; used: number; released: number };
+  /** Released addresses still cooling down, and those free to hand out again. */
+  cooling: number;
+  free: number;
+  cooldownMinutes: number;
+}
+
+export interface WalletPreviewView {
+  descriptor: string;
+  network: string;
+  scriptType: string;
+  firstIndex: number;
+  addresses: WalletAddressView[];
+}
+
+/** The wallet, for its page: TillError wallet_invalid / wallet_network_mismatch / validation_failed for a bad key or index. */
+export interface WalletPort {
+  current(): Promise<WalletView | null>;
+  preview(input: string, firstIndex: number): Promise<WalletPreviewView>;
+  set(input: string, firstIndex: number): Promise<WalletPreviewView>;
+}
+
+/** One setting the merchant may change (config/runtime.ts). */
+export interface SettingView {
+  key: string;
+  env: string;
+  /** As a form shows it: a list joined by ", ", a URL's password masked. */
+  value: string;
+  origin: 'database' | 'environment' | 'file' | 'default';
+  /** What clearing the stored value goes back to. */
+  fallback: string;
+  fallbackOrigin: 'environment' | 'file' | 'default';
+  updatedAt: number | null;
+  secret: boolean;
+  /** Applies to the running Till at once (false: after a restart). */
+  live: boolean;
+  restartPending: boolean;
+  options: readonly string[] | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface SettingsPort {
+  rows(): SettingView[];
+  /** Stores the changed values, all or none; `errors` beside their fields. A secret's value is null in `changed`. */
+  save(form: Record<string, string>): Promise<{ changed: { key: string; env: string; value: string | null }[]; errors: FieldError[] }>;
+  /** Back to the environment's value; false if none was stored. */
+  clear(key: string): Promise<boolean>;
+  /** Sends a test email through the SMTP settings in use. */
+  testEmail(to: string): Promise<{ ok: true; detail: string } | { ok: false; error: string }>;
+}
+
 export interface AdminDeps {
   auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
   audit: Pick<AuditLog, 'record' | 'list'>;
   invoices: InvoiceService;
-  /** The invoice list's filters and search, an invoice's events and deliveries (invoicing/invoice-browser.ts). */
-  invoiceBrowser: InvoiceBrowser;
   /** The dashboard's sums and the CSV exports (invoicing/reports.ts). */
   reports: ReportService;
+  /** The invoice list's filters and search, an invoice's events and deliveries (invoicing/invoice-browser.ts). */
+  invoiceBrowser: InvoiceBrowser;
   links: PaymentLinkService;
   keys: KeysPort;
+  wallet: WalletPort;
+  /** The settings a merchant may change, stored over the environment's. */
+  siteSettings: SettingsPort;
   webhooks: WebhooksPort;
   health: () => Promise<HealthView>;
   forms: FormSchemas;
