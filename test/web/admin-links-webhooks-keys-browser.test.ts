@@ -68,7 +68,7 @@ withChromium('merchant UI links, webhooks, keys in Chromium', () => {
         const key = (await page.locator('#api-key').textContent())!;
         await page.getByRole('button', { name: 'Copy the key' }).click();
         await page.getByRole('button', { name: 'Copied' }).waitFor();
-        expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(key);
+        expect(await page.evaluate('navigator.clipboard.readText()')).to.equal(key);
         await shot(page, `admin-keys-created-${name}`);
         await page.getByRole('link', { name: /back to the keys/ }).click();
         await page.locator('h1', { hasText: 'API keys' }).waitFor();

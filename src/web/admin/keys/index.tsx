@@ -26,7 +26,7 @@ function KeyForm(p: { csrf: string; scopes: readonly string[]; values: Form; err
   const { values: v, errors } = p;
   const scErr = errorsOf(errors, 'scopes');
   return (
-    <form method="post" action="/admin/keys" class="card" novalidate>
+    <form method="post" action="/admin/keys" class="card form" novalidate>
       <Csrf token={p.csrf} />
       <FormErrors errors={errors} />
       <Field name="name" label="Name" value={v.name} errors={errors} required autocomplete="off" placeholder="Web shop" hint="Who uses it, so you know which to revoke." />
@@ -83,8 +83,8 @@ export const keys: AdminModule = {
                   {list.map((k: ApiKeyView) => (
                     <tr>
                       <td data-label="Name">{k.name}</td>
-                      <td data-label="Key"><span class="mono">{k.prefix}…</span></td>
-                      <td data-label="Scopes"><Scopes scopes={k.scopes} /></td>
+                      <td data-label="Key"><span class="mono nowrap">{k.prefix}…</span></td>
+                      <td data-label="Scopes"><div class="chips"><Scopes scopes={k.scopes} /></div></td>
                       <td data-label="Created">{when(k.createdAt)}</td>
                       <td data-label="Last used">{k.lastUsedAt === null ? <span class="muted">Never</span> : when(k.lastUsedAt)}</td>
                       <td data-label="State">

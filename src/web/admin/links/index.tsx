@@ -94,7 +94,7 @@ function LinkForm(p: { action: string; csrf: string; values: Form; errors: Field
   const pmErr = errorsOf(errors, 'payment_methods');
   const currencies = listCurrencies();
   return (
-    <form method="post" action={p.action} class="card" novalidate>
+    <form method="post" action={p.action} class="card form" novalidate>
       <Csrf token={p.csrf} />
       <FormErrors errors={errors} />
       <Field name="title" label="Title" value={v.title} errors={errors} required hint="What the payer sees at the top of the page." />
@@ -134,7 +134,7 @@ function LinkForm(p: { action: string; csrf: string; values: Form; errors: Field
       <Field name="redirect_url" label="Back to your shop after paying (URL)" type="url" value={v.redirect_url} errors={errors} inputmode="url" placeholder="https://shop.example.com/thanks" />
       <div class="actions">
         <button type="submit">{p.editing ? 'Save changes' : 'Create payment link'}</button>
-        <a href={SECTION}>Cancel</a>
+        <a href={p.editing ? p.action : SECTION}>Cancel</a>
       </div>
     </form>
   );
@@ -174,7 +174,7 @@ export const links: AdminModule = {
                 <tbody>
                   {list.map((l) => (
                     <tr>
-                      <td data-label="Title"><a href={`/admin/links/${l.ref}`}>{l.title}</a><div class="muted small">{l.slug}</div></td>
+                      <td data-label="Title"><div><a href={`/admin/links/${l.ref}`}>{l.title}</a><div class="muted small mono">{l.slug}</div></div></td>
                       <td data-label="Amount">{amountText(l)}</td>
                       <td data-label="Address">{l.isActive ? <CopyUrl id={`url-${l.ref}`} url={publicUrl(deps, l.slug)} /> : <span class="muted">—</span>}</td>
                       <td data-label="State">{l.isActive ? <span class="chip ok">Active</span> : <span class="chip">Deactivated</span>}</td>
@@ -263,15 +263,15 @@ export const links: AdminModule = {
             <p class="muted">{n === 1 ? 'No one has opened this link to pay yet.' : 'No invoices on this page.'}</p>
           ) : (
             <div class="table-wrap card flush">
-              <table>
+              <table class="stack">
                 <thead><tr><th>Number</th><th>Status</th><th class="num">Total</th><th>Created</th></tr></thead>
                 <tbody>
                   {invoices.map((i) => (
                     <tr>
-                      <td><a href={`/admin/invoices/${i.ref}`}>{i.number}</a></td>
-                      <td><span class="chip">{i.status}</span></td>
-                      <td class="num">{formatMoney(i.total, i.currency)} {i.currency}</td>
-                      <td>{when(i.createdAt)}</td>
+                      <td data-label="Number"><a class="nowrap" href={`/admin/invoices/${i.ref}`}>{i.number}</a></td>
+                      <td data-label="Status"><span class="chip">{i.status}</span></td>
+                      <td data-label="Total" class="num">{formatMoney(i.total, i.currency)} {i.currency}</td>
+                      <td data-label="Created">{when(i.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>

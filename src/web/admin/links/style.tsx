@@ -16,7 +16,12 @@ const CSS = `
 .card.flush th:last-child,.card.flush td:last-child{padding-right:1rem}
 .card.flush tr:last-child td{border-bottom:0}
 .card>h2:first-child{margin-top:0}
+form.card.form{max-width:46rem}
 .small{font-size:.85rem}
+h1 .mono{font-size:.8em}
+.chips{display:flex;flex-wrap:wrap;gap:.25rem}
+.nowrap{white-space:nowrap}
+.mono.nowrap{overflow-wrap:normal}
 button.small,.button.small{padding:.2rem .6rem;font-size:.85rem}
 .copyline{display:inline-flex;flex-wrap:wrap;gap:.35rem .6rem;align-items:center;max-width:100%}
 .copyline .mono{overflow-wrap:anywhere}
@@ -36,11 +41,13 @@ form.inline{display:inline}
  table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
  table.stack tr{padding:.6rem 1rem;border-bottom:1px solid var(--line)}
  table.stack tr:last-child{border-bottom:0}
- table.stack td{border:0;padding:.15rem 0!important;display:grid;grid-template-columns:7rem 1fr;gap:.5rem}
+ table.stack td{border:0;padding:.15rem 0!important;display:grid;grid-template-columns:7rem minmax(0,1fr);gap:.5rem;justify-items:start;align-items:baseline}
+ table.stack td>*{max-width:100%}
  table.stack td::before{content:attr(data-label);color:var(--muted);font-size:.82rem;text-transform:uppercase;letter-spacing:.03em}
  table.stack td.num{text-align:left}
  dl.facts{grid-template-columns:1fr;gap:0}
  dl.facts dt{margin-top:.5rem}
+ dl.facts dt:first-child{margin-top:0}
 }
 `.trim();
 

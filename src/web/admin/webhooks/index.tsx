@@ -40,7 +40,7 @@ function HookForm(p: { csrf: string; values: Form; errors: FieldError[] }): Chil
   const evErr = errorsOf(errors, 'events');
   const descErr = errorsOf(errors, 'description');
   return (
-    <form method="post" action="/admin/webhooks" class="card" novalidate>
+    <form method="post" action="/admin/webhooks" class="card form" novalidate>
       <Csrf token={p.csrf} />
       <FormErrors errors={errors} />
       <Field
@@ -116,7 +116,7 @@ export const webhooks: AdminModule = {
                   {list.map((w) => (
                     <tr>
                       <td data-label="Receiver"><a class="mono" href={`/admin/webhooks/${w.id}`}>{w.url}</a></td>
-                      <td data-label="Events"><Events events={w.events} /></td>
+                      <td data-label="Events"><div class="chips"><Events events={w.events} /></div></td>
                       <td data-label="Description">{w.description ?? <span class="muted">—</span>}</td>
                       <td data-label="Created">{when(w.createdAt)}</td>
                     </tr>
@@ -172,7 +172,7 @@ export const webhooks: AdminModule = {
       page(ctx, 200, `Webhook ${hook.id}`, (
         <>
           <p class="crumbs"><a href={SECTION}>Webhooks</a> ›</p>
-          <h1 class="mono">{hook.url}</h1>
+          <h1>Webhook to <span class="mono">{hook.url}</span></h1>
           <section class="card">
             <dl class="facts">
               <dt>Events</dt><dd><Events events={hook.events} /></dd>
@@ -208,7 +208,7 @@ export const webhooks: AdminModule = {
                       <td data-label="Event"><a href={`/admin/webhooks/${hook.id}/deliveries/${d.deliveryId}`}>{d.eventType}</a></td>
                       <td data-label="Status"><span class={STATUS_CHIP[d.status]}>{d.status}</span></td>
                       <td data-label="Attempts" class="num">{String(d.attempts)}</td>
-                      <td data-label="Last answer">{d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}{d.lastError ? <span class="muted"> {d.lastError}</span> : null}{d.lastStatusCode === null && !d.lastError ? <span class="muted">—</span> : null}</td>
+                      <td data-label="Last answer"><div>{d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}{d.lastError ? <span class="muted"> {d.lastError}</span> : null}{d.lastStatusCode === null && !d.lastError ? <span class="muted">—</span> : null}</div></td>
                       <td data-label="Created">{when(d.createdAt)}</td>
                     </tr>
                   ))}
@@ -285,7 +285,7 @@ export const webhooks: AdminModule = {
                       <td data-label="Attempt" class="num">{String(a.attempt)}</td>
                       <td data-label="Started">{when(a.startedAt)}</td>
                       <td data-label="Took" class="num">{`${a.durationMs} ms`}</td>
-                      <td data-label="Answer">{a.statusCode !== null ? `HTTP ${a.statusCode}` : ''}{a.error ? <span class="error-text"> {a.error}</span> : null}</td>
+                      <td data-label="Answer"><div>{a.statusCode !== null ? `HTTP ${a.statusCode}` : ''}{a.error ? <span class="error-text"> {a.error}</span> : null}</div></td>
                       <td data-label="Response">{a.responseExcerpt ? <pre class="excerpt mono">{a.responseExcerpt}</pre> : <span class="muted">—</span>}</td>
                     </tr>
                   ))}
@@ -311,7 +311,7 @@ export const webhooks: AdminModule = {
       const hook = await deps.webhooks.get(hookId(ctx));
       const d = await deps.webhooks.test(hook.id);
       await deps.audit.record(by(ctx), 'webhook.tested', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: d.deliveryId });
-      redirectWith(ctx, `/admin/webhooks/${hook.id}`, 'Test ping queued: it shows below once sent (reload).');
+      redirectWith(ctx, `/admin/webhooks/${hook.id}`, 'Test ping queued: it is in the deliveries below once sent (reload to see how it went).');
     });
 
     r.post('/webhooks/:id/rotate', async (ctx) => {
