@@ -70,6 +70,9 @@ withChromium('merchant UI links, webhooks, keys in Chromium', () => {
         await page.getByRole('button', { name: 'Copied' }).waitFor();
         expect(await page.evaluate('navigator.clipboard.readText()')).to.equal(key);
         await shot(page, `admin-keys-created-${name}`);
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await shot(page, `admin-keys-created-dark-${name}`);
+        await page.emulateMedia({ colorScheme: 'light' });
         await page.getByRole('link', { name: /back to the keys/ }).click();
         await page.locator('h1', { hasText: 'API keys' }).waitFor();
         expect(await page.content()).to.not.include(key);
@@ -103,6 +106,11 @@ withChromium('merchant UI links, webhooks, keys in Chromium', () => {
         await page.getByRole('link', { name: 'webhook.test' }).click();
         await page.locator('h1', { hasText: 'Delivery of' }).waitFor();
         await shot(page, `admin-webhook-delivery-${name}`);
+        await page.getByRole('link', { name: /^http:/ }).click();
+        await page.getByRole('button', { name: 'New secret' }).click();
+        await page.locator('h1', { hasText: 'New secret' }).waitFor();
+        expect(await page.locator('#hook-secret').textContent()).to.match(/^whsec_/);
+        await shot(page, `admin-webhooks-rotated-${name}`);
         await page.goto(`${t.url}/admin/webhooks`);
         await shot(page, `admin-webhooks-list-${name}`);
 
@@ -132,6 +140,9 @@ withChromium('merchant UI links, webhooks, keys in Chromium', () => {
         await page.getByRole('button', { name: 'Save changes' }).click();
         await page.locator('.flash', { hasText: 'saved' }).waitFor();
         expect(await page.locator('dl.facts').textContent()).to.include('Payer chooses from 5.00 EUR');
+        await page.getByRole('button', { name: 'Deactivate' }).click();
+        await page.locator('.flash', { hasText: 'deactivated' }).waitFor();
+        await shot(page, `admin-link-deactivated-${name}`);
         await page.goto(`${t.url}/admin/links`);
         await shot(page, `admin-links-list-${name}`);
         await ctx.close();

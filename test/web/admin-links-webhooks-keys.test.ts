@@ -173,6 +173,16 @@ describe('merchant UI: payment links, webhooks, API keys', function () {
     expect((await t!.till.db.read('webhooks').first()).secret).to.equal(fresh);
     expect((await ui.get(`/admin/webhooks/${hook.id}`)).text).to.not.include(fresh);
 
+    // The log is paged, newest first: 25 a page.
+    for (let i = 0; i < 25; i++) await t!.till.services.webhooks.test(hook.id);
+    const first = await ui.get(`/admin/webhooks/${hook.id}`);
+    expect((first.text.match(/data-label="Event"/g) ?? []).length).to.equal(25);
+    expect(first.text).to.include('1–25 of 26').and.include(`href="/admin/webhooks/${hook.id}?page=2"`);
+    const second = await ui.get(`/admin/webhooks/${hook.id}?page=2`);
+    expect((second.text.match(/data-label="Event"/g) ?? []).length).to.equal(1);
+    expect(second.text).to.include(delivery.delivery_id).and.include('26–26 of 26');
+    expect(first.text).to.not.include(delivery.delivery_id);
+
     // Delete.
     r = await ui.post(`/admin/webhooks/${hook.id}/delete`, {});
     expect(r.status).to.equal(303);
