@@ -23,7 +23,7 @@ async function apiInvoice(t: TestTill, body: Record<string, unknown> = usd()): P
 
 /** The invoice numbers a list page shows, in order. */
 function numbersOn(html: string): string[] {
-  return [...html.matchAll(/<td class="first" data-label="Number"><a href="[^"]+">(INV-[0-9]+)<\/a>/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<td class="first nowrap" data-label="Number"><a href="[^"]+">(INV-[0-9]+)<\/a>/g)].map((m) => m[1]!);
 }
 
 /** An empty create form's fields, as a browser without JavaScript posts them. */

@@ -18,12 +18,20 @@ tr.sub td{border-bottom:0;padding-top:0;font-size:.88rem}
 td.sum{font-weight:650}
 .deliveries{margin:.25rem 0 0;padding:0;list-style:none;font-size:.88rem}
 .deliveries li{margin:.15rem 0}
-.lines fieldset{border:0;border-top:1px solid var(--line);margin:0;padding:.5rem 0;display:grid;gap:0 .75rem;grid-template-columns:1fr 1fr}
-.lines fieldset .desc{grid-column:1/-1}
-.lines legend{font-weight:600;font-size:.85rem;color:var(--muted);padding:0;float:left;width:100%}
+.lines fieldset{border:0;border-top:1px solid var(--line);margin:0;padding:.5rem 0;min-width:0}
+.lines legend{font-weight:600;font-size:.85rem;color:var(--muted);padding:0}
+.lines .row{display:grid;gap:0 .75rem;grid-template-columns:1fr 1fr}
+.lines .row .desc{grid-column:1/-1}
 .lines .field label{margin:.35rem 0 .15rem;font-size:.85rem}
-.lines .amount{grid-column:1/-1;text-align:right;font-variant-numeric:tabular-nums;margin:.3rem 0 0}
-@media (min-width:48rem){.lines fieldset{grid-template-columns:1fr 7rem 9rem 8rem;align-items:start}.lines fieldset .desc{grid-column:auto}.lines .amount{grid-column:auto;margin-top:2.1rem}.lines fieldset+fieldset legend{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
+.lines .amount{grid-column:1/-1;text-align:right;font-variant-numeric:tabular-nums;margin:.3rem 0 0;min-height:1.5em}
+@media (min-width:48rem){
+ .lines legend{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+ .lines fieldset{border-top:0;padding:.15rem 0}
+ .lines .row{grid-template-columns:1fr 7rem 9rem 8rem;align-items:end}
+ .lines .row .desc,.lines .amount{grid-column:auto}
+ .lines .amount{margin:0;padding:.45rem 0}
+ .lines fieldset+fieldset .field label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);margin:0}
+}
 .two{display:grid;gap:0 1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 fieldset.methods{border:0;padding:0;margin:.75rem 0 0}
 fieldset.methods legend{font-weight:600;padding:0;margin:0 0 .25rem}
@@ -32,12 +40,16 @@ dl.totals dt{color:var(--muted)}
 dl.totals dd{margin:0;text-align:right}
 dl.totals .grand{font-weight:700;font-size:1.1rem;color:var(--fg)}
 .default-submit{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
+td.nowrap{white-space:nowrap}
 @media (max-width:40rem){
+ table.collapse,table.collapse tbody{display:block;width:100%}
  table.collapse thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
  table.collapse tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
- table.collapse td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.15rem .25rem;text-align:right}
+ table.collapse td{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;border:0;padding:.15rem .25rem;text-align:right;min-width:0}
+ table.collapse td>*{min-width:0;overflow-wrap:anywhere}
+ table.collapse td.nowrap{white-space:normal}
  table.collapse td.num{white-space:normal}
- table.collapse td::before{content:attr(data-label);color:var(--muted);font-size:.85rem;text-align:left;font-weight:600}
+ table.collapse td::before{content:attr(data-label);flex:0 0 auto;color:var(--muted);font-size:.85rem;text-align:left;font-weight:600}
  table.collapse td.first{font-size:1.05rem}
  dl.facts{grid-template-columns:1fr}
  dl.facts dd{margin-bottom:.35rem}

@@ -200,10 +200,12 @@ function LineRow({ i, line, errors, amount }: { i: number; line: LineInput; erro
   return (
     <fieldset data-line={String(i)}>
       <legend>Line {i + 1}</legend>
-      <div class="desc"><Field name={`line${i}_description`} label="Description" value={line.description} errors={errors} /></div>
-      <div><Field name={`line${i}_quantity`} label="Quantity" value={line.quantity} errors={errors} inputmode="decimal" placeholder="1" /></div>
-      <div><Field name={`line${i}_unit_price`} label="Unit price" value={line.unit_price} errors={errors} inputmode="decimal" placeholder="0.00" /></div>
-      <p class="amount" aria-label={`Amount of line ${i + 1}`}><output data-amount="">{amount ?? ''}</output></p>
+      <div class="row">
+        <div class="desc"><Field name={`line${i}_description`} label="Description" value={line.description} errors={errors} /></div>
+        <div><Field name={`line${i}_quantity`} label="Quantity" value={line.quantity} errors={errors} inputmode="decimal" placeholder="1" /></div>
+        <div><Field name={`line${i}_unit_price`} label="Unit price" value={line.unit_price} errors={errors} inputmode="decimal" placeholder="0.00" /></div>
+        <p class="amount"><span class="sr">Amount </span><output data-amount="">{amount ?? ''}</output></p>
+      </div>
     </fieldset>
   );
 }

@@ -6,6 +6,7 @@ import { csrfOf, flashOf, sendPage, type AdminContext } from '../http.js';
 import { AdminPage, Csrf, errorsOf, when } from '../layout.js';
 import type { AdminDeps, FieldError } from '../ports.js';
 import { btc, invoicePath, InvoiceStyles, money, StatusChip } from './common.js';
+import { DIALECT_LABEL } from './list.js';
 
 const CANCELLABLE: readonly InvoiceStatus[] = ['draft', 'pending'];
 const MARKABLE: readonly InvoiceStatus[] = ['draft', 'pending', 'partial', 'expired', 'underpaid', 'invalid'];
@@ -239,7 +240,7 @@ export async function detailPage(ctx: AdminContext, deps: AdminDeps, inv: Invoic
           <Fact label="Ref"><code>{inv.ref}</code></Fact>
           <Fact label="Id">{String(inv.id)}</Fact>
           <Fact label="Public id"><code>{inv.publicId}</code></Fact>
-          <Fact label="Made by">{inv.dialect}{inv.paymentLinkId !== null ? ` (payment link ${inv.paymentLinkId})` : ''}{inv.apiKeyId !== null ? ` (API key ${inv.apiKeyId})` : ''}</Fact>
+          <Fact label="Made by">{DIALECT_LABEL[inv.dialect] ?? inv.dialect}{inv.paymentLinkId !== null ? ` (payment link ${inv.paymentLinkId})` : ''}{inv.apiKeyId !== null ? ` (API key ${inv.apiKeyId})` : ''}</Fact>
           {inv.metadata && Object.keys(inv.metadata).length ? <Fact label="Metadata"><pre class="meta">{JSON.stringify(inv.metadata, null, 2)}</pre></Fact> : null}
         </dl>
       </section>

@@ -9,7 +9,7 @@ import { btc, invoicePath, InvoiceStyles, money, StatusChip } from './common.js'
 
 export const PAGE_SIZE = 50;
 export const DIALECTS: readonly Dialect[] = ['v1', 'checkout', 'bitpay', 'link'];
-const DIALECT_LABEL: Record<Dialect, string> = { v1: 'v1 API / this UI', checkout: 'Checkout API', bitpay: 'BitPay API', link: 'Payment link' };
+export const DIALECT_LABEL: Record<Dialect, string> = { v1: 'v1 API / this UI', checkout: 'Checkout API', bitpay: 'BitPay API', link: 'Payment link' };
 
 /** The list's filters as typed (kept in the form and the paging links). */
 export interface ListParams {
@@ -114,7 +114,7 @@ function Filters({ p }: { p: ListParams }): Child {
       <div class="grow">
         <label for="q">Search</label>
         <input type="search" id="q" name="q" value={p.q} placeholder="INV-0001, ref, email, address or txid" maxlength={200} aria-describedby="q-hint" />
-        <p id="q-hint" class="hint">An invoice number, ref or id; a customer's email, name or company; a payment address or a transaction id.</p>
+        <p id="q-hint" class="hint">An invoice number, ref or id; a customer's email, name or company; a payment address or a transaction id. Dates are UTC.</p>
       </div>
       <div>
         <label for="status">Status</label>
@@ -131,11 +131,11 @@ function Filters({ p }: { p: ListParams }): Child {
         </select>
       </div>
       <div>
-        <label for="from">Created from (UTC)</label>
+        <label for="from">Created from</label>
         <input type="date" id="from" name="from" value={p.from} />
       </div>
       <div>
-        <label for="to">Created to (UTC)</label>
+        <label for="to">Created to</label>
         <input type="date" id="to" name="to" value={p.to} />
       </div>
       <div class="buttons">
@@ -160,13 +160,13 @@ function Table({ rows }: { rows: InvoiceListRow[] }): Child {
         <tbody>
           {rows.map((r) => (
             <tr>
-              <td class="first" data-label="Number"><a href={invoicePath(r.ref)}>{r.number}</a></td>
+              <td class="first nowrap" data-label="Number"><a href={invoicePath(r.ref)}>{r.number}</a></td>
               <td data-label="Status"><span><StatusChip status={r.status} exception={r.exception} /></span></td>
-              <td data-label="Customer">{customerOf(r)}</td>
+              <td data-label="Customer"><span>{customerOf(r)}</span></td>
               <td class="num" data-label="Total">{money(r.total, r.currency)}</td>
               <td class="num" data-label="BTC due">{btc(r.dueSats)}</td>
               <td class="num" data-label="BTC paid">{btc(r.paidSats)}</td>
-              <td data-label="Created">{when(r.createdAt)}</td>
+              <td class="nowrap" data-label="Created">{when(r.createdAt)}</td>
             </tr>
           ))}
         </tbody>
