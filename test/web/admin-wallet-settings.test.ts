@@ -323,7 +323,7 @@ describe('merchant UI: wallet, settings, audit log', function () {
     expect(rows).to.have.length(50);
     expect(p.text).to.include('<code>settings.changed</code>');
     expect(p.text).to.include('TILL_SHOP_NAME: &lt;b&gt;Shop&lt;/b&gt;');
-    expect(p.text).to.match(/<td data-label="Actor">session \d+<\/td>/);
+    expect(p.text).to.match(/<td data-label="Actor" class="actor">session \d+<\/td>/);
     expect(p.text).to.include('<td data-label="Address">127.0.0.1</td>');
     expect(p.text).to.include('scopes: [&quot;invoices:read&quot;], n: 54');
     expect(p.text).to.include('Page 1 of 2');

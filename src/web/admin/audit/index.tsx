@@ -57,9 +57,9 @@ export const auditModule: AdminModule = {
                       <tr>
                         <td class="when" data-label="Time">{when(e.at)}</td>
                         <td data-label="Action"><code>{e.action}</code></td>
-                        <td data-label="Subject" class="addr">{e.subject ?? '—'}</td>
+                        <td data-label="Subject" class="subject">{e.subject ?? '—'}</td>
                         <td data-label="Detail" class="detail">{detailText(e.detail) || '—'}</td>
-                        <td data-label="Actor">{e.actor}</td>
+                        <td data-label="Actor" class="actor">{e.actor}</td>
                         <td data-label="Address">{e.ip ?? '—'}</td>
                       </tr>
                     ))}

@@ -85,7 +85,7 @@ function SettingField({ s, value, errors }: { s: SettingView; value: string; err
     const chosen = new Set(value.split(',').map((v) => v.trim()).filter(Boolean));
     return (
       <div class="setting">
-        <fieldset class="choices" aria-describedby={described} aria-invalid={invalid ? 'true' : undefined}>
+        <fieldset id={`f-${s.key}`} class="choices" aria-describedby={described} aria-invalid={invalid ? 'true' : undefined}>
           <legend>{m.label}</legend>
           <input type="hidden" name={`${s.key}.shown`} value="1" />
           <div class="opts">
@@ -134,6 +134,19 @@ function SettingField({ s, value, errors }: { s: SettingView; value: string; err
   );
 }
 
+/** At the top of a long form: nothing was saved, and which fields to fix (links to them). */
+function Unsaved({ errors }: { errors: readonly FieldError[] }): Child {
+  const fields = [...new Set(errors.flatMap((e) => (e.field && META[e.field] ? [e.field] : [])))];
+  if (fields.length === 0) return null;
+  return (
+    <div class="flash bad" role="alert">
+      <p>Nothing was saved. Fix {fields.length === 1 ? 'this setting' : 'these settings'}: {fields.map((f, i) => (
+        <>{i > 0 ? ', ' : ''}<a href={`#f-${f}`}>{labelOf(f)}</a></>
+      ))}.</p>
+    </div>
+  );
+}
+
 interface PageState {
   values: Record<string, string>;
   errors: readonly FieldError[];
@@ -149,6 +162,7 @@ function SettingsPage({ ctx, deps, rows, st }: { ctx: AdminContext; deps: AdminD
   return (
     <AdminPage title="Settings" section="/admin/settings" csrf={csrf} shopName={deps.settings.shopName()} flash={flashOf(ctx)}>
       <OwnStyles />
+      <div class="settings-page">
       <h1>Settings</h1>
       <p class="lead">
         A value saved here overrides the environment's (TILL_* variables) and is kept in Till's database. Every change applies at once, except the rate sources, which Till reads when it starts.
@@ -156,6 +170,7 @@ function SettingsPage({ ctx, deps, rows, st }: { ctx: AdminContext; deps: AdminD
       <form method="post" action="/admin/settings" novalidate>
         <Csrf token={csrf} />
         <FormErrors errors={st.errors} />
+        <Unsaved errors={st.errors} />
         {GROUPS.map((g) => (
           <section class="card" aria-labelledby={`g-${g.id}`}>
             <h2 id={`g-${g.id}`}>{g.title}</h2>
@@ -165,7 +180,7 @@ function SettingsPage({ ctx, deps, rows, st }: { ctx: AdminContext; deps: AdminD
             })}
           </section>
         ))}
-        <p class="sticky-save"><button type="submit">Save settings</button><span class="hint">Only the values you changed are saved.</span></p>
+        <p class="save-row"><button type="submit">Save settings</button><span class="hint">Only the values you changed are saved.</span></p>
       </form>
 
       {stored.length > 0 ? (
@@ -178,7 +193,7 @@ function SettingsPage({ ctx, deps, rows, st }: { ctx: AdminContext; deps: AdminD
               <tbody>
                 {stored.map((s) => (
                   <tr>
-                    <td data-label="Setting">{labelOf(s.key)} <span class="muted">({s.env})</span></td>
+                    <td data-label="Setting"><span>{labelOf(s.key)} <span class="muted">({s.env})</span></span></td>
                     <td data-label="Value here" class="addr">{s.value === '' ? '(empty)' : clip(s.value, 80)}</td>
                     <td data-label="Cleared">{fallbackText(s)}</td>
                     <td data-label="">
@@ -214,6 +229,7 @@ function SettingsPage({ ctx, deps, rows, st }: { ctx: AdminContext; deps: AdminD
           : 'The password of this merchant UI.'}</p>
         <p class="actions"><a class="button secondary" href="/admin/password">Change the password</a></p>
       </section>
+      </div>
     </AdminPage>
   );
 }

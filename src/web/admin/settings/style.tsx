@@ -24,10 +24,17 @@ fieldset.choices{border:0;padding:0;margin:0;min-width:0}
 fieldset.choices legend{font-weight:600;padding:0;margin:0 0 .25rem}
 .choices .opts{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
 .two{display:grid;gap:0 1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
-.sticky-save{position:sticky;bottom:0;background:var(--bg);padding:.75rem 0;margin:0;border-top:1px solid var(--line);display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.save-row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 1.5rem}
+.settings-page{max-width:52rem}
+.flash.bad a{color:inherit}
 .gap{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));margin:0 0 .75rem}
 .audit td.detail{max-width:28rem;overflow-wrap:anywhere}
 .audit td.when{white-space:nowrap}
+.audit td code,.audit td.actor{white-space:nowrap}
+.audit td.subject{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:break-word}
+.card>p:first-child{margin-top:0}
+.card>p:last-child{margin-bottom:0}
+.short input{max-width:12rem}
 @media (max-width:40rem){
  table.rows thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
  table.rows,table.rows tbody,table.rows tr,table.rows td{display:block;width:100%}

@@ -75,6 +75,14 @@ function Active({ w }: { w: WalletView }): Child {
   );
 }
 
+/** 1440 → "24 hours", 90 → "90 minutes", 0 → "no time". */
+function duration(minutes: number): string {
+  if (minutes === 0) return 'no time';
+  if (minutes % 1440 === 0) return minutes === 1440 ? '24 hours' : `${minutes / 1440} days`;
+  if (minutes % 60 === 0 && minutes >= 120) return `${minutes / 60} hours`;
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
 function GapCard({ w, gap, warnings }: { w: WalletView; gap: Gap | null; warnings: string[] }): Child {
   const over = gap !== null && gap.gap_limit_needed > gap.usual_gap_limit;
   return (
@@ -95,7 +103,7 @@ function GapCard({ w, gap, warnings }: { w: WalletView; gap: Gap | null; warning
       {warnings.length > 0 ? <ul>{warnings.map((m) => <li>{m}</li>)}</ul> : (
         <p class="hint">A wallet restored from its seed stops looking after {gap ? String(gap.usual_gap_limit) : '20'} unused addresses in a row. Till hands released addresses out again, lowest first, to keep the gap small.</p>
       )}
-      <h3>Released addresses</h3>
+      <h3>Addresses handed out</h3>
       <dl class="facts">
         <dt>Held by open invoices</dt>
         <dd>{String(w.handedOut.assigned)}</dd>
@@ -107,7 +115,7 @@ function GapCard({ w, gap, warnings }: { w: WalletView; gap: Gap | null; warning
         <dd>{String(w.free)}</dd>
       </dl>
       <p class="hint">
-        An address released by a cancelled or expired invoice waits {w.cooldownMinutes === 0 ? 'no time' : `${String(w.cooldownMinutes)} minutes`} (TILL_ADDRESS_COOLDOWN_MINUTES) before another invoice gets it, in case a payer still pays the old QR code.
+        An address released by a cancelled or expired invoice waits {duration(w.cooldownMinutes)} (TILL_ADDRESS_COOLDOWN_MINUTES) before another invoice gets it, in case a payer still pays the old QR code.
       </p>
     </section>
   );
@@ -131,8 +139,10 @@ function KeyForm(p: { csrf: string; input: string; firstIndex: string; errors: r
             aria-describedby={errorsOf(p.errors, 'key').length ? 'f-key-error' : undefined}>{p.input}</textarea>
           {errorsOf(p.errors, 'key').length ? <p id="f-key-error" class="error">{errorsOf(p.errors, 'key').join(' ')}</p> : null}
         </div>
-        <Field name="first_index" label="First index" value={p.firstIndex} inputmode="numeric" errors={p.errors}
-          hint="0 unless this key already gave out addresses elsewhere: then the index after the last one used." />
+        <div class="short">
+          <Field name="first_index" label="First index" value={p.firstIndex} inputmode="numeric" errors={p.errors}
+            hint="0 unless this key already gave out addresses elsewhere: then the index after the last one used." />
+        </div>
         <p class="actions"><button type="submit">Show its first addresses</button></p>
       </form>
     </section>
