@@ -18,13 +18,23 @@ export const DASHBOARD_STYLESHEET = hashedAsset('dashboard', 'css', `
 .received .fiat{margin:.2rem 0 0;padding:0;list-style:none;font-variant-numeric:tabular-nums}
 .received .count{color:var(--muted);font-size:.85rem;margin:.2rem 0 0}
 .chart-fig{margin:0}
+.chart-fig .chart{height:9rem}
 .chart .bar{fill:currentColor}
 .chart .axis{stroke:var(--line);stroke-width:1}
 .chart-x{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem;margin:.15rem 0 .4rem}
 .chart-fig figcaption{font-size:.88rem}
 .recent td{white-space:nowrap}
+@media (max-width:40rem){
+.recent thead{display:none}
+.recent,.recent tbody{display:block}
+.recent tr{display:grid;grid-template-columns:1fr auto;grid-template-areas:"inv amt" "tx amt" "when state";gap:.15rem .75rem;padding:.55rem 0;border-bottom:1px solid var(--line)}
+.recent td{border:0;padding:0}
+.recent td.inv{grid-area:inv}.recent td.tx{grid-area:tx}.recent td.amt{grid-area:amt}
+.recent td.when{grid-area:when;color:var(--muted);font-size:.85rem}.recent td.state{grid-area:state;text-align:right}
+}
+.counts .grid{grid-template-columns:repeat(auto-fill,minmax(7.5rem,1fr))}
 .recent .tx{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
-.export .filters{margin:.5rem 0 0}
+.export .filters{margin:.5rem 0 0;align-items:start}
 .export .actions{margin-top:.75rem}
 `.trim());
 
@@ -62,7 +72,7 @@ function Health({ h }: { h: HealthView }): Child {
 
 function Counts({ counts }: { counts: Partial<Record<InvoiceStatus, number>> }): Child {
   return (
-    <section class="card" aria-labelledby="counts-h">
+    <section class="card counts" aria-labelledby="counts-h">
       <h2 id="counts-h">Invoices by status</h2>
       <div class="grid">
         {INVOICE_STATUSES.filter((s) => (counts[s] ?? 0) > 0).map((s) => (
@@ -81,6 +91,8 @@ const shortTxid = (txid: string) => `${txid.slice(0, 8)}…${txid.slice(-8)}`;
 
 function PaymentState({ p }: { p: RecentPaymentView }): Child {
   if (p.status === 'confirmed') {
+    // A block Till's tip has not reached (or no tip yet): confirmed, its depth unknown.
+    if (p.confirmations < 1) return <span class="chip ok">confirmed</span>;
     return <span class="chip ok">{p.confirmations === 1 ? '1 confirmation' : `${p.confirmations} confirmations`}</span>;
   }
   if (p.status === 'mempool') return <span class="chip warn">in mempool</span>;
@@ -101,17 +113,17 @@ function Recent({ list }: { list: RecentPaymentView[] }): Child {
                 const fiat = p.currency && p.rate && p.currency !== 'BTC' ? `${formatMoney(satsToFiatMinor(p.sats, p.currency, p.rate), p.currency)} ${p.currency}` : null;
                 return (
                   <tr>
-                    <td>{when(p.receivedAt)}</td>
-                    <td>{href ? <a href={href}>{p.invoiceNumber}</a> : <span class="muted">no invoice</span>}</td>
-                    <td>
+                    <td class="when">{when(p.receivedAt)}</td>
+                    <td class="inv">{href ? <a href={href}>{p.invoiceNumber}</a> : <span class="muted">no invoice</span>}</td>
+                    <td class="tx">
                       {href ? (
                         <a class="tx" href={href} title={`${p.txid}:${p.vout}`} aria-label={`Transaction ${p.txid}, output ${p.vout}`}>{shortTxid(p.txid)}</a>
                       ) : (
                         <span class="tx" title={`${p.txid}:${p.vout}`}>{shortTxid(p.txid)}</span>
                       )}
                     </td>
-                    <td class="num">{formatBtc(p.sats)} BTC{fiat ? <><br /><span class="muted">{fiat}</span></> : null}</td>
-                    <td><PaymentState p={p} /></td>
+                    <td class="num amt">{formatBtc(p.sats)} BTC{fiat ? <><br /><span class="muted">{fiat}</span></> : null}</td>
+                    <td class="state"><PaymentState p={p} /></td>
                   </tr>
                 );
               })}
