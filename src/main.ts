@@ -378,7 +378,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       auth: merchantAuth,
       audit,
       invoices,
-      invoiceBrowser: new InvoiceBrowser(db, config.publicUrl.replace(/\/+$/, ''), () => config.defaultCurrency),
+      invoiceBrowser: new InvoiceBrowser(db, config.publicUrl.replace(/\/+$/, ''), () => site.value('defaultCurrency')),
       reports: new ReportService({ db, now }),
       links,
       webhooks,

@@ -9,7 +9,8 @@ import { networks } from 'bitcoinjs-lib';
 import { startSmtp, type TestSmtp } from '../unit/email/smtp-helper.js';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 import { bip32Api } from '../../src/wallet/ecc.js';
-import { AdminClient, adminTill, type Page } from './admin-client.js';
+import { AdminClient, adminTill, PASSWORD, type Page } from './admin-client.js';
+import { lifecycle, notifyTill, until } from '../notify/helpers.js';
 
 const usd = { currency: 'USD', lines: [{ description: 'Consulting (1 hour)', quantity: 1, unit_price: '150.00' }] };
 
@@ -306,6 +307,22 @@ describe('merchant UI: wallet, settings, audit log', function () {
     expect(JSON.stringify(audit)).to.not.include('s3cret');
     expect(JSON.parse(audit[0].detail).TILL_SMTP_URL).to.equal('(secret, not recorded)');
     expect(JSON.parse(audit[0].detail).TILL_SMTP_FROM).to.equal('till@shop.test');
+  });
+
+  it('SMTP and the notice address set in the UI take effect without a restart: the next paid invoice is emailed there', async () => {
+    smtp = await startSmtp();
+    t = await notifyTill({});
+    await t.till.services.auth.setPassword(PASSWORD);
+    const ui = new AdminClient(t.url);
+    await ui.login();
+    const p = await saveSettings(ui, {
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}?secure=none`, smtpFrom: 'till@night-market.test', notifyEmail: 'owner@night-market.test', shopName: 'Night Market',
+    });
+    expect(p.status, p.text.slice(0, 400)).to.equal(303);
+    await lifecycle(t, 50_000n);
+    await until(() => smtp!.messages.length >= 2, 'the paid and confirmed emails');
+    expect(smtp.messages.every((m) => m.rcptTo.join() === 'owner@night-market.test' && m.mailFrom === 'till@night-market.test')).to.equal(true);
+    expect(smtp.messages.map((m) => m.raw).join('\n')).to.include('Night Market');
   });
 
   it('the audit page lists the entries, 50 a page, newest first, with time, action, subject, detail, actor and address', async () => {
