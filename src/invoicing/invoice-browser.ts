@@ -70,10 +70,11 @@ export class InvoiceBrowser {
 
   /**
    * The payer's page of a finalized invoice: on the base it was made with, else
-   * TILL_PUBLIC_URL, else the origin the merchant reached Till at. Null for a draft.
+   * TILL_PUBLIC_URL, else the origin the merchant reached Till at. Null for one never finalized
+   * (a draft, or a draft cancelled): it has no page.
    */
-  checkoutUrl(inv: Pick<Invoice, 'status' | 'publicId' | 'pageBase'>, request: { protocol: string; host: string }): string | null {
-    if (inv.status === 'draft') return null;
+  checkoutUrl(inv: Pick<Invoice, 'status' | 'publicId' | 'pageBase' | 'finalizedAt'>, request: { protocol: string; host: string }): string | null {
+    if (inv.status === 'draft' || inv.finalizedAt === null) return null;
     const base = inv.pageBase ?? pageBaseFor(this.publicUrl, request.protocol, request.host);
     return checkoutUrl(base, inv.publicId);
   }

@@ -42,6 +42,8 @@ withChromium('merchant UI invoices in Chromium', () => {
       t = await startTill({ clock: testClock(Date.now()), env: { TILL_SHOP_NAME: 'Corner Café', TILL_PUBLIC_URL: 'https://pay.corner-cafe.example' } });
       await t.setWallet(testTpub(randomBytes(32)));
       await t.till.services.auth.setPassword(PASSWORD);
+      const hook = await t.request('POST', '/api/v1/webhooks', { body: { url: 'https://shop.corner-cafe.example/till/webhook' } });
+      expect(hook.status, hook.text).to.equal(201);
       // Some invoices to list: one with a long customer, one partly paid, one wire.
       for (const body of [
         { currency: 'EUR', customer_name: 'Bartholomew Featherstonehaugh-Smythe', customer_company: 'Featherstonehaugh Trading International Ltd', customer_email: 'accounts.payable@featherstonehaugh-trading.example', lines: [{ description: 'Espresso beans, 1 kg', quantity: '3', unit_price: '24.90' }] },
@@ -55,6 +57,10 @@ withChromium('merchant UI invoices in Chromium', () => {
       const addr = await t.till.db.read('addresses').where({ address: fin.body.payment_address }).first();
       const txid = randomBytes(32).toString('hex');
       await t.till.services.payments.apply({ seen: [{ txid, vout: 0, sats: 100_000n, addressId: addr.id }] });
+      // The events become deliveries; the first one's receiver answered 503 three times.
+      await t.till.services.notifier.fanOut();
+      const [first] = await t.till.db.read('deliveries').orderBy('id');
+      await t.till.db.write('deliveries').where({ id: first.id }).update({ attempts: 3, last_status_code: 503, last_error: 'HTTP 503', last_attempt_at: Date.now() });
 
       const errors: string[] = [];
       for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
@@ -149,6 +155,7 @@ withChromium('merchant UI invoices in Chromium', () => {
         expect(await page.locator('tbody').textContent()).to.include('INV-0001');
         await page.getByRole('link', { name: 'INV-0001' }).click();
         await page.locator('h1', { hasText: 'INV-0001' }).waitFor();
+        expect(await page.locator('.deliveries').first().textContent()).to.include('3 attempts, last answer HTTP 503');
         await shot(page, `admin-invoices-detail-paid-${name}`);
         await fitsWidth(page);
 

@@ -306,6 +306,13 @@ describe('merchant UI: invoices', function () {
     expect((await t.till.db.read('invoices').where({ ref: a.ref }).first()).status).to.equal('cancelled');
     p = await ui.follow(r.location!);
     expect(p.text).to.include('<span class="chip bad">cancelled</span>').and.not.include('/cancel"');
+    expect(p.text).to.match(/href="http:\/\/127\.0\.0\.1:[0-9]+\/i\/[0-9a-f-]{36}"/);
+    // A draft cancelled never had a checkout page.
+    const c = await apiInvoice(t);
+    r = await ui.post(`/admin/invoices/${c.ref}/cancel`, {});
+    expect(r.status).to.equal(303);
+    p = await ui.follow(r.location!);
+    expect(p.text).to.include('none: it was never finalized').and.not.include('/i/');
     // Cancelling again is refused on the page, not a 500.
     r = await ui.post(`/admin/invoices/${a.ref}/cancel`, {});
     expect(r.status).to.equal(400);
@@ -328,9 +335,9 @@ describe('merchant UI: invoices', function () {
 
     const audit = await t.till.db.read('audit_log').orderBy('id');
     expect(audit.map((x: any) => [x.action, x.subject])).to.deep.equal([
-      ['invoice.finalized', 'INV-0001'], ['invoice.cancelled', 'INV-0001'], ['invoice.marked_paid', 'INV-0002'],
+      ['invoice.finalized', 'INV-0001'], ['invoice.cancelled', 'INV-0001'], ['invoice.cancelled', 'INV-0003'], ['invoice.marked_paid', 'INV-0002'],
     ]);
-    expect(JSON.parse(audit[2].detail).note).to.equal('Bank ref 4471, 25.00 USD on 3 March');
+    expect(JSON.parse(audit[3].detail).note).to.equal('Bank ref 4471, 25.00 USD on 3 March');
     expect(audit[0].actor).to.match(/^session /);
   });
 

@@ -9,6 +9,8 @@ const CSS = `
 .inv-head{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;margin:.25rem 0 1rem}
 .inv-head h1{margin:0}
 .card>h2:first-child,.card>h3:first-child{margin-top:0}
+.grid.cards{margin:0 0 1rem}
+.grid.cards>.card{margin:0}
 .pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 pre.meta{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font-size:.88rem}
 .filters .grow{grid-column:1/-1}
@@ -27,9 +29,10 @@ td.sum{font-weight:650}
 @media (min-width:48rem){
  .lines legend{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
  .lines fieldset{border-top:0;padding:.15rem 0}
- .lines .row{grid-template-columns:1fr 7rem 9rem 8rem;align-items:end}
+ .lines .row{grid-template-columns:1fr 7rem 9rem 8rem;align-items:start}
  .lines .row .desc,.lines .amount{grid-column:auto}
  .lines .amount{margin:0;padding:.45rem 0}
+ .lines fieldset:first-of-type .amount{margin-top:1.775rem}
  .lines fieldset+fieldset .field label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);margin:0}
 }
 .two{display:grid;gap:0 1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}

@@ -129,7 +129,7 @@ function Delivery({ d }: { d: InvoiceDeliveryRow }): Child {
       <span class="muted">
         {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
         {d.lastStatusCode !== null ? `, last answer HTTP ${d.lastStatusCode}` : ''}
-        {d.lastError ? `, ${d.lastError.slice(0, 200)}` : ''}
+        {d.lastError && !(d.lastStatusCode !== null && d.lastError.startsWith(`HTTP ${d.lastStatusCode}`)) ? `, ${d.lastError.slice(0, 200)}` : ''}
         {d.lastAttemptAt !== null ? ` (${when(d.lastAttemptAt)})` : ''}
       </span>
     </li>
@@ -185,7 +185,7 @@ export async function detailPage(ctx: AdminContext, deps: AdminDeps, inv: Invoic
         <StatusChip status={inv.status} exception={inv.exception} />
       </div>
       <Actions inv={inv} csrf={csrf} o={o} />
-      <div class="grid">
+      <div class="grid cards">
         <section class="card" aria-labelledby="sum-h">
           <h2 id="sum-h">Summary</h2>
           <dl class="facts">
@@ -194,7 +194,7 @@ export async function detailPage(ctx: AdminContext, deps: AdminDeps, inv: Invoic
             <Fact label="BTC paid">{btc(inv.paidSats)}</Fact>
             <Fact label="Rate">{inv.rate === null ? '—' : `${inv.rate} ${inv.currency} per BTC`}</Fact>
             <Fact label="Address">{inv.address ? <code>{inv.address}</code> : '—'}</Fact>
-            <Fact label="Checkout page">{checkout ? <a href={checkout} rel="noreferrer" target="_blank">{checkout}</a> : <span class="muted">after it is finalized</span>}</Fact>
+            <Fact label="Checkout page">{checkout ? <a href={checkout} rel="noreferrer" target="_blank">{checkout}</a> : <span class="muted">{inv.status === 'draft' ? 'after it is finalized' : 'none: it was never finalized'}</span>}</Fact>
             <Fact label="Payment methods">{inv.paymentMethods.map((m) => METHOD_LABEL[m] ?? m).join(', ')}</Fact>
             <Fact label="Confirmations needed">{String(inv.requiredConfirmations)}</Fact>
           </dl>
