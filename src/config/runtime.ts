@@ -167,6 +167,8 @@ export interface RuntimeOptions {
  */
 export class RuntimeSettings {
   private readonly values: EditableValues;
+  /** The environment's values (bank instructions with their `\\n` as line breaks, as the form shows them). */
+  private readonly base: EditableValues;
   private readonly stored = new Map<EditableSetting, { value: string; updatedAt: number }>();
   private readonly listeners: ((changed: readonly EditableSetting[], values: Readonly<EditableValues>) => void)[] = [];
   /** The configuration Till starts with: the environment's, the stored values over it. */
@@ -180,7 +182,9 @@ export class RuntimeSettings {
     rows: { key: string; value: string; updatedAt: number }[],
     private readonly ignored: { env: string; message: string }[],
   ) {
-    this.values = Object.fromEntries(EDITABLE_SETTINGS.map((k) => [k, env[k]])) as EditableValues;
+    this.base = Object.fromEntries(EDITABLE_SETTINGS.map((k) => [k, env[k]])) as EditableValues;
+    this.base.bankInstructions = env.bankInstructions.replace(/\\n/g, '\n').trim();
+    this.values = { ...this.base };
     for (const r of rows) {
       const key = EDITABLE_SETTINGS.find((k) => specOf(k).env === r.key);
       if (!key) continue;
@@ -198,7 +202,7 @@ export class RuntimeSettings {
       if (!this.stored.has(key)) continue;
       ignored.push({ env: specOf(key).env, message: p.message });
       this.stored.delete(key);
-      (this.values as Record<string, unknown>)[key] = env[key];
+      (this.values as Record<string, unknown>)[key] = this.base[key];
     }
     this.startConfig = Object.freeze({ ...env, ...this.values });
   }
@@ -233,7 +237,7 @@ export class RuntimeSettings {
         env: spec.env,
         value: shown(key, this.values[key]),
         origin: s ? 'database' : originOf(this.sources[key]),
-        fallback: shown(key, this.env[key]),
+        fallback: shown(key, this.base[key]),
         fallbackOrigin: originOf(this.sources[key]),
         updatedAt: s?.updatedAt ?? null,
         secret: spec.secret === true,
@@ -298,8 +302,8 @@ export class RuntimeSettings {
     await this.store.remove(specOf(key).env);
     this.stored.delete(key);
     const before = this.values[key];
-    (this.values as Record<string, unknown>)[key] = this.env[key];
-    if (!same(before, this.env[key])) this.tell([key]);
+    (this.values as Record<string, unknown>)[key] = this.base[key];
+    if (!same(before, this.base[key])) this.tell([key]);
     return true;
   }
 

@@ -240,6 +240,19 @@ describe('merchant UI: wallet, settings, audit log', function () {
     expect(origin(p.text, 'confirmations')).to.include('Set on this page');
   });
 
+  it('bank instructions: a \\n in the environment shows as line breaks; a saved text keeps its lines', async () => {
+    const s = await adminTill({ TILL_BANK_INSTRUCTIONS: 'IBAN DE00 1234\\nBIC TESTDEFF' });
+    t = s.t;
+    let p = await s.ui.get('/admin/settings');
+    expect(p.text).to.include('>IBAN DE00 1234\nBIC TESTDEFF</textarea>');
+    expect(origin(p.text, 'bankInstructions')).to.include('From the environment (TILL_BANK_INSTRUCTIONS)');
+    p = await saveSettings(s.ui, {});
+    expect(p.location).to.include(encodeURIComponent('Nothing changed.'));
+    p = await saveSettings(s.ui, { bankInstructions: 'Account 42\r\nSort code 00-00-00\r\n' });
+    expect(p.status).to.equal(303);
+    expect((await t.till.db.read('settings').where({ key: 'TILL_BANK_INSTRUCTIONS' }).first()).value).to.equal('Account 42\nSort code 00-00-00');
+  });
+
   it('a bad value is shown beside its field, keeping what was typed, and nothing is stored', async () => {
     const s = await adminTill();
     t = s.t;
