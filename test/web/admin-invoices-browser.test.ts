@@ -157,6 +157,9 @@ withChromium('merchant UI invoices in Chromium', () => {
         await page.locator('h1', { hasText: 'INV-0001' }).waitFor();
         expect(await page.locator('.deliveries').first().textContent()).to.include('3 attempts, last answer HTTP 503');
         await shot(page, `admin-invoices-detail-paid-${name}`);
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await shot(page, `admin-invoices-detail-paid-dark-${name}`);
+        await page.emulateMedia({ colorScheme: 'light' });
         await fitsWidth(page);
 
         // Cancel (after the confirmation) the draft made here.

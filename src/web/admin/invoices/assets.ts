@@ -44,6 +44,7 @@ dl.totals dd{margin:0;text-align:right}
 dl.totals .grand{font-weight:700;font-size:1.1rem;color:var(--fg)}
 .default-submit{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
 td.nowrap{white-space:nowrap}
+td.nowrap code{overflow-wrap:normal}
 @media (max-width:40rem){
  table.collapse,table.collapse tbody{display:block;width:100%}
  table.collapse thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}

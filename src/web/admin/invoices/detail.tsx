@@ -106,7 +106,7 @@ function Payments({ list }: { list: { payment: Payment; confirmations: number }[
                   <td class="num" data-label="Amount">{btc(p.sats)}</td>
                   <td data-label="Status"><span class={PAYMENT_TONE[p.status]}>{p.status}</span></td>
                   <td class="num" data-label="Confirmations">{String(confirmations)}</td>
-                  <td data-label="Seen">{when(p.seenAt)}</td>
+                  <td class="nowrap" data-label="Seen">{when(p.seenAt)}</td>
                   <td class="num" data-label="Block">{p.blockHeight === null ? '—' : String(p.blockHeight)}</td>
                 </tr>
               ))}
@@ -147,8 +147,8 @@ function Events({ list }: { list: { event: InvoiceEventRow; deliveries: InvoiceD
             <tbody>
               {list.map(({ event, deliveries }) => (
                 <tr>
-                  <td class="first" data-label="Event"><code>{event.type}</code></td>
-                  <td data-label="Time">{when(event.createdAt)}</td>
+                  <td class="first nowrap" data-label="Event"><code>{event.type}</code></td>
+                  <td class="nowrap" data-label="Time">{when(event.createdAt)}</td>
                   <td data-label="Sent to">
                     {deliveries.length === 0 ? <span class="muted">No webhook or IPN for this event</span> : (
                       <ul class="deliveries">{deliveries.map((d) => <Delivery d={d} />)}</ul>
