@@ -2,15 +2,17 @@
  * Web benchmark: what a payer's first load of the checkout page costs (all bytes, and the
  * time to first contentful paint and to the load event, in headless Chromium), beside a
  * bare static page served by the same Koa app in the same run; then 1,000 open SSE streams
- * of that page held at once, with the server's memory before and after. Prints figures;
- * never passes or fails.
+ * of that page held at once, with the server's memory before and after. Then the merchant's
+ * side with a busy shop's 100,000 invoices in the database: the dashboard's render time
+ * (beside the bare page, and beside plain SQL over the same rows), and the CSV exports'
+ * rate and the server's memory while they run. Prints figures; never passes or fails.
  *
  * The server is a child process (this file run with `--server`): the real Till, as
  * `till serve` composes it, on a fresh SQLite file, with a wallet and one finalized invoice.
  * The bare page is one Koa middleware the child puts in front of the app's own stack, so it
  * measures the HTTP server and Koa alone; the product has no such route.
  *
- *   npm run bench:web [-- --runs 20 --streams 1000]
+ *   npm run bench:web [-- --runs 20 --streams 1000 --invoices 100000 --only checkout|ui]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +29,8 @@ import { createFixedRateProvider } from '../src/rates/index.js';
 import { TSX_LOADER } from '../test/helpers/spawn.js';
 import { SEED_INVOICE, testTpub } from '../test/helpers/till.js';
 import { CHROMIUM, launchChromium, PHONE } from '../test/web/chromium.js';
+import { insertShop } from '../test/web/shop-fixture.js';
+import { ReportService } from '../src/invoicing/reports.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -36,6 +40,9 @@ const opt = (name: string, def: number) => {
 const RUNS = opt('runs', 20);
 const WARMUP = 3;
 const STREAMS = opt('streams', 1000);
+const INVOICES = opt('invoices', 100_000);
+/** `--only checkout` (the payer's page and its streams) or `--only ui` (the merchant's dashboard and exports). */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const BARE_PATH = '/bench-bare';
 
 /** The smallest page that paints text: what any page of this server costs at the least. */
@@ -45,7 +52,11 @@ const BARE_HTML =
   '<body><h1>Bare page</h1><p>A static page served by the same Koa app.</p></body></html>';
 
 type Memory = { rss: number; heapUsed: number; external: number };
-type FromServer = { ready: { port: number; uuid: string } } | { memory: Memory };
+/** What the server measured of the merchant's data: seeding, and plain SQL over the rows the pages read. */
+type Shop = { seedMs: number; invoices: number; payments: number; session: string };
+type Ceiling = { label: string; ms: number; rows: number };
+type FromServer =
+  | { ready: { port: number; uuid: string } } | { memory: Memory } | { heap: Memory } | { shop: Shop } | { ceilings: Ceiling[] };
 
 // ---------------------------------------------------------------- the server (child) ----
 
@@ -88,6 +99,20 @@ async function serve(): Promise<void> {
 
   const send = (m: FromServer) => process.send!(m);
   process.on('message', (m) => {
+    if (m === 'heap') {
+      // No GC: what the heap holds at this moment, mid-export.
+      const u = process.memoryUsage();
+      send({ heap: { rss: u.rss, heapUsed: u.heapUsed, external: u.external } });
+      return;
+    }
+    if (m === 'shop') {
+      void seedShop(till).then((shop) => send({ shop }));
+      return;
+    }
+    if (m === 'ceilings') {
+      void sqlCeilings(till).then((ceilings) => send({ ceilings }));
+      return;
+    }
     if (m !== 'memory') return;
     // Twice: the second collects what the first one's finalizers let go.
     global.gc?.();
@@ -99,6 +124,80 @@ async function serve(): Promise<void> {
     void till.close().finally(() => process.exit(0));
   });
   send({ ready: { port, uuid: inv.publicId } });
+}
+
+/**
+ * A busy shop's year, written straight through knex in a few transactions (shop-fixture.ts):
+ * every status, four currencies, the paid ones with their payments. Then the ceilings: plain
+ * SQL over the same rows the dashboard sums and the exports read, timed here in the server.
+ */
+async function seedShop(till: Awaited<ReturnType<typeof createTill>>): Promise<Shop> {
+  const t0 = performance.now();
+  let payments = 0;
+  const now = Date.now();
+  // Four transactions of a quarter each, the newest last.
+  for (let q = 0; q < 4; q++) {
+    const part = Math.floor(INVOICES / 4) + (q === 3 ? INVOICES % 4 : 0);
+    const r = await insertShop(till.db.write, { invoices: part, now: now - (3 - q) * 91 * 86_400_000, days: 91, seed: q + 1 });
+    payments += r.payments;
+  }
+  const seedMs = performance.now() - t0;
+  await till.db.checkpoint();
+  const { token } = await till.services.auth.startSession({ ip: '127.0.0.1', userAgent: 'bench' });
+  return { seedMs, invoices: INVOICES, payments, session: token };
+}
+
+/** Plain SQL over the rows the dashboard and the exports read, best of 5: what they cannot beat. */
+async function sqlCeilings(till: Awaited<ReturnType<typeof createTill>>): Promise<Ceiling[]> {
+  const now = Date.now();
+  const read = till.db.read;
+  const sql: Ceiling[] = [];
+  const time = async (label: string, q: string, params: unknown[] = []) => {
+    const best: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const r = (await read.raw(q, params as never[])) as unknown[];
+      best.push(performance.now() - t);
+      rows = r.length;
+    }
+    sql.push({ label, ms: Math.min(...best), rows });
+  };
+  const since = Math.floor(now / 86_400_000) * 86_400_000 - 29 * 86_400_000;
+  await time('SELECT count(*) FROM invoices', 'SELECT count(*) AS n FROM invoices');
+  await time('SELECT status, count(*) FROM invoices GROUP BY status', 'SELECT status, count(*) AS n FROM invoices GROUP BY status');
+  await time(
+    'SELECT count(*), SUM(sats) of the 30 days\' payments (no join, no grouping)',
+    'SELECT count(*) AS n, SUM(sats) AS s FROM payments WHERE COALESCE(moved_at, seen_at) >= ?',
+    [since],
+  );
+  const reports = new ReportService({ db: till.db, now: Date.now });
+  const timeFn = async (label: string, fn: () => Promise<unknown>) => {
+    const best: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await fn();
+      best.push(performance.now() - t);
+    }
+    sql.push({ label, ms: Math.min(...best), rows: 0 });
+  };
+  await timeFn('the dashboard\'s sums, chart and recent payments (ReportService.dashboard)', () => reports.dashboard());
+  await timeFn('the dashboard\'s counts by status (InvoiceService.countByStatus)', () => till.services.invoices.countByStatus());
+  await timeFn('the node\'s state the dashboard shows (health())', () => till.health());
+  // The export's own work without HTTP: its pages read and written as CSV text, in the server.
+  for (const [label, gen] of [
+    ['invoices.csv made in the server, no HTTP (its pages and the CSV text)', () => reports.invoicesCsv({ from: null, to: null, status: null })],
+    ['payments.csv made in the server, no HTTP', () => reports.paymentsCsv({ from: null, to: null })],
+  ] as const) {
+    const t = performance.now();
+    let lines = 0;
+    for await (const text of gen()) for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    sql.push({ label, ms: performance.now() - t, rows: lines - 1 });
+  }
+  // Whole tables into memory at once, as an export must not: the driver's raw read rate.
+  await time('SELECT * FROM invoices, every row into memory at once (what the export avoids)', 'SELECT * FROM invoices');
+  await time('SELECT * FROM payments, every row into memory at once', 'SELECT * FROM payments');
+  return sql;
 }
 
 // ------------------------------------------------------------- the benchmark (parent) ----
@@ -325,8 +424,103 @@ async function streamBench(server: ChildProcess, base: string, uuid: string): Pr
   rows.push(['server after the streams closed: RSS, heap used after GC', `${mb(vmRss(pid))}, ${mb(released.heapUsed)}`]);
 }
 
+/** Asks the server something and waits for the answer of that kind. */
+function askFor<K extends 'shop' | 'ceilings' | 'heap'>(server: ChildProcess, kind: K): Promise<Extract<FromServer, Record<K, unknown>>[K]> {
+  return new Promise((resolve) => {
+    const on = (m: FromServer) => {
+      if (!(kind in m)) return;
+      server.off('message', on);
+      resolve((m as unknown as Record<K, never>)[kind]);
+    };
+    server.on('message', on);
+    server.send(kind);
+  });
+}
+
+/** One export read to its end, the server's RSS (from /proc) and heap (no GC) sampled every 50 ms meanwhile. */
+async function exportRun(server: ChildProcess, url: string, cookie: string): Promise<{ ms: number; bytes: number; rows: number; peakRss: number; peakHeap: number; chunks: number }> {
+  const pid = server.pid!;
+  let peakRss = vmRss(pid);
+  let peakHeap = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, vmRss(pid));
+      const h = await askFor(server, 'heap');
+      peakHeap = Math.max(peakHeap, h.heapUsed);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: { Cookie: cookie } });
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  let bytes = 0;
+  let rows = 0;
+  let chunks = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    chunks++;
+    bytes += chunk.length;
+    for (const b of chunk) if (b === 10) rows++;
+  }
+  const ms = performance.now() - t0;
+  sampling = false;
+  await sampler;
+  // Less the header line.
+  return { ms, bytes, rows: rows - 1, peakRss, peakHeap, chunks };
+}
+
+async function uiBench(server: ChildProcess, base: string): Promise<void> {
+  const shop = await askFor(server, 'shop');
+  rows.push([
+    `merchant data written straight through knex (4 transactions)`,
+    `${shop.invoices.toLocaleString('en')} invoices, ${shop.payments.toLocaleString('en')} payments in ${(shop.seedMs / 1000).toFixed(1)} s`,
+  ]);
+  const cookie = `till_session=${shop.session}`;
+  const timeGet = async (path: string) => {
+    const t = performance.now();
+    const res = await fetch(base + path, { headers: { Cookie: cookie } });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${text.slice(0, 200)}`);
+    return { ms: performance.now() - t, bytes: Buffer.byteLength(text) };
+  };
+  const dash: number[] = [];
+  const bare: number[] = [];
+  let size = 0;
+  for (let i = 0; i < WARMUP; i++) {
+    await timeGet('/admin');
+    await timeGet(BARE_PATH);
+  }
+  for (let i = 0; i < RUNS; i++) {
+    const d = await timeGet('/admin');
+    dash.push(d.ms);
+    size = d.bytes;
+    bare.push((await timeGet(BARE_PATH)).ms);
+  }
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  const fig = (xs: number[]) => `p50 ${ms(pct(xs, 50))}, p95 ${ms(pct(xs, 95))}, best ${ms(Math.min(...xs))}`;
+  rows.push([`dashboard /admin, request to last byte over loopback (${RUNS} runs, ${kb(size)} of HTML)`, fig(dash)]);
+  rows.push(['bare page, the same way', fig(bare)]);
+  rows.push(['  dashboard minus bare (p50): the render and its queries', ms(pct(dash, 50) - pct(bare, 50))]);
+
+  await new Promise((r) => setTimeout(r, 300));
+  const rest = await ask(server);
+  rows.push(['server at rest after GC, before the exports: RSS, heap used', `${mb(vmRss(server.pid!))}, ${mb(rest.heapUsed)}`]);
+  for (const kind of ['invoices', 'payments'] as const) {
+    const r = await exportRun(server, `${base}/admin/export/${kind}.csv`, cookie);
+    rows.push([
+      `${kind}.csv, everything (${r.rows.toLocaleString('en')} rows, ${mb(r.bytes)}, ${r.chunks} chunks read)`,
+      `${(r.ms / 1000).toFixed(2)} s: ${Math.round(r.rows / (r.ms / 1000)).toLocaleString('en')} rows/s, ${(r.bytes / 1024 / 1024 / (r.ms / 1000)).toFixed(1)} MB/s`,
+    ]);
+    rows.push([`  server peak while exporting: RSS, heap used (sampled every 50 ms, no GC)`, `${mb(r.peakRss)}, ${mb(r.peakHeap)}`]);
+  }
+  // Last: the ceilings load whole tables into the server's memory.
+  for (const c of await askFor(server, 'ceilings')) {
+    rows.push([`${c.label.startsWith('SELECT') ? 'ceiling, in the server: ' : 'in the server: '}${c.label}`, `${ms(c.ms)}${c.rows > 1000 ? `, ${Math.round(c.rows / (c.ms / 1000)).toLocaleString('en')} rows/s` : ''}`]);
+  }
+}
+
 async function main(): Promise<void> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set TILL_CHROMIUM`);
+  if (ONLY !== 'ui' && !fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set TILL_CHROMIUM`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-web-'));
   const env = {
     PATH: process.env.PATH ?? '',
@@ -347,8 +541,12 @@ async function main(): Promise<void> {
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready`)));
     });
     const base = `http://127.0.0.1:${port}`;
-    await pageBench(base, uuid);
-    await streamBench(server, base, uuid);
+    if (ONLY === null || ONLY === 'checkout') {
+      await pageBench(base, uuid);
+      await streamBench(server, base, uuid);
+    }
+    // Last: the 100,000 invoices it writes would weigh on the checkout's figures.
+    if (ONLY === null || ONLY === 'ui') await uiBench(server, base);
   } finally {
     server.kill('SIGTERM');
     if (server.exitCode === null) await new Promise((r) => server.once('exit', r));
@@ -361,6 +559,8 @@ async function main(): Promise<void> {
   console.log(`Every load is a first load (a fresh browser context); ${WARMUP} warm-up loads of each page are not counted.`);
   console.log(`The bare page is one Koa middleware in front of Till's stack (${BARE_PATH}, added by the bench only).`);
   console.log('The server runs from source under tsx: its resting RSS is above a built one; the extra is what the streams cost.');
+  console.log('The merchant\'s figures: 100,000 invoices written by the bench, a session made in the server; what is timed inside the');
+  console.log('server is the best of 5 runs (the in-server exports: one run each).');
   console.log('');
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
