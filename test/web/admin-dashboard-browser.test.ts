@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { DESKTOP, launchChromium, PHONE, shot, SHOTS, withChromium } from './chromium.js';
 import type { TestTill } from '../helpers/till.js';
 import { adminTill, type AdminClient } from './admin-client.js';
 import { insertShop } from './shop-fixture.js';
@@ -29,7 +29,7 @@ withChromium('merchant dashboard in Chromium', () => {
       t = undefined;
     });
 
-    it('shows the money, the chart, the recent payments and the exports on a phone and a desktop; the export form downloads a CSV', async function () {
+    it('shows the money, the chart, the recent payments and the exports on a phone (light and dark) and a desktop; the export form downloads a CSV', async function () {
       this.timeout(90_000);
       ({ t, ui } = await adminTill({ TILL_SHOP_NAME: 'Corner Café' }));
       await t.setWallet();
@@ -42,8 +42,8 @@ withChromium('merchant dashboard in Chromium', () => {
       await t.till.services.payments.apply({ seen: [{ txid: randomBytes(32).toString('hex'), vout: 0, sats: inv.dueSats!, addressId: inv.addressId! }] });
 
       const errors: string[] = [];
-      for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-        const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+      for (const [name, viewport, colorScheme] of [['phone', PHONE, 'light'], ['desktop', DESKTOP, 'light'], ['phone-dark', PHONE, 'dark']] as const) {
+        const ctx = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
         await ctx.addCookies([{ name: 'till_session', value: ui.cookies.get('till_session')!, url: `${t.url}/admin` }]);
         const page = await ctx.newPage();
         page.on('console', (m) => {
@@ -58,6 +58,11 @@ withChromium('merchant dashboard in Chromium', () => {
         const fill = (await page.evaluate(`getComputedStyle(document.querySelector('svg.chart rect.bar')).fill`)) as string;
         expect(fill).to.not.equal('rgb(0, 0, 0)');
         await shot(page, `admin-dashboard-${name}`);
+        if (name === 'phone') {
+          // The money and the recent payments at their real size, to read them as a merchant would.
+          await page.locator('section.received').screenshot({ path: `${SHOTS}/admin-dashboard-received-phone.png` });
+          await page.locator('section[aria-labelledby="recent-h"]').screenshot({ path: `${SHOTS}/admin-dashboard-recent-phone.png` });
+        }
         // Nothing wider than the screen but the tables' own scrollers.
         const wide = (await page.evaluate(`(() => {
           const w = document.documentElement.clientWidth;

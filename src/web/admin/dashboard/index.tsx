@@ -29,6 +29,7 @@ export const DASHBOARD_STYLESHEET = hashedAsset('dashboard', 'css', `
 .recent,.recent tbody{display:block}
 .recent tr{display:grid;grid-template-columns:1fr auto;grid-template-areas:"inv amt" "tx amt" "when state";gap:.15rem .75rem;padding:.55rem 0;border-bottom:1px solid var(--line)}
 .recent td{border:0;padding:0}
+.recent tr:last-child{border-bottom:0;padding-bottom:0}
 .recent td.inv{grid-area:inv}.recent td.tx{grid-area:tx}.recent td.amt{grid-area:amt}
 .recent td.when{grid-area:when;color:var(--muted);font-size:.85rem}.recent td.state{grid-area:state;text-align:right}
 }
