@@ -28,6 +28,7 @@ import { createLogger } from '../src/log.js';
 import { createFixedRateProvider } from '../src/rates/index.js';
 import { TSX_LOADER } from '../test/helpers/spawn.js';
 import { SEED_INVOICE, testTpub } from '../test/helpers/till.js';
+import { STREAMS_PER_CLIENT } from '../src/web/checkout/routes.js';
 import { CHROMIUM, launchChromium, PHONE } from '../test/web/chromium.js';
 import { insertShop } from '../test/web/shop-fixture.js';
 import { ReportService } from '../src/invoicing/reports.js';
@@ -348,9 +349,9 @@ async function pageBench(base: string, uuid: string): Promise<void> {
 }
 
 /** Opens one SSE stream and resolves once its headers and first bytes (`retry:`) arrived. */
-function openStream(url: string, agent: http.Agent): Promise<http.ClientRequest> {
+function openStream(url: string, agent: http.Agent, localAddress: string): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(url, { agent, localAddress, headers: { accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`stream answered ${res.statusCode}`));
         res.resume();
@@ -389,7 +390,10 @@ async function streamBench(server: ChildProcess, base: string, uuid: string): Pr
   const t0 = performance.now();
   // In waves of 100: past the listen backlog a burst is refused by the kernel, not the server.
   for (let i = 0; i < STREAMS; i += 100) {
-    const wave = await Promise.allSettled(Array.from({ length: Math.min(100, STREAMS - i) }, () => openStream(url, agent)));
+    // Payers at many addresses: Till holds at most STREAMS_PER_CLIENT streams for one
+    // (Linux answers every 127/8 address on loopback).
+    const wave = await Promise.allSettled(Array.from({ length: Math.min(100, STREAMS - i) }, (_, j) =>
+      openStream(url, agent, `127.0.${Math.floor((i + j) / STREAMS_PER_CLIENT) + 1}.1`)));
     for (const w of wave) {
       if (w.status === 'fulfilled') reqs.push(w.value);
       else {
