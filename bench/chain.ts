@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Block, Transaction, networks, payments as bjsPayments } from 'bitcoinjs-lib';
+import { Session } from 'node:inspector/promises';
 import { Publisher } from 'zeromq';
 import { loadConfig } from '../src/config/load.js';
 import { createTill, type Till } from '../src/main.js';
@@ -16,6 +17,11 @@ import { createLogger } from '../src/log.js';
 import { createFixedRateProvider } from '../src/rates/index.js';
 import { parseBlock } from '../src/chain/raw.js';
 import { WatchMap } from '../src/chain/watch-map.js';
+import { parseTx } from '../src/chain/raw.js';
+import { SeenTxids } from '../src/chain/seen-txids.js';
+import { spawn } from 'node:child_process';
+import { TSX_LOADER } from '../test/helpers/spawn.js';
+import { durableCommitCeiling } from './ceilings.js';
 import { startSimNode } from '../regtest/sim-node.js';
 import type { RegtestNode } from '../regtest/node.js';
 import { testTpub } from '../test/helpers/till.js';
@@ -27,7 +33,8 @@ const opt = (name: string, def: number) => {
 };
 const PAYMENTS = opt('payments', 1000);
 /** Frames a second: 500 is a busy shop's worst minute; 50 shows the cost of one payment alone. */
-const RATE = opt('rate', 500);
+const RATES = args.includes('--rate') ? [opt('rate', 500)] : [100, 500];
+const PROFILE = args.includes('--profile') ? path.resolve(args[args.indexOf('--profile') + 1]!) : null;
 const rows: [string, string][] = [];
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,7 +117,7 @@ async function startTillOn(node: RegtestNode, dir: string, zmqRawTx: string): Pr
   return createTill({ config, log: createLogger('warn'), rateProviders: [createFixedRateProvider('USD=70000')] });
 }
 
-async function detectionBench(node: RegtestNode): Promise<void> {
+async function detectionBench(node: RegtestNode, RATE: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-chain-'));
   // Frames come from a publisher of the benchmark's own, so the clock starts at the send.
   const pub = new Publisher({ linger: 0, sendHighWaterMark: 100_000 });
@@ -122,11 +129,13 @@ async function detectionBench(node: RegtestNode): Promise<void> {
   for (let i = 0; i < 200 && !(await till.health()).ok; i++) await new Promise((r) => setTimeout(r, 50));
 
   const addresses: { scriptHex: string; sats: bigint }[] = [];
-  for (let i = 0; i < PAYMENTS; i++) {
-    const inv = await till.services.invoices.create({ currency: 'BTC', lines: [{ description: 'b', quantity: 1, unit_price: '0.0001' }], dialect: 'v1' });
-    const fin = await till.services.invoices.finalize(inv.ref);
-    const row = await till.db.read('addresses').where({ id: fin.addressId }).first();
-    addresses.push({ scriptHex: String(row.script_hex), sats: 10_000n });
+  for (let i = 0; i < PAYMENTS; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, PAYMENTS - i) }, async () => {
+      const inv = await till.services.invoices.create({ currency: 'BTC', lines: [{ description: 'b', quantity: 1, unit_price: '0.0001' }], dialect: 'v1' });
+      const fin = await till.services.invoices.finalize(inv.ref);
+      const row = await till.db.read('addresses').where({ id: fin.addressId }).first();
+      addresses.push({ scriptHex: String(row.script_hex), sats: 10_000n });
+    }));
   }
 
   const sentAt = new Map<string, number>();
@@ -161,22 +170,200 @@ async function detectionBench(node: RegtestNode): Promise<void> {
   }
 
   const txs = addresses.map((a) => fakeTx([{ script: Buffer.from(a.scriptHex, 'hex'), sats: a.sats }, { script: p2wpkh(), sats: 5_000n }]));
+  const session = PROFILE ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const commitsBefore = till.db.commitStats();
+  const applyTimes: number[] = [];
+  const timedApply = payments.apply;
+  payments.apply = async (changes) => {
+    const t0 = performance.now();
+    try {
+      return await timedApply(changes);
+    } finally {
+      applyTimes.push(performance.now() - t0);
+    }
+  };
+  const bodies = txs.map((t) => ({ id: t.getId(), body: Buffer.from(t.toBuffer()) }));
   const started = performance.now();
-  for (const t of txs) {
-    const body = Buffer.from(t.toBuffer());
-    sentAt.set(t.getId(), performance.now());
-    await frame(body);
-    await new Promise((r) => setTimeout(r, Math.max(0, 1000 / RATE - 0.5)));
+  // Paced to the clock (frame i is due at i / RATE seconds), so timer slack does not
+  // change the rate; the clock of each frame starts when it is actually sent.
+  for (const [i, t] of bodies.entries()) {
+    const wait = started + (i * 1000) / RATE - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sentAt.set(t.id, performance.now());
+    await frame(t.body);
   }
   for (let i = 0; i < 400 && committed.size < txs.length; i++) await new Promise((r) => setTimeout(r, 25));
   const elapsed = performance.now() - started;
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    fs.mkdirSync(PROFILE!, { recursive: true });
+    const file = path.join(PROFILE!, `detection-${RATE}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`detection profile (the send window only): ${file}`);
+  }
+  const commits = till.db.commitStats();
   rows.push([
     `detection latency, ZMQ rawtx frame sent → payment committed (${latencies.length} of ${txs.length} payments, ~${Math.round(txs.length / (elapsed / 1000))}/s)`,
     `p50 ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(Math.max(...latencies))} (${(elapsed / 1000).toFixed(1)} s)`,
   ]);
+  rows.push([
+    `  writer: units of work (payments.apply), commits, replayed batches`,
+    `${commits.units - commitsBefore.units} units (each p50 ${ms(pct(applyTimes, 50))}, p99 ${ms(pct(applyTimes, 99))}) in ${commits.commits - commitsBefore.commits} commits, ${commits.replayed - commitsBefore.replayed} replayed`,
+  ]);
 
   await till.close();
   pub.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** What a frame costs with no database: the ceiling beside detection and the flood. */
+let parseCeiling: { usPerFrame: number; commitP50: number; commitP99: number } | null = null;
+
+async function detectionCeiling(): Promise<void> {
+  const watch = new WatchMap();
+  for (let i = 0; i < PAYMENTS; i++) watch.add(p2wpkh().toString('hex'), i + 1);
+  const seen = new SeenTxids();
+  const bodies = Array.from({ length: 20_000 }, () => Buffer.from(fakeTx([{ script: p2wpkh(), sats: 10_000n }, { script: p2wpkh(), sats: 5_000n }]).toBuffer()));
+  // What dispatch does with a rawtx frame that pays no one: parse, match, remember its txid.
+  const once = () => {
+    for (const b of bodies) {
+      const tx = parseTx(b);
+      if (watch.match(tx).length === 0) seen.remember(tx.txid());
+    }
+  };
+  once();
+  const cpu0 = process.cpuUsage();
+  once();
+  const cpu = process.cpuUsage(cpu0);
+  const usPerFrame = (cpu.user + cpu.system) / bodies.length;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-ceiling-'));
+  const commit = await durableCommitCeiling(dir, 2);
+  fs.rmSync(dir, { recursive: true, force: true });
+  parseCeiling = { usPerFrame, commitP50: commit.p50, commitP99: commit.p99 };
+  rows.push([
+    'ceiling: a rawtx frame parsed and matched with no database (what dispatch does with one that pays no one)',
+    `${usPerFrame.toFixed(1)} µs CPU a frame: ${Math.round(1e6 / usPerFrame).toLocaleString('en')} frames/s on one core`,
+  ]);
+  rows.push([
+    'ceiling: one durable commit alone on the same disk (BEGIN IMMEDIATE, one INSERT, COMMIT; synchronous=FULL)',
+    `p50 ${ms(commit.p50)}, p99 ${ms(commit.p99)} (${commit.perSecond.toFixed(0)} commits/s)`,
+  ]);
+}
+
+/**
+ * 10,000 mempool transactions a second that pay no one, sent from a process of its own:
+ * the CPU this process (Till, with ZMQ's I/O thread) spends on them, beside what the
+ * same frames cost parsed with no database.
+ */
+async function floodBench(node: RegtestNode): Promise<void> {
+  const RATE_FLOOD = opt('flood', 10_000);
+  const SECONDS = 3;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-flood-'));
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(import.meta.dirname, 'zmq-flood.ts'), String(RATE_FLOOD), String(SECONDS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let waiting: (() => void) | null = null;
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
+    waiting?.();
+  });
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) await new Promise<void>((r) => (waiting = r));
+    return lines.shift()!;
+  };
+  const endpoint = await nextLine();
+  const till = await startTillOn(node, dir, endpoint);
+  await till.listen();
+  const received = async () => ((await till.health()).zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
+  for (let i = 0; i < 200 && (await received()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  const before = await received();
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  child.stdin!.write('go\n');
+  const done = (await nextLine()).split(' ');
+  // The last frames still in flight.
+  for (let i = 0; i < 40 && (await received()) - before < Number(done[1]); i++) await new Promise((r) => setTimeout(r, 25));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
+  const got = (await received()) - before;
+  const share = (cpu.user + cpu.system) / 1000 / wall;
+  const ceiling = parseCeiling ? (parseCeiling.usPerFrame * got) / 1000 / wall : NaN;
+  rows.push([
+    `${RATE_FLOOD.toLocaleString('en')} non-matching mempool txs/s for ${SECONDS} s over ZMQ from another process (${got} of ${done[1]} received)`,
+    `${(100 * share).toFixed(1)} % of one core (aim: under 20 %); parsing alone ${(100 * ceiling).toFixed(1)} %: ${(share / ceiling).toFixed(1)}× the ceiling`,
+  ]);
+  child.kill();
+  await till.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Resident memory of Till as `npm start` runs it (compiled: node bin/till.js start, built
+ * first unless --no-build) with 100,000 issued addresses in its database, all of them in
+ * its watch map, beside an idle `node` process on the same machine.
+ */
+async function rssBench(node: RegtestNode): Promise<void> {
+  const N = opt('watched', 100_000);
+  const root = path.resolve(import.meta.dirname, '..');
+  if (!args.includes('--no-build')) {
+    const build = spawn('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    await new Promise((r) => build.on('exit', r));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-rss-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '', TILL_DATA_DIR: dir, TILL_PORT: '0', TILL_HOST: '127.0.0.1', TILL_CHAIN: 'regtest',
+    TILL_RPC_HOST: node.rpc.host, TILL_RPC_PORT: String(node.rpc.port), TILL_RPC_USER: node.rpc.user, TILL_RPC_PASSWORD: node.rpc.password,
+    TILL_ZMQ_RAWTX: node.zmq.rawtx ?? '', TILL_ZMQ_RAWBLOCK: node.zmq.rawblock ?? '', TILL_ZMQ_SEQUENCE: node.zmq.sequence ?? '',
+    TILL_LOG_LEVEL: 'warn',
+  };
+  // The database with N issued addresses, written straight into the table.
+  const till = await createTill({ config: loadConfig(env, dir), log: createLogger('warn'), followChain: false, notify: false, rateProviders: [createFixedRateProvider('USD=70000')] });
+  await till.services.pool.setWallet(till.db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
+  const wallet = await till.db.read('wallets').where({ active: true }).first();
+  for (let start = 0; start < N; start += 1000) {
+    await till.db.write.transaction(async (trx) => {
+      const rowsIn = [];
+      for (let i = start; i < Math.min(N, start + 1000); i++) {
+        rowsIn.push({ wallet_id: wallet.id, derivation_index: 1_000_000 + i, address: `bcrt1rss${i}`, script_hex: `0014${randomBytes(20).toString('hex')}`, state: 'used', created_at: Date.now() });
+      }
+      await trx.batchInsert('addresses', rowsIn, 500);
+    });
+  }
+  await till.close();
+
+  const rssOf = (pid: number) => {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 4000));
+  const proc = spawn(process.execPath, [path.join(root, 'bin/till.js'), 'start'], { env: { ...env, TILL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 300 && !out.includes('Till is listening'); i++) await new Promise((r) => setTimeout(r, 100));
+  await settle();
+  const tillRss = rssOf(proc.pid!);
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.on('exit', r));
+  const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRss = rssOf(idle.pid!);
+  idle.kill();
+  rows.push([
+    `resident memory of \`npm start\` (compiled, node bin/till.js start) with ${N.toLocaleString('en')} watched addresses, 4 s after start`,
+    `${tillRss.rss.toFixed(0)} MB (peak ${tillRss.peak.toFixed(0)} MB; aim: under 150 MB); an idle node process: ${idleRss.rss.toFixed(0)} MB`,
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -285,7 +472,7 @@ function strangerAddress(): string {
   return bjsPayments.p2wpkh({ hash: randomBytes(20), network: networks.regtest }).address!;
 }
 
-/** `--only connect` (or scan, memory, detection, catchup) runs one part. */
+/** `--only connect` (or scan, memory, detection, catchup, rss) runs one part. */
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const part = (name: string) => only === undefined || only === name;
 
@@ -293,11 +480,16 @@ async function main(): Promise<void> {
   if (part('scan')) scanBench();
   if (part('memory')) memoryBench();
   if (part('connect')) await blockConnectBench();
-  if (part('detection') || part('catchup')) {
+  if (part('detection') || part('catchup') || part('rss')) {
     const node = await startSimNode();
     try {
-      if (part('detection')) await detectionBench(node);
+      if (part('detection')) {
+        await detectionCeiling();
+        for (const rate of RATES) await detectionBench(node, rate);
+        await floodBench(node);
+      }
       if (part('catchup')) await catchUpBench(node);
+      if (part('rss')) await rssBench(node);
     } finally {
       await node.close();
     }

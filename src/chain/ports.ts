@@ -90,8 +90,11 @@ export interface ChainSink {
 export interface ChainStore {
   loadTip(): Promise<Tip | null>;
   findBlock(hash: string): Promise<StoredBlock | null>;
-  /** Every address ever issued: money to an old or released one is still seen. */
-  watchedScripts(): Promise<{ scriptHex: string; addressId: number }[]>;
+  /**
+   * Every address ever issued (money to an old or released one is still seen): those
+   * with an id above `afterId`, in id order, at most `limit` of them.
+   */
+  watchedScripts(afterId?: number, limit?: number): Promise<{ scriptHex: string; addressId: number }[]>;
   /** When the first address was handed out (ms), or null. */
   earliestAddressTime(): Promise<number | null>;
   /** Unconfirmed payments, with when Till saw them: a re-read must find them again. */

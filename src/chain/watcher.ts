@@ -77,7 +77,14 @@ export class ChainWatcher {
 
   /** Loads every address ever issued and the stored tip. No RPC yet: the node may be down. */
   async load(): Promise<void> {
-    for (const s of await this.o.store.watchedScripts()) this.watch.add(s.scriptHex, s.addressId);
+    // A page at a time: 100,000 rows at once would grow the heap for good (RSS) for a moment's use.
+    const PAGE = 5_000;
+    for (let after = 0; ; ) {
+      const page = await this.o.store.watchedScripts(after, PAGE);
+      for (const s of page) this.watch.add(s.scriptHex, s.addressId);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.addressId;
+    }
     this.blocks.tip = await this.o.store.loadTip();
   }
 

@@ -52,9 +52,18 @@ export async function pruneBlocks(trx: Knex.Transaction, belowHeight: number): P
   await trx('blocks').where('height', '<', belowHeight).delete();
 }
 
-/** Every address Till ever handed out, with the invoice it belongs to now. */
-export async function watchedScripts(q: Q): Promise<{ scriptHex: string; addressId: number; invoiceId: number | null }[]> {
-  const rows: Row[] = await q('addresses').select('id', 'script_hex', 'invoice_id');
+/**
+ * Every address Till ever handed out, with the invoice it belongs to now, in id order:
+ * those after `afterId`, at most `limit` (the watcher loads 100,000 a page at a time
+ * rather than holding them all as rows at once).
+ */
+export async function watchedScripts(
+  q: Q,
+  afterId = 0,
+  limit?: number,
+): Promise<{ scriptHex: string; addressId: number; invoiceId: number | null }[]> {
+  const query = q('addresses').select('id', 'script_hex', 'invoice_id').where('id', '>', afterId).orderBy('id');
+  const rows: Row[] = await (limit === undefined ? query : query.limit(limit));
   return rows.map((r) => ({ scriptHex: String(r.script_hex), addressId: toNum(r.id), invoiceId: r.invoice_id === null ? null : toNum(r.invoice_id) }));
 }
 
@@ -66,7 +75,7 @@ export function chainStore(q: Q) {
   return {
     loadTip: () => loadTip(q),
     findBlock: (hash: string) => findBlock(q, hash),
-    watchedScripts: () => watchedScripts(q),
+    watchedScripts: (afterId?: number, limit?: number) => watchedScripts(q, afterId, limit),
     earliestAddressTime: () => earliestAddressTime(q),
     mempoolPayments: () => mempoolPayments(q),
     paymentsOfTx: (txid: string) => paymentsOfTx(q, txid),

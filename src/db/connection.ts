@@ -4,7 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 
 /**
  * A write transaction that reads first must hold the write lock from its first statement,
@@ -66,10 +66,15 @@ export interface Database {
   read: Knex;
   /**
    * Runs `fn` as one atomic unit of work and resolves once it is durable. Units that
-   * arrive together share a commit (see GroupCommit); `fn` may run twice, so it must
-   * do nothing but database work in `trx`.
+   * arrive together share a commit (see GroupCommit): a unit that throws leaves no row
+   * behind and fails only its caller (a batch with a failure is replayed unit by unit,
+   * each in a savepoint of its own). `fn` may run twice and beside other units, so it
+   * must do nothing but database work in `trx`, await every statement it starts, and
+   * make its changes compare-and-sets that throw when the row moved.
    */
   tx<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /** How many commits carried how many units so far (tests, benchmarks). */
+  commitStats(): GroupCommitStats;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       await maintenance.raw('PRAGMA wal_checkpoint(PASSIVE)');
     },
     tx: (fn) => group.run(fn),
+    commitStats: () => group.stats(),
     close: async () => {
       await maintenance?.destroy();
       if (read !== write) await read.destroy();

@@ -31,8 +31,29 @@ function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
   return st;
 }
 
-/** Rows of a statement: prepared inside a write transaction, through knex.raw elsewhere. */
+function isSqlite(q: Knex | Knex.Transaction): boolean {
+  const client = q.client.config.client as unknown;
+  return client === undefined || typeof client !== 'string' || client === 'sqlite3';
+}
+
+/**
+ * Rows of a statement: prepared, on the transaction's connection inside a write
+ * transaction, on a pooled connection borrowed for the statement elsewhere (the
+ * readers: a status poll's query is prepared once per connection, not on every call);
+ * through knex.raw on other engines.
+ */
 export async function rowsOf(trx: Knex | Knex.Transaction, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  if (!(trx as Knex.Transaction).isTransaction && isSqlite(trx)) {
+    const pooled = (await trx.client.acquireConnection()) as Partial<SqliteConnection>;
+    try {
+      if (typeof pooled.prepare === 'function') {
+        const st = prepared(pooled as SqliteConnection, sql);
+        return await new Promise((resolve, reject) => st.all(params, (err, rows) => (err ? reject(err) : resolve(rows))));
+      }
+    } finally {
+      await trx.client.releaseConnection(pooled);
+    }
+  }
   const conn = await sqliteConnection(trx);
   if (!conn) {
     const r = (await trx.raw(sql, params as Knex.RawBinding[])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { execute } from './fast.js';
 
 interface Unit {
   fn: (trx: Knex.Transaction) => Promise<unknown>;
@@ -6,21 +7,51 @@ interface Unit {
   reject: (e: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Counters for tests and benchmarks: how many commits carried how many units. */
+export interface GroupCommitStats {
+  commits: number;
+  units: number;
+  /** The most units one commit carried. */
+  largest: number;
+  /** Batches in which a unit failed, run again one unit after another. */
+  replayed: number;
+}
+
+/** A unit of the batch failed: the whole batch rolls back and runs again, unit by unit. */
+class UnitFailed extends Error {}
+
 /**
  * Group commit for the single SQLite writer. With synchronous=FULL every commit waits
  * for the disk, so units of work that arrive while a commit is under way are run
- * together in the next transaction and made durable by one sync. Each unit still
- * commits atomically with everything it wrote (its outbox event included), and its
- * caller hears back only after that commit.
+ * together in the next transaction and made durable by one sync. Every caller is
+ * answered only after that commit is durable, and each unit commits atomically with
+ * everything it wrote (its outbox event included).
  *
- * If any unit of a batch throws, the batch is rolled back and every unit of it is run
- * again alone, so one failing request never takes others down with it and never
- * leaves half its writes behind. That is why a unit must be pure database work, and
- * why every change it makes must be a compare-and-set (units of a batch run at once).
+ * A batch first runs all its units at once: their statements queue on the one
+ * connection back to back, with no round trip to JavaScript between one unit and the
+ * next (on a busy machine each round trip to the driver's thread costs more than the
+ * statement). If every unit succeeds, the batch commits.
+ *
+ * If any unit throws, that attempt is rolled back entirely and the batch runs again in
+ * one transaction, one unit after another in the order they arrived, each inside a
+ * SAVEPOINT of its own: a unit that throws is rolled back to its savepoint (every row it
+ * wrote goes, the others' stay) and only its caller hears the error. There each unit
+ * sees what the units before it wrote, exactly as if each had committed alone. If that
+ * commit (or the transaction itself) fails, every unit of the batch is rejected and
+ * nothing of it stays.
+ *
+ * So a unit may run twice, and units of a batch may run at the same time: a unit must do
+ * nothing but database work in `trx`, await every statement it starts before it returns
+ * or throws, and make every change a compare-and-set that throws when the row moved
+ * (an invoice's version): two units that collide in the first attempt then fail it, and
+ * the replay gives each the outcome it would have had alone.
  */
 export class GroupCommit {
   private queue: Unit[] = [];
   private busy = false;
+  private readonly counts: GroupCommitStats = { commits: 0, units: 0, largest: 0, replayed: 0 };
 
   constructor(
     private readonly knex: Knex,
@@ -34,6 +65,10 @@ export class GroupCommit {
     });
   }
 
+  stats(): GroupCommitStats {
+    return { ...this.counts };
+  }
+
   private async drain(): Promise<void> {
     this.busy = true;
     try {
@@ -41,12 +76,16 @@ export class GroupCommit {
         const batch = this.queue.splice(0, this.maxBatch);
         if (batch.length === 1) await this.solo(batch[0]!);
         else await this.together(batch);
+        this.counts.commits++;
+        this.counts.units += batch.length;
+        this.counts.largest = Math.max(this.counts.largest, batch.length);
       }
     } finally {
       this.busy = false;
     }
   }
 
+  /** Alone in its transaction: no savepoint needed, a throw rolls the transaction back. */
   private async solo(u: Unit): Promise<void> {
     try {
       u.resolve(await this.knex.transaction((trx) => u.fn(trx)));
@@ -59,18 +98,50 @@ export class GroupCommit {
     let results: unknown[];
     try {
       results = await this.knex.transaction(async (trx) => {
-        // All at once: their statements queue on the one connection and run back to back,
-        // with no round trip to JavaScript between them. Every change a unit makes is a
-        // compare-and-set, so two units that collide fail, and the batch reruns one by one.
         const settled = await Promise.allSettled(batch.map((u) => u.fn(trx)));
-        const failed = settled.find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        if (settled.some((r) => r.status === 'rejected')) throw new UnitFailed();
         return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       });
     } catch {
-      for (const u of batch) await this.solo(u);
+      this.counts.replayed++;
+      await this.oneByOne(batch);
       return;
     }
     batch.forEach((u, i) => u.resolve(results[i]));
+  }
+
+  private async oneByOne(batch: Unit[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.knex.transaction(async (trx) => {
+        // Savepoints nest, one per unit, and are never released one by one (the commit
+        // ends them all): a unit costs one statement more than its own, not two.
+        for (const [i, u] of batch.entries()) {
+          await execute(trx, `SAVEPOINT till_unit_${i}`, []);
+          let outcome: Outcome;
+          try {
+            outcome = { ok: true, value: await u.fn(trx) };
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+          // A failed rollback (the engine ended the whole transaction: disk full, I/O
+          // error) throws out of here, and the batch is rejected below.
+          if (!outcome.ok) await execute(trx, `ROLLBACK TO SAVEPOINT till_unit_${i}`, []);
+          outcomes.push(outcome);
+        }
+      });
+    } catch (e) {
+      // Nothing of the batch committed: a unit that failed on its own keeps its own error.
+      batch.forEach((u, i) => {
+        const o = outcomes[i];
+        u.reject(o && !o.ok ? o.error : e);
+      });
+      return;
+    }
+    batch.forEach((u, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) u.resolve(o.value);
+      else u.reject(o.error);
+    });
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * What this machine can do at best, measured beside each figure in the same run (the
+ * machine is shared: absolute figures swing, ratios to a ceiling measured a moment
+ * before or after do not swing nearly as much).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sqlite3 from 'sqlite3';
+
+export interface CommitCeiling {
+  /** Durable commits a second, one after another. */
+  perSecond: number;
+  /** ms of one commit: BEGIN IMMEDIATE, one INSERT, COMMIT. */
+  p50: number;
+  p99: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/**
+ * The raw durable-commit rate of one SQLite connection on the disk under `dir`: WAL,
+ * synchronous=FULL, one row (the size of an invoice row) per transaction, through the
+ * same driver Till uses, with nothing else in the way.
+ */
+export async function durableCommitCeiling(dir: string, seconds: number): Promise<CommitCeiling> {
+  const file = path.join(dir, `ceiling-${process.pid}-${Date.now()}.sqlite`);
+  const db = new sqlite3.Database(file);
+  const run = (sql: string, params: unknown[] = []) =>
+    new Promise<void>((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
+  await run('PRAGMA journal_mode = WAL');
+  await run('PRAGMA synchronous = FULL');
+  await run('PRAGMA wal_autocheckpoint = 0');
+  await run('CREATE TABLE t (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO t (ref, body) VALUES (?, ?)');
+  const body = 'x'.repeat(600);
+  const times: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < until; i++) {
+    const t0 = performance.now();
+    await run('BEGIN IMMEDIATE');
+    await new Promise<void>((resolve, reject) => insert.run([`r${i}`, body], (err) => (err ? reject(err) : resolve())));
+    await run('COMMIT');
+    times.push(performance.now() - t0);
+  }
+  await new Promise<void>((resolve) => insert.finalize(() => resolve()));
+  await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  return { perSecond: times.length / seconds, p50: pct(times, 50), p99: pct(times, 99) };
+}
+
+/** `a / b` as a percentage, one decimal. */
+export function ratio(a: number, b: number): string {
+  return `${((100 * a) / b).toFixed(1)} %`;
+}
