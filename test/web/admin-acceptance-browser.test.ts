@@ -14,7 +14,7 @@ import { describeEachNode } from '../../regtest/find-nodes.js';
 import { nodeEnv, statusOf } from '../chain/helpers.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { realClock, startTill, testTpub, type TestTill } from '../helpers/till.js';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, withChromium } from './chromium.js';
 
 const PASSWORD = 'a long merchant password';
 
@@ -22,14 +22,7 @@ withChromium('merchant UI acceptance in Chromium', () => {
   describeEachNode('merchant UI acceptance in Chromium', [], (node) => {
     let browser: Browser;
     let t: TestTill | undefined;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });

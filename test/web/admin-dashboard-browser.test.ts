@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, SHOTS, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, SHOTS, withChromium } from './chromium.js';
 import type { TestTill } from '../helpers/till.js';
 import { adminTill, type AdminClient } from './admin-client.js';
 import { insertShop } from './shop-fixture.js';
@@ -17,14 +17,7 @@ withChromium('merchant dashboard in Chromium', () => {
     let browser: Browser;
     let t: TestTill | undefined;
     let ui: AdminClient;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });

@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, withChromium } from './chromium.js';
 import { startTill, testClock, testTpub, type TestTill } from '../helpers/till.js';
 import { AdminClient, PASSWORD } from './admin-client.js';
 
@@ -25,14 +25,7 @@ withChromium('merchant UI invoices in Chromium', () => {
   describe('merchant UI invoices in Chromium', () => {
     let browser: Browser;
     let t: TestTill | undefined;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, withChromium } from './chromium.js';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 import { AdminClient, PASSWORD } from './admin-client.js';
 
@@ -16,14 +16,7 @@ withChromium('merchant UI wallet, settings, audit in Chromium', () => {
   describe('merchant UI wallet, settings, audit in Chromium', () => {
     let browser: Browser;
     let t: TestTill | undefined;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, withChromium } from './chromium.js';
 import { describeEachNode } from '../../regtest/find-nodes.js';
 import { btcInvoice, statusOf, tillOn, waitFor } from '../chain/helpers.js';
 import type { TestTill } from '../helpers/till.js';
@@ -39,14 +39,7 @@ withChromium('checkout page in Chromium', () => {
   describeEachNode('checkout page in Chromium', [], (node) => {
     let browser: Browser;
     let t: TestTill | undefined;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });

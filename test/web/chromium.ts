@@ -38,3 +38,21 @@ export function withChromium(title: string, body: () => void): void {
     });
   }
 }
+
+/**
+ * The hooks every browser suite has: one Chromium for the suite (launched before its
+ * tests, closed after), handed over by `onBrowser`, and `afterEachTest` (stopping that
+ * test's Till) after each.
+ */
+export function chromiumHooks(onBrowser: (b: Browser) => void, afterEachTest: () => Promise<void>): void {
+  let browser: Browser | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    browser = await launchChromium();
+    onBrowser(browser);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(afterEachTest);
+}

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, launchChromium, PHONE, shot, withChromium } from './chromium.js';
+import { chromiumHooks, DESKTOP, PHONE, shot, withChromium } from './chromium.js';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 
 
@@ -14,14 +14,7 @@ withChromium('payment link in Chromium', () => {
   describe('payment link in Chromium', () => {
     let browser: Browser;
     let t: TestTill | undefined;
-    before(async function () {
-      this.timeout(60_000);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
+    chromiumHooks((b) => (browser = b), async () => {
       await t?.stop();
       t = undefined;
     });
