@@ -2,7 +2,10 @@ import type { RouterContext } from '@koa/router';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { render, type Html } from '../render.js';
+import type { Actor } from '../../invoicing/audit.js';
 import type { Asset } from './assets.js';
+import { AdminPage } from './layout.js';
+import type { Child } from 'hono/jsx';
 import type { AdminDeps } from './ports.js';
 import type { AdminState } from './session.js';
 
@@ -44,3 +47,21 @@ export function csrfOf(ctx: AdminContext): string {
   return ctx.state.csrf;
 }
 
+
+/** Who did it, for the audit log: the page's session and the client's address. */
+export function actorOf(ctx: AdminContext): Actor {
+  return { actor: ctx.state.admin!.actor, ip: ctx.ip || null };
+}
+
+/**
+ * How a section answers its pages: the admin layout with the section's nav entry, the
+ * session's CSRF token, the shop's name, a message carried by a redirect, and the
+ * section's own stylesheets.
+ */
+export function sectionPage(deps: AdminDeps, section: string, styles: readonly Asset[] = []) {
+  return (ctx: AdminContext, status: number, title: string, body: Child): void =>
+    sendPage(ctx, status, AdminPage({
+      title, section, csrf: csrfOf(ctx), shopName: deps.settings.shopName(), flash: flashOf(ctx),
+      styles: styles.map((a) => a.path), children: body,
+    }) as Html);
+}

@@ -26,6 +26,8 @@ export interface PageProps {
   flash?: { text: string; bad?: boolean } | null;
   /** More scripts of this page (hashed asset paths). */
   scripts?: string[];
+  /** More stylesheets of this page (hashed asset paths). */
+  styles?: string[];
   children?: Child;
 }
 
@@ -35,7 +37,7 @@ export function Csrf({ token }: { token: string }): Child {
 }
 
 /** One page of the merchant UI: the top bar with the sections and logout, then the page. */
-export function AdminPage({ title, section, csrf, shopName, flash, scripts, children }: PageProps): Child {
+export function AdminPage({ title, section, csrf, shopName, flash, scripts, styles, children }: PageProps): Child {
   return (
     <Document
       title={`${title} · Till`}
@@ -47,6 +49,7 @@ export function AdminPage({ title, section, csrf, shopName, flash, scripts, chil
           <meta name="robots" content="noindex" />
           <link rel="icon" href="data:," />
           <link rel="stylesheet" href={ADMIN_STYLESHEET.path} />
+          {(styles ?? []).map((s) => <link rel="stylesheet" href={s} />)}
           <script src={ADMIN_SCRIPT.path} defer />
           {(scripts ?? []).map((s) => <script src={s} defer />)}
         </>

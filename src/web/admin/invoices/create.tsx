@@ -3,7 +3,7 @@ import { listCurrencies, minorUnits } from '../../../domain/currency.js';
 import type { Invoice, PaymentMethod } from '../../../domain/invoice.js';
 import { formatMoney } from '../../../domain/money.js';
 import { computeInvoiceTotals, MAX_LINES } from '../../../domain/totals.js';
-import { csrfOf, redirectWith, sendPage, type AdminContext } from '../http.js';
+import { actorOf, csrfOf, redirectWith, sendPage, type AdminContext } from '../http.js';
 import { AdminPage, Csrf, errorsOf, Field, FormErrors } from '../layout.js';
 import { fieldErrorsOf, formOf } from '../forms.js';
 import type { AdminDeps, FieldError } from '../ports.js';
@@ -344,7 +344,7 @@ export async function createPost(ctx: AdminContext, deps: AdminDeps): Promise<vo
   } catch (e) {
     return createPage(ctx, deps, form, toFormErrors(fieldErrorsOf(e), rowOf), 400);
   }
-  const by = { actor: ctx.state.admin!.actor, ip: ctx.ip || null };
+  const by = actorOf(ctx);
   const detail = { total: formatMoney(inv.total, inv.currency), currency: inv.currency, lines: inv.lines.length };
   await deps.audit.record(by, 'invoice.created', inv.number, detail);
   if (intent === 'finalize') await deps.audit.record(by, 'invoice.finalized', inv.number, { due_btc_sats: inv.dueSats?.toString() ?? null });

@@ -1,7 +1,7 @@
 import { TillError } from '../../../domain/errors.js';
 import type { Invoice } from '../../../domain/invoice.js';
 import { formatMoney } from '../../../domain/money.js';
-import { redirectWith, type AdminContext, type AdminModule } from '../http.js';
+import { actorOf, redirectWith, type AdminContext, type AdminModule } from '../http.js';
 import { formOf } from '../forms.js';
 import type { AdminDeps } from '../ports.js';
 import { INVOICES_SCRIPT, INVOICES_STYLESHEET } from './assets.js';
@@ -17,7 +17,6 @@ async function refused(ctx: AdminContext, deps: AdminDeps, ref: string, e: unkno
   await detailPage(ctx, deps, inv, { status: 400, flash: { text: e.message, bad: true } });
 }
 
-const by = (ctx: AdminContext) => ({ actor: ctx.state.admin!.actor, ip: ctx.ip || null });
 
 /**
  * `/admin/invoices`: the list with its filters and search, one invoice with its payments,
@@ -43,7 +42,7 @@ export const invoicesModule: AdminModule = {
       } catch (e) {
         return refused(ctx, deps, ref, e);
       }
-      await deps.audit.record(by(ctx), 'invoice.finalized', inv.number, { due_btc_sats: inv.dueSats?.toString() ?? null, rate: inv.rate });
+      await deps.audit.record(actorOf(ctx), 'invoice.finalized', inv.number, { due_btc_sats: inv.dueSats?.toString() ?? null, rate: inv.rate });
       redirectWith(ctx, invoicePath(inv.ref), `Invoice ${inv.number} finalized.`);
     });
 
@@ -55,7 +54,7 @@ export const invoicesModule: AdminModule = {
       } catch (e) {
         return refused(ctx, deps, ref, e);
       }
-      await deps.audit.record(by(ctx), 'invoice.cancelled', inv.number, { total: formatMoney(inv.total, inv.currency), currency: inv.currency });
+      await deps.audit.record(actorOf(ctx), 'invoice.cancelled', inv.number, { total: formatMoney(inv.total, inv.currency), currency: inv.currency });
       redirectWith(ctx, invoicePath(inv.ref), `Invoice ${inv.number} cancelled.`);
     });
 
@@ -74,7 +73,7 @@ export const invoicesModule: AdminModule = {
       } catch (e) {
         return refused(ctx, deps, ref, e);
       }
-      await deps.audit.record(by(ctx), 'invoice.marked_paid', inv.number, { note, total: formatMoney(inv.total, inv.currency), currency: inv.currency });
+      await deps.audit.record(actorOf(ctx), 'invoice.marked_paid', inv.number, { note, total: formatMoney(inv.total, inv.currency), currency: inv.currency });
       redirectWith(ctx, invoicePath(inv.ref), `Invoice ${inv.number} marked paid.`);
     });
   },

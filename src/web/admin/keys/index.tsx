@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import { fieldErrorsOf, formOf } from '../forms.js';
-import { csrfOf, flashOf, redirectWith, sendPage, type AdminContext, type AdminModule } from '../http.js';
-import { AdminPage, Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
+import { actorOf, csrfOf, redirectWith, sectionPage, type AdminContext, type AdminModule } from '../http.js';
+import { Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
 import type { ApiKeyView, FieldError } from '../ports.js';
-import { SECTION_STYLESHEET, SectionStyles } from '../links/style.js';
+import { SECTION_STYLESHEET } from '../links/style.js';
 
 /**
  * `/admin/keys`: the API keys a shop's software uses. The list, a new key (shown once,
@@ -55,14 +55,7 @@ function Scopes({ scopes }: { scopes: string[] }): Child {
 export const keys: AdminModule = {
   assets: [SECTION_STYLESHEET],
   register(r, deps) {
-    const page = (ctx: AdminContext, status: number, title: string, body: Child) =>
-      sendPage(ctx, status, (
-        <AdminPage title={title} section={SECTION} csrf={csrfOf(ctx)} shopName={deps.settings.shopName()} flash={flashOf(ctx)}>
-          <SectionStyles />
-          {body}
-        </AdminPage>
-      ));
-    const by = (ctx: AdminContext) => ({ actor: ctx.state.admin!.actor, ip: ctx.ip || null });
+    const page = sectionPage(deps, SECTION, [SECTION_STYLESHEET]);
 
     r.get('/keys', async (ctx) => {
       const list = await deps.keys.list();
@@ -138,7 +131,7 @@ export const keys: AdminModule = {
         return newPage(ctx, 400, f, fieldErrorsOf(e, ['name', 'scopes']));
       }
       const k = made.record;
-      await deps.audit.record(by(ctx), 'key.created', k.prefix, { id: k.id, name: k.name, scopes: k.scopes });
+      await deps.audit.record(actorOf(ctx), 'key.created', k.prefix, { id: k.id, name: k.name, scopes: k.scopes });
       page(ctx, 201, 'API key created', (
         <>
           <p class="crumbs"><a href={SECTION}>API keys</a> ›</p>
@@ -163,7 +156,7 @@ export const keys: AdminModule = {
       if (!k) return page(ctx, 404, 'Not found', <><h1>Not found</h1><p>There is no API key {id}.</p><p><a href={SECTION}>Back to the API keys</a></p></>);
       if (k.revokedAt !== null) return redirectWith(ctx, SECTION, `"${k.name}" was already revoked.`);
       await deps.keys.revoke(String(k.id));
-      await deps.audit.record(by(ctx), 'key.revoked', k.prefix, { id: k.id, name: k.name });
+      await deps.audit.record(actorOf(ctx), 'key.revoked', k.prefix, { id: k.id, name: k.name });
       redirectWith(ctx, SECTION, `"${k.name}" (${k.prefix}…) revoked: it no longer works.`);
     });
   },

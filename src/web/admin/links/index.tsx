@@ -5,10 +5,10 @@ import { PAYMENT_METHODS, type PaymentMethod } from '../../../domain/invoice.js'
 import { formatMoney } from '../../../domain/money.js';
 import type { PaymentLink } from '../../../domain/payment-link.js';
 import { fieldErrorsOf, formOf } from '../forms.js';
-import { csrfOf, flashOf, redirectWith, sendPage, type AdminContext, type AdminModule } from '../http.js';
-import { AdminPage, Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
+import { actorOf, csrfOf, redirectWith, sectionPage, type AdminContext, type AdminModule } from '../http.js';
+import { Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
 import type { AdminDeps, FieldError } from '../ports.js';
-import { SECTION_STYLESHEET, SectionStyles } from './style.js';
+import { SECTION_STYLESHEET } from './style.js';
 import { schemaErrors } from './schema-errors.js';
 
 /**
@@ -148,14 +148,7 @@ const pageNo = (ctx: AdminContext): number => {
 export const links: AdminModule = {
   assets: [SECTION_STYLESHEET],
   register(r, deps) {
-    const page = (ctx: AdminContext, status: number, title: string, body: Child) =>
-      sendPage(ctx, status, (
-        <AdminPage title={title} section={SECTION} csrf={csrfOf(ctx)} shopName={deps.settings.shopName()} flash={flashOf(ctx)}>
-          <SectionStyles />
-          {body}
-        </AdminPage>
-      ));
-    const by = (ctx: AdminContext) => ({ actor: ctx.state.admin!.actor, ip: ctx.ip || null });
+    const page = sectionPage(deps, SECTION, [SECTION_STYLESHEET]);
 
     r.get('/links', async (ctx) => {
       const list = await deps.links.listAll();
@@ -224,7 +217,7 @@ export const links: AdminModule = {
       } catch (e) {
         return bad(serviceErrors(e));
       }
-      await deps.audit.record(by(ctx), 'link.created', link.slug, { ref: link.ref, title: link.title, amount: amountText(link) });
+      await deps.audit.record(actorOf(ctx), 'link.created', link.slug, { ref: link.ref, title: link.title, amount: amountText(link) });
       redirectWith(ctx, `/admin/links/${link.ref}`, `Payment link "${link.title}" created.`);
     });
 
@@ -339,14 +332,14 @@ export const links: AdminModule = {
         return before[k] !== after[k];
       });
       if (JSON.stringify(link.paymentMethods) !== JSON.stringify(updated.paymentMethods)) changed.push('payment_methods');
-      await deps.audit.record(by(ctx), 'link.updated', updated.slug, { ref: updated.ref, changed, ...(link.slug !== updated.slug && { old_slug: link.slug }) });
+      await deps.audit.record(actorOf(ctx), 'link.updated', updated.slug, { ref: updated.ref, changed, ...(link.slug !== updated.slug && { old_slug: link.slug }) });
       redirectWith(ctx, `/admin/links/${updated.ref}`, `Payment link "${updated.title}" saved.`);
     });
 
     r.post('/links/:ref/deactivate', async (ctx) => {
       const link = await activeLink(ctx.params.ref!);
       await deps.links.remove(link.slug);
-      await deps.audit.record(by(ctx), 'link.deactivated', link.slug, { ref: link.ref, title: link.title });
+      await deps.audit.record(actorOf(ctx), 'link.deactivated', link.slug, { ref: link.ref, title: link.title });
       redirectWith(ctx, `/admin/links/${link.ref}`, `Payment link "${link.title}" deactivated: its address no longer works.`);
     });
   },

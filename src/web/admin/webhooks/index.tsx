@@ -3,10 +3,10 @@ import { TillError } from '../../../domain/errors.js';
 import { WEBHOOK_EVENTS } from '../../../domain/events.js';
 import type { Delivery, Webhook } from '../../../domain/notification.js';
 import { fieldErrorsOf, formOf } from '../forms.js';
-import { csrfOf, flashOf, redirectWith, sendPage, type AdminContext, type AdminModule } from '../http.js';
-import { AdminPage, Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
+import { actorOf, csrfOf, redirectWith, sectionPage, type AdminContext, type AdminModule } from '../http.js';
+import { Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
 import type { FieldError } from '../ports.js';
-import { SECTION_STYLESHEET, SectionStyles } from '../links/style.js';
+import { SECTION_STYLESHEET } from '../links/style.js';
 import { schemaErrors } from '../links/schema-errors.js';
 
 /**
@@ -89,14 +89,7 @@ function SecretOnce({ hook, rotated }: { hook: Webhook; rotated: boolean }): Chi
 export const webhooks: AdminModule = {
   assets: [SECTION_STYLESHEET],
   register(r, deps) {
-    const page = (ctx: AdminContext, status: number, title: string, body: Child) =>
-      sendPage(ctx, status, (
-        <AdminPage title={title} section={SECTION} csrf={csrfOf(ctx)} shopName={deps.settings.shopName()} flash={flashOf(ctx)}>
-          <SectionStyles />
-          {body}
-        </AdminPage>
-      ));
-    const by = (ctx: AdminContext) => ({ actor: ctx.state.admin!.actor, ip: ctx.ip || null });
+    const page = sectionPage(deps, SECTION, [SECTION_STYLESHEET]);
 
     r.get('/webhooks', async (ctx) => {
       const list = await deps.webhooks.list();
@@ -153,7 +146,7 @@ export const webhooks: AdminModule = {
       } catch (e) {
         return newPage(ctx, 400, f, fieldErrorsOf(e, ['url', 'events', 'description']));
       }
-      await deps.audit.record(by(ctx), 'webhook.created', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, events: hook.events });
+      await deps.audit.record(actorOf(ctx), 'webhook.created', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, events: hook.events });
       page(ctx, 201, 'Webhook created', (
         <>
           <p class="crumbs"><a href={SECTION}>Webhooks</a> ›</p>
@@ -303,20 +296,20 @@ export const webhooks: AdminModule = {
       if (!found) return noDelivery(ctx, hook.id);
       const { delivery } = found;
       await deps.webhooks.redeliver(hook.id, delivery.deliveryId);
-      await deps.audit.record(by(ctx), 'webhook.redelivered', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: delivery.deliveryId, event: delivery.eventType });
+      await deps.audit.record(actorOf(ctx), 'webhook.redelivered', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: delivery.deliveryId, event: delivery.eventType });
       redirectWith(ctx, `/admin/webhooks/${hook.id}/deliveries/${delivery.deliveryId}`, 'Queued to be sent again now.');
     });
 
     r.post('/webhooks/:id/test', async (ctx) => {
       const hook = await deps.webhooks.get(hookId(ctx));
       const d = await deps.webhooks.test(hook.id);
-      await deps.audit.record(by(ctx), 'webhook.tested', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: d.deliveryId });
+      await deps.audit.record(actorOf(ctx), 'webhook.tested', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: d.deliveryId });
       redirectWith(ctx, `/admin/webhooks/${hook.id}`, 'Test ping queued: it is in the deliveries below once sent (reload to see how it went).');
     });
 
     r.post('/webhooks/:id/rotate', async (ctx) => {
       const hook = await deps.webhooks.rotateSecret(hookId(ctx));
-      await deps.audit.record(by(ctx), 'webhook.secret_rotated', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
+      await deps.audit.record(actorOf(ctx), 'webhook.secret_rotated', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
       page(ctx, 200, 'New secret', (
         <>
           <p class="crumbs"><a href={SECTION}>Webhooks</a> › <a class="mono" href={`/admin/webhooks/${hook.id}`}>{hook.url}</a> ›</p>
@@ -329,7 +322,7 @@ export const webhooks: AdminModule = {
     r.post('/webhooks/:id/delete', async (ctx) => {
       const hook = await deps.webhooks.get(hookId(ctx));
       await deps.webhooks.remove(hook.id);
-      await deps.audit.record(by(ctx), 'webhook.deleted', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
+      await deps.audit.record(actorOf(ctx), 'webhook.deleted', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
       redirectWith(ctx, SECTION, `Webhook to ${hook.url} deleted.`);
     });
   },

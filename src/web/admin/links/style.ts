@@ -1,4 +1,3 @@
-import type { Child } from 'hono/jsx';
 import { hashedAsset } from '../assets.js';
 
 /**
@@ -52,8 +51,3 @@ form.inline{display:inline}
 `.trim();
 
 export const SECTION_STYLESHEET = hashedAsset('admin-sections', 'css', CSS);
-
-/** The stylesheet, linked from the page itself (a stylesheet link is allowed in the body). */
-export function SectionStyles(): Child {
-  return <link rel="stylesheet" href={SECTION_STYLESHEET.path} />;
-}
