@@ -41,8 +41,8 @@ import { merchantUi } from './web/admin/index.js';
 import { ADMIN_MODULES } from './web/admin/modules.js';
 import { MerchantAuth } from './invoicing/merchant-auth.js';
 import { AuditLog } from './invoicing/audit.js';
-import { InvoiceBrowser } from './invoicing/invoice-browser.js';
 import { ReportService } from './invoicing/reports.js';
+import { InvoiceBrowser } from './invoicing/invoice-browser.js';
 import { v1FormSchemas } from './api/v1/forms.js';
 import { SCOPES } from './api/keys.js';
 import { randomBytes } from 'node:crypto';
@@ -277,7 +277,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     const ok = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
     return { ok, ...chain, warnings, gap: { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT } };
   };
-  const links = new PaymentLinkService(db, config.defaultCurrency, now);
+  const links = new PaymentLinkService(db, () => site.value('defaultCurrency'), now);
   const merchantAuth = new MerchantAuth(db, now);
   const audit = new AuditLog(db, now);
   // No password yet: the first-run page asks for this code, printed here once.
@@ -333,7 +333,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const notify = notifier;
 
   const app = buildApp({
-    db, log, now, keys, invoices, links, webhooks, rates,
+    db, log, now, keys, invoices, links, webhooks, rates, audit,
     limiter: new RateLimiter(config.apiRateLimit, now),
     maxBodyBytes: config.maxBodyBytes,
     health,
@@ -378,8 +378,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       auth: merchantAuth,
       audit,
       invoices,
-      invoiceBrowser: new InvoiceBrowser(db, config.publicUrl.replace(/\/+$/, ''), () => site.value('defaultCurrency')),
       reports: new ReportService({ db, now }),
+      invoiceBrowser: new InvoiceBrowser(db, config.publicUrl.replace(/\/+$/, ''), () => site.value('defaultCurrency')),
       links,
       webhooks,
       keys: { scopes: SCOPES, create: (name, scopes) => keys.create(name, scopes as (typeof SCOPES)[number][]), list: () => keys.list(), revoke: (k) => keys.revoke(k) },

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../invoicing/audit.js';
 import type { Database } from '../db/connection.js';
 import type { InvoiceService } from '../invoicing/invoices.js';
 import type { PaymentLinkService } from '../invoicing/payment-links.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   allow: AllowList;
   /** TILL_TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed (default none). */
   trustProxy?: readonly string[];
+  /** The merchant's audit log: what a key changed is recorded as the UI's changes are. */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 export interface DialectSettings {

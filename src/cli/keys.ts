@@ -1,12 +1,15 @@
 import type { Config } from '../config/load.js';
 import { openDatabase, migrateLatest } from '../db/connection.js';
 import { ApiKeys, DEFAULT_SCOPES, parseScopes } from '../api/keys.js';
+import { AuditLog } from '../invoicing/audit.js';
 
-async function withKeys<T>(config: Config, fn: (keys: ApiKeys) => Promise<T>): Promise<T> {
+const CLI = { actor: 'cli', ip: null };
+
+async function withKeys<T>(config: Config, fn: (keys: ApiKeys, audit: AuditLog) => Promise<T>): Promise<T> {
   const db = openDatabase({ filename: config.databaseFile });
   try {
     await migrateLatest(db);
-    return await fn(new ApiKeys(db, Date.now));
+    return await fn(new ApiKeys(db, Date.now), new AuditLog(db, Date.now));
   } finally {
     await db.close();
   }
@@ -14,7 +17,11 @@ async function withKeys<T>(config: Config, fn: (keys: ApiKeys) => Promise<T>): P
 
 export async function keysCreate(config: Config, name: string, scopes?: string): Promise<void> {
   const list = scopes ? parseScopes(scopes.split(',').map((s) => s.trim()).filter(Boolean)) : DEFAULT_SCOPES;
-  const { key, record } = await withKeys(config, (k) => k.create(name, list));
+  const { key, record } = await withKeys(config, async (k, audit) => {
+    const made = await k.create(name, list);
+    await audit.record(CLI, 'key.created', made.record.prefix, { id: made.record.id, name: made.record.name, scopes: made.record.scopes });
+    return made;
+  });
   console.log(`Created API key #${record.id} "${record.name}" (${record.scopes.join(', ')})`);
   console.log('');
   console.log(`  ${key}`);
@@ -37,7 +44,11 @@ export async function keysList(config: Config): Promise<void> {
 }
 
 export async function keysRevoke(config: Config, idOrPrefix: string): Promise<void> {
-  const n = await withKeys(config, (k) => k.revoke(idOrPrefix));
+  const n = await withKeys(config, async (k, audit) => {
+    const revoked = await k.revoke(idOrPrefix);
+    if (revoked > 0) await audit.record(CLI, 'key.revoked', idOrPrefix, { count: revoked });
+    return revoked;
+  });
   if (n === 0) {
     console.error(`No active key matches ${idOrPrefix}`);
     process.exitCode = 1;

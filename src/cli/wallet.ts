@@ -1,5 +1,6 @@
 import type { Config } from '../config/load.js';
 import { openDatabase, migrateLatest, type Database } from '../db/connection.js';
+import { AuditLog } from '../invoicing/audit.js';
 import { AddressPool, type ActiveWallet } from '../wallet/pool.js';
 import type { Chain } from '../wallet/chain.js';
 
@@ -30,6 +31,10 @@ function print(active: ActiveWallet, count: number): void {
 export async function walletSet(config: Config, key: string, firstIndex: number, count: number): Promise<void> {
   await withPool(config, async (db, pool) => {
     const active = await pool.setWallet(db, key, firstIndex, Date.now());
+    const text = active.wallet.descriptor;
+    await new AuditLog(db, Date.now).record({ actor: 'cli', ip: null }, 'wallet.set', `${text.slice(0, 10)}…${text.slice(-6)}`, {
+      chain: active.wallet.chain, script_type: active.wallet.scriptType, first_index: firstIndex,
+    });
     print(active, count);
     console.log('');
     console.log('Use an account dedicated to Till: if another app hands out addresses from the');

@@ -33,7 +33,8 @@ export interface CreateLinkInput {
 export class PaymentLinkService {
   constructor(
     private readonly db: Database,
-    private readonly defaultCurrency: string,
+    /** The shop's default currency now (a setting the merchant may change while Till runs). */
+    private readonly defaultCurrency: () => string,
     private readonly now: () => number,
   ) {}
 
@@ -67,7 +68,7 @@ export class PaymentLinkService {
   private checked(input: CreateLinkInput) {
     const title = input.title.trim();
     if (title === '') throw new TillError('validation_failed', 'title must not be blank');
-    const currency = parseCurrency(input.currency ?? this.defaultCurrency, 'currency');
+    const currency = parseCurrency(input.currency ?? this.defaultCurrency(), 'currency');
     const amount =
       input.amount === undefined || input.amount === null
         ? null

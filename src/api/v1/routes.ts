@@ -26,6 +26,9 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
   const r = new Router<TillState>({ prefix: '/api/v1', sensitive: true });
   const { invoices, links, webhooks, rates } = deps;
   const base = (ctx: RouteContext) => pageBaseOf(ctx, deps.settings.publicUrl);
+  /** The merchant's audit log, as the UI writes it: the key that did it, by its prefix. */
+  const audit = async (ctx: RouteContext, action: string, subject: string, detail: Record<string, unknown> | null = null) =>
+    deps.audit?.record({ actor: `api key ${apiKeyOf(ctx).prefix}`, ip: ctx.ip || null }, action, subject, detail);
 
   r.use(async (ctx, next) => {
     ctx.state.errorFormat = v1ErrorBody;
@@ -86,11 +89,13 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       const key = apiKeyOf(ctx);
       const inv = await invoices.markPaid(ctx.params.ref!, { apiKeyId: key.id, note: b.note ?? null });
       ctx.state.log.info({ invoice: inv.number, api_key: key.prefix }, 'invoice marked paid by hand');
+      await audit(ctx, 'invoice.marked_paid', inv.number, { note: b.note ?? null });
       ctx.body = presentInvoice(inv, base(ctx));
     }));
 
   r.delete('/invoices/:ref', requireScope('invoices:write'), validate({ query: s.noQuery }, async (ctx) => {
     const inv = await invoices.cancel(ctx.params.ref!);
+    await audit(ctx, 'invoice.cancelled', inv.number);
     ctx.body = { ok: true, status: inv.status };
   }));
 
@@ -111,12 +116,14 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
       redirectUrl: b.redirect_url ?? null,
       metadata: meta(b.metadata),
     });
+    await audit(ctx, 'link.created', link.slug, { ref: link.ref, title: link.title });
     ctx.status = 201;
     ctx.body = presentLink(link);
   }));
 
   r.delete('/payment-links/:slug', requireScope('links:write'), validate({ query: s.noQuery }, async (ctx) => {
     await links.remove(ctx.params.slug!);
+    await audit(ctx, 'link.deactivated', ctx.params.slug!);
     ctx.body = { ok: true };
   }));
 
@@ -138,6 +145,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
 
   r.post('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery, body: s.createWebhook }, async (ctx, { body: b }) => {
     const w = await webhooks.create({ url: b.url, events: b.events, description: b.description ?? null });
+    await audit(ctx, 'webhook.created', `${w.id} ${w.url}`, { id: w.id, url: w.url, events: w.events });
     ctx.status = 201;
     ctx.body = { ...presentWebhook(w), secret: w.secret };
   }));
@@ -150,6 +158,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
 
   r.delete('/webhooks/:id', requireScope('webhooks:write'), validate({ query: s.noQuery }, async (ctx) => {
     await webhooks.remove(hookId(ctx));
+    await audit(ctx, 'webhook.deleted', String(hookId(ctx)), { id: hookId(ctx) });
     ctx.body = { ok: true };
   }));
 
@@ -175,6 +184,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
 
   r.post('/webhooks/:id/rotate-secret', requireScope('webhooks:write'), validate(noBody, async (ctx) => {
     const w = await webhooks.rotateSecret(hookId(ctx));
+    await audit(ctx, 'webhook.secret_rotated', `${w.id} ${w.url}`, { id: w.id, url: w.url });
     ctx.body = { ...presentWebhook(w), secret: w.secret };
   }));
 

@@ -12,7 +12,7 @@ const META: Record<string, { label: string; hint: string; kind: Kind }> = {
   shopName: { label: 'Store name', kind: 'text', hint: 'Shown on checkout pages, payment links, emails and at the top of this UI.' },
   defaultCurrency: {
     label: 'Default currency', kind: 'text',
-    hint: 'Three capital letters, such as USD or EUR: the currency of new invoices that name none. Payment links without their own currency take it after a restart.',
+    hint: 'Three capital letters, such as USD or EUR: the currency of new invoices and payment links that name none.',
   },
   bankInstructions: {
     label: 'Bank instructions for wire transfers', kind: 'textarea',
