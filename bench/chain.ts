@@ -288,6 +288,12 @@ async function floodBench(node: RegtestNode): Promise<void> {
   const received = async () => ((await till.health()).zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
   for (let i = 0; i < 200 && (await received()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
   const before = await received();
+  const session = PROFILE ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   child.stdin!.write('go\n');
@@ -298,6 +304,12 @@ async function floodBench(node: RegtestNode): Promise<void> {
   const wall = performance.now() - wall0;
   const got = (await received()) - before;
   const share = (cpu.user + cpu.system) / 1000 / wall;
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    fs.mkdirSync(PROFILE!, { recursive: true });
+    fs.writeFileSync(path.join(PROFILE!, 'flood.cpuprofile'), JSON.stringify(profile));
+    session.disconnect();
+  }
   const ceiling = parseCeiling ? (parseCeiling.usPerFrame * got) / 1000 / wall : NaN;
   rows.push([
     `${RATE_FLOOD.toLocaleString('en')} non-matching mempool txs/s for ${SECONDS} s over ZMQ from another process (${got} of ${done[1]} received)`,
@@ -472,7 +484,7 @@ function strangerAddress(): string {
   return bjsPayments.p2wpkh({ hash: randomBytes(20), network: networks.regtest }).address!;
 }
 
-/** `--only connect` (or scan, memory, detection, catchup, rss) runs one part. */
+/** `--only connect` (or scan, memory, detection, flood, catchup, rss) runs one part. */
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const part = (name: string) => only === undefined || only === name;
 
@@ -480,14 +492,12 @@ async function main(): Promise<void> {
   if (part('scan')) scanBench();
   if (part('memory')) memoryBench();
   if (part('connect')) await blockConnectBench();
-  if (part('detection') || part('catchup') || part('rss')) {
+  if (part('detection') || part('flood') || part('catchup') || part('rss')) {
     const node = await startSimNode();
     try {
-      if (part('detection')) {
-        await detectionCeiling();
-        for (const rate of RATES) await detectionBench(node, rate);
-        await floodBench(node);
-      }
+      if (part('detection') || part('flood')) await detectionCeiling();
+      if (part('detection')) for (const rate of RATES) await detectionBench(node, rate);
+      if (part('flood')) await floodBench(node);
       if (part('catchup')) await catchUpBench(node);
       if (part('rss')) await rssBench(node);
     } finally {
