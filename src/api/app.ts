@@ -57,8 +57,8 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
     ctx.status = body.ok ? 200 : 503;
     ctx.body = body;
   };
-  // Public, like the pages' mounts: orchestrators and monitors call it without a key.
-  app.use(Object.assign(health, { publicMounts: ['/health'] }));
+  // Public, like the pages' mounts (an exact path, not a mount): orchestrators and monitors call it without a key.
+  app.use(Object.assign(health, { publicPaths: ['/health'] }));
   for (const p of pages) app.use(p as Middleware<TillState>);
   app.use(unansweredToJson);
   for (const r of routers) {

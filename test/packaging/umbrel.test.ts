@@ -22,10 +22,6 @@ const compose = readYaml('docker-compose.yml');
 const sampleEnv = readEnvFile('test/fixtures/umbrel/sample.env');
 const bitcoinExports = read('test/fixtures/umbrel/bitcoin-exports.txt').split('\n').filter((l) => /^APP_BITCOIN_/.test(l));
 
-/** The merchant UI's mount (the merchant-UI issue): behind the Umbrel login, like `/` which leads to it. */
-const MERCHANT_UI = '/admin';
-const isMerchantUi = (p: string) => p === '/' || p === MERCHANT_UI || p.startsWith(`${MERCHANT_UI}/`);
-
 /** The variables umbrelOS itself gives every app (the umbrel-apps packaging guide). */
 const UMBREL_GLOBALS = [
   'APP_ID', 'APP_VERSION', 'APP_MANIFEST_FILE', 'APP_DATA_DIR', 'APP_DOMAIN', 'APP_HIDDEN_SERVICE', 'APP_PROXY_HOSTNAME',
@@ -34,19 +30,60 @@ const UMBREL_GLOBALS = [
 ];
 
 /**
- * Whether the app proxy's whitelist lets `urlPath` through without the Umbrel login. The
- * proxy (getumbrel/umbrel deps/app-proxy) splits PROXY_AUTH_WHITELIST on commas and
- * spaces and hands the list to Express 4's `app.use`, which matches each entry as a
- * case-insensitive prefix ending at a `/` or the end, `*` standing for anything
- * (path-to-regexp 0.1 with end: false).
+ * Whether the app proxy's whitelist lets `urlPath` through without the Umbrel login: a
+ * restatement of getumbrel/umbrel containers/app-proxy (app-proxy 1.7.0), utils/const.js
+ * `cleanHttpPaths` (the list split on commas and spaces) and utils/auth.js `pathMatches`
+ * with its `normalisePath` and `normaliseRule`, called with Express's `req.path`:
+ *
+ *  - the request path loses its query and one trailing `/`;
+ *  - a rule loses one trailing `/` (and gains a leading one);
+ *  - `/` matches only `/`, `*` and `/*` match everything;
+ *  - `/x/*` matches the children of /x only (`/x/…`), not /x itself;
+ *  - `/x*` is a plain string prefix (so /xy too);
+ *  - any other rule matches that exact path and nothing under it.
+ *
+ * All of it case-sensitive, on the path as sent (no percent-decoding, no dot segments).
  */
 function whitelisted(whitelist: string, urlPath: string): boolean {
-  return whitelist.split(/[, ]+/).filter(Boolean).some((entry) => expressPrefix(entry).test(urlPath));
+  const rules = whitelist.split(/[, ]+/).map((r) => r.trim()).filter((r) => r.length > 0);
+  return pathMatches(urlPath, rules);
 }
 
-function expressPrefix(entry: string): RegExp {
-  const body = entry.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '(.*)');
-  return new RegExp(`^${body}\\/?(?=\\/|$)`, 'i');
+function normalisePath(pathname: string): string {
+  let p = pathname.length > 0 ? pathname : '/';
+  p = p.split('?')[0] || '/';
+  if (!p.startsWith('/')) p = `/${p}`;
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p;
+}
+
+function normaliseRule(rule: string): string {
+  let p = rule.trim();
+  if (p === '' || p === '*' || p === '/*') return p;
+  if (!p.startsWith('/')) p = `/${p}`;
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p;
+}
+
+function pathMatches(pathname: string, rules: string[]): boolean {
+  const requestPath = normalisePath(pathname);
+  return rules.some((rule) => {
+    const p = normaliseRule(rule);
+    if (!p) return false;
+    if (p === '/') return requestPath === '/';
+    if (p === '*') return true;
+    if (p.endsWith('/*')) {
+      const base = normaliseRule(p.slice(0, -2));
+      if (!base || base === '/') return true;
+      return requestPath.startsWith(`${base}/`);
+    }
+    if (p.endsWith('*')) {
+      const base = normaliseRule(p.slice(0, -1));
+      if (!base || base === '/') return true;
+      return requestPath.startsWith(base);
+    }
+    return requestPath === p;
+  });
 }
 
 /** The image rule of the linter: `name:tag@sha256:<64 hex>`. */
@@ -184,59 +221,91 @@ describe('Umbrel app package', () => {
 
   describe('the app proxy\'s whitelist against Till\'s routes', () => {
     let t: TestTill;
+    /** Paths of the public side: the API routers' routes and the pages' declared mounts. */
     let publicPaths: string[];
     let routerPaths: string[];
+    /** What the merchant UI declares private (its mounts, its exact paths) and its routes. */
+    let privateMounts: string[];
+    let privatePaths: string[];
+    let privateRoutes: string[];
     const whitelist = environmentOf(compose.services.app_proxy).PROXY_AUTH_WHITELIST!;
+    const isPrivate = (p: string) => privatePaths.includes(p) || privateMounts.some((m) => p === m || p.startsWith(`${m}/`));
 
     before(async () => {
       t = await startTill();
-      // Walk the real app: every router's routes, and each page's declared public mounts.
+      // Walk the real app: every router's routes, each page's declared public mounts, and
+      // what the merchant UI declares private.
       publicPaths = [];
       routerPaths = [];
+      privateMounts = [];
+      privatePaths = [];
+      privateRoutes = [];
       for (const mw of t.till.app.middleware as any[]) {
         const router = mw.router as Router | undefined;
         if (router) routerPaths.push(...routesOf(router, () => 'x').map((r) => r.path));
-        for (const mount of (mw.publicMounts ?? []) as string[]) publicPaths.push(mount, `${mount}/x`, `${mount}/x/events`);
+        for (const mount of (mw.publicMounts ?? []) as string[]) publicPaths.push(`${mount}/x`, `${mount}/x/events`, `${mount}/x/status`);
+        publicPaths.push(...((mw.publicPaths ?? []) as string[]));
+        privateMounts.push(...((mw.privateMounts ?? []) as string[]));
+        privatePaths.push(...((mw.privatePaths ?? []) as string[]));
+        if (mw.privateRouter) privateRoutes.push(...routesOf(mw.privateRouter as Router, () => 'x').map((r) => r.path));
       }
     });
     after(async () => t?.stop());
 
-    it('finds the three APIs, the pages and /health in the app', () => {
+    it('finds the three APIs, the pages, /health and the merchant UI\'s private mounts in the app', () => {
       expect(routerPaths.some((p) => p.startsWith('/api/v1/'))).to.equal(true);
       expect(routerPaths.some((p) => p.startsWith('/api/checkout/'))).to.equal(true);
-      expect(routerPaths).to.include('/invoices');
+      expect(routerPaths).to.include.members(['/invoices', '/invoices/x', '/api/invoice', '/api/invoice/x']);
       expect(publicPaths).to.include.members(['/i/x', '/i/x/events', '/pay/x', '/assets/x', '/health']);
+      expect(privateMounts).to.deep.equal(['/admin']);
+      expect(privatePaths).to.deep.equal(['/']);
+      expect(privateRoutes).to.include.members(['/admin/login', '/admin/invoices']);
+      expect(privateRoutes.every(isPrivate), privateRoutes.join(' ')).to.equal(true);
     });
 
-    it('lets through every public route: the APIs (their own keys), checkout pages, SSE, status, payment links, assets, /health', () => {
-      const apiRoutes = routerPaths.filter((p) => !isMerchantUi(p));
+    it('lets through every public route: the APIs (their own keys, BitPay\'s GET /invoices/:id and /api/invoice/:id too), checkout pages, SSE, status, payment links, assets, /health', () => {
+      const apiRoutes = routerPaths.filter((p) => !isPrivate(p));
       expect(apiRoutes).to.not.be.empty;
-      for (const p of apiRoutes) expect(whitelisted(whitelist, p), p).to.equal(true);
-      for (const p of publicPaths.filter((x) => x.includes('/x') || x === '/health')) expect(whitelisted(whitelist, p), p).to.equal(true);
+      for (const p of apiRoutes) {
+        expect(whitelisted(whitelist, p), p).to.equal(true);
+        // The proxy strips one trailing slash: /invoices/ is /invoices.
+        expect(whitelisted(whitelist, `${p}/`), `${p}/`).to.equal(true);
+      }
+      for (const p of publicPaths) expect(whitelisted(whitelist, p), p).to.equal(true);
     });
 
     it('keeps the Umbrel login on the merchant UI and everything else', () => {
-      const guarded = [MERCHANT_UI, `${MERCHANT_UI}/`, `${MERCHANT_UI}/invoices`, `${MERCHANT_UI}/api/v1/x`, '/', '/login', '/api', '/api/admin', '/ADMIN', '/healthz', '/iz', '/payments'];
+      const guarded = [
+        ...privatePaths, ...privateMounts.flatMap((m) => [m, `${m}/`, `${m}/invoices`, `${m}/api/v1/x`]),
+        '/login', '/api', '/api/admin', '/ADMIN', '/healthz', '/health/x', '/iz', '/payments', '/invoicesx', '/api/invoices', '/api/v2/x',
+      ];
       for (const p of guarded) expect(whitelisted(whitelist, p), p).to.equal(false);
-      for (const p of routerPaths.filter(isMerchantUi)) expect(whitelisted(whitelist, p), p).to.equal(false);
+      for (const p of privateRoutes) expect(whitelisted(whitelist, p), p).to.equal(false);
     });
 
     it('opens nothing more than those routes: every entry serves one, none is broad', () => {
       const entries = whitelist.split(/[, ]+/).filter(Boolean);
       for (const e of entries) {
-        expect(['/', '/*', '/**'], e).to.not.include(e);
-        const serves = [...routerPaths.filter((p) => !isMerchantUi(p)), ...publicPaths].some((p) => expressPrefix(e).test(p));
+        expect(['/', '*', '/*', '/**'], e).to.not.include(e);
+        expect(e.replace(/\/\*$/, ''), `${e}: only /x/* may hold a star`).to.not.contain('*');
+        const serves = [...routerPaths.filter((p) => !isPrivate(p)), ...publicPaths].some((p) => whitelisted(e, p));
         expect(serves, `${e} serves a route`).to.equal(true);
       }
     });
 
-    it('the matcher behaves as Express 4\'s app.use', () => {
+    it('the matcher behaves as app-proxy\'s pathMatches: a bare entry exactly, /x/* the children only, case-sensitive', () => {
       expect(whitelisted('/api/*', '/api/v1/invoices')).to.equal(true);
       expect(whitelisted('/api/*', '/api')).to.equal(false);
       expect(whitelisted('/api/*', '/apis/x')).to.equal(false);
-      expect(whitelisted('/invoices', '/invoices/abc')).to.equal(true);
+      expect(whitelisted('/invoices', '/invoices')).to.equal(true);
+      expect(whitelisted('/invoices', '/invoices/')).to.equal(true);
+      expect(whitelisted('/invoices', '/invoices/abc')).to.equal(false);
       expect(whitelisted('/invoices', '/invoicesx')).to.equal(false);
-      expect(whitelisted('/pay/*', '/PAY/x')).to.equal(true);
+      expect(whitelisted('/invoices*', '/invoicesx')).to.equal(true);
+      expect(whitelisted('/pay/*', '/PAY/x')).to.equal(false);
+      expect(whitelisted('/pay/*', '/pay/x?y=1')).to.equal(true);
+      expect(whitelisted('/', '/admin')).to.equal(false);
+      expect(whitelisted('/*', '/admin')).to.equal(true);
     });
   });
 

@@ -15,6 +15,21 @@ import { formOf } from './forms.js';
 /** Where the merchant UI lives; everything under it needs a login. Umbrel's proxy guards it. */
 export const ADMIN_MOUNT = '/admin';
 
+/**
+ * What the merchant UI answers that must stay private, as it declares them on its
+ * middleware (as the public pages declare `publicMounts`): everything under /admin, and
+ * `/`, which leads there. A proxy in front (Umbrel's app proxy) must keep its login on
+ * these; test/packaging/umbrel.test.ts reads them from the built app.
+ */
+export interface MerchantUiMiddleware extends Middleware {
+  /** Mounts: the path itself and everything under it. */
+  privateMounts: readonly string[];
+  /** Exact paths. */
+  privatePaths: readonly string[];
+  /** The UI's own router (prefixed with /admin), for tools that walk its routes. */
+  privateRouter: AdminRouter;
+}
+
 /** Paths under /admin a visitor without a session may use. */
 const OPEN = new Set(['/admin/login', '/admin/setup']);
 
@@ -31,7 +46,7 @@ function adminHeaders(ctx: Context): void {
  * needs a session (the login and first-run pages excepted), every POST the form's CSRF
  * token; its assets are served under /assets/. Errors are HTML pages, never JSON.
  */
-export function merchantUi(deps: AdminDeps, modules: readonly AdminModule[]): Middleware {
+export function merchantUi(deps: AdminDeps, modules: readonly AdminModule[]): MerchantUiMiddleware {
   const r: AdminRouter = new Router<AdminState>({ prefix: ADMIN_MOUNT, sensitive: true, strict: false });
   const assets = new Map<string, Asset>([ADMIN_STYLESHEET, ADMIN_SCRIPT].map((a) => [a.path, a]));
   for (const m of [authPages, ...modules]) {
@@ -67,7 +82,7 @@ export function merchantUi(deps: AdminDeps, modules: readonly AdminModule[]): Mi
     return false;
   };
 
-  return async (ctx: Context, next: Next) => {
+  const handler = async (ctx: Context, next: Next) => {
     if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       ctx.status = 302;
       return ctx.redirect(ADMIN_MOUNT);
@@ -126,5 +141,6 @@ export function merchantUi(deps: AdminDeps, modules: readonly AdminModule[]): Mi
       return message(ctx, 500, 'Something went wrong', 'Till could not show this page. The error is in its log.');
     }
   };
+  return Object.assign(handler, { privateMounts: [ADMIN_MOUNT], privatePaths: ['/'], privateRouter: r });
 }
 
