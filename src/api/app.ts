@@ -12,6 +12,9 @@ import { requestContext, securityHeaders } from './request-context.js';
 import type { TillContext, TillState } from './state.js';
 import { createAjv, createQueryAjv } from './validate.js';
 
+/** The HTML pages that post forms: payment links (/pay) and the merchant UI (/admin). */
+const PAGE_FORM_MOUNTS = ['/pay', '/admin'];
+
 /**
  * The Koa app: shared middleware, then the router of each dialect main.ts registered.
  * `pages` (the payer's HTML pages, src/web/) answer their own paths, errors included,
@@ -39,8 +42,21 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
   }
   // JSON everywhere; form bodies too under the mounts of a dialect that takes them (BitPay).
   // The payment links' public page (/pay/<slug>) posts a plain HTML form.
-  // The merchant UI (/admin) posts plain HTML forms too.
-  app.use(jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), '/pay', '/admin']));
+  // The merchant UI (/admin) posts plain HTML forms too. Under the pages' mounts a body
+  // that cannot be read is left to the page (ctx.state.bodyError): a person gets an HTML
+  // page, not the API's JSON.
+  const readBody = jsonBody(deps.maxBodyBytes, [...dialects.flatMap((d) => (d.formBodies ? (d.mounts ?? []) : [])), ...PAGE_FORM_MOUNTS]);
+  app.use(async (ctx, next) => {
+    if (!PAGE_FORM_MOUNTS.some((m) => under(ctx.path, m))) return readBody(ctx, next);
+    try {
+      await readBody(ctx, async () => undefined);
+    } catch (e) {
+      if (!(e instanceof TillError)) throw e;
+      ctx.state.bodyError = { code: e.code, message: e.message };
+      ctx.request.body = undefined;
+    }
+    return next();
+  });
 
   const health: Middleware<TillState> = async (ctx, next) => {
     if (ctx.path !== '/health') return next();

@@ -27,6 +27,8 @@ export interface TillState {
   rawBody?: Buffer;
   /** From authenticate; read it with apiKeyOf, which refuses a request without one. */
   apiKey?: ApiKey;
+  /** Under a page's mount: why its form body could not be read (the page answers in HTML). */
+  bodyError?: { code: string; message: string };
   /** The direct peer is a proxy of TILL_TRUST_PROXY (forwarded.ts). */
   viaTrustedProxy?: boolean;
   /** Set by each dialect's router: how its errors look. */

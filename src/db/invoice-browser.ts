@@ -58,6 +58,8 @@ export async function browseInvoices(
       w.orWhereRaw("lower(i.customer_name) LIKE ? ESCAPE '\\'", [like]);
       w.orWhereRaw("lower(i.customer_company) LIKE ? ESCAPE '\\'", [like]);
       w.orWhere('a.address', s.text);
+      // Bech32 addresses are kept in lower case; a QR code shows them in upper case.
+      w.orWhere('a.address', s.text.toLowerCase());
       w.orWhereExists((e) => e.select(q.raw('1')).from('payments as p').whereRaw('p.invoice_id = i.id').andWhere('p.txid', s.text.toLowerCase()));
     });
   }

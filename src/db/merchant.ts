@@ -29,6 +29,13 @@ export async function findPasswordHash(q: Q): Promise<string | null> {
   return r ? String(r.password_hash) : null;
 }
 
+/** The first password: false when one is set already (another first-run post won the race). */
+export async function insertFirstPasswordHash(trx: Knex.Transaction, hash: string, now: number): Promise<boolean> {
+  if (await trx('ui_credentials').where({ id: 1 }).first()) return false;
+  await trx('ui_credentials').insert({ id: 1, password_hash: hash, updated_at: now });
+  return true;
+}
+
 export async function savePasswordHash(trx: Knex.Transaction, hash: string, now: number): Promise<void> {
   await trx('ui_credentials').insert({ id: 1, password_hash: hash, updated_at: now }).onConflict('id').merge();
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { TillError } from '../domain/errors.js';
 import type { Database } from '../db/connection.js';
 import {
-  deleteAllSessions, deleteExpiredSessions, deleteSession, findPasswordHash, findSession, insertSession, savePasswordHash,
+  deleteAllSessions, deleteExpiredSessions, deleteSession, findPasswordHash, findSession, insertFirstPasswordHash, insertSession, savePasswordHash,
   touchSession, type UiSession,
 } from '../db/merchant.js';
 
@@ -72,6 +72,22 @@ export class MerchantAuth {
 
   async hasPassword(): Promise<boolean> {
     return (await findPasswordHash(this.db.read)) !== null;
+  }
+
+  /**
+   * The first-run password: set only while none is. False when one already is (two
+   * first-run posts at once: the second must not replace the first's).
+   */
+  async setFirstPassword(password: string): Promise<boolean> {
+    checkPasswordRule(password);
+    const hash = await hashPassword(password);
+    try {
+      return await this.db.tx((trx) => insertFirstPasswordHash(trx, hash, this.now()));
+    } catch (e) {
+      // The other post's row landed between our read and our insert (the key is one row).
+      if (/UNIQUE|unique|duplicate/.test(String((e as Error).message))) return false;
+      throw e;
+    }
   }
 
   /** Sets (or replaces) the password; every session ends. */

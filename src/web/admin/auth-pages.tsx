@@ -8,7 +8,7 @@ import { clearCookie, clientKey, PRELOGIN_COOKIE, readCookie, sameToken, SESSION
 
 /** Only a path of this UI: a `next` that names another site is dropped. */
 function safeNext(v: unknown): string {
-  return typeof v === 'string' && /^\/admin(\/[A-Za-z0-9/_.?=&%-]*)?$/.test(v) && !v.includes('..') && !v.includes('%2') ? v : '/admin';
+  return typeof v === 'string' && /^\/admin(\/[A-Za-z0-9/_.?=&%-]*)?$/.test(v) && !v.includes('..') && !/%2[ef]|%5c/i.test(v) ? v : '/admin';
 }
 
 function SetupPage(p: { csrf: string; errors: FieldError[]; needsCode: boolean }): Child {
@@ -106,7 +106,9 @@ export const authPages: AdminModule = {
       if ((f.password ?? '') !== (f.confirm ?? '')) errors.push({ field: 'confirm', message: 'The two passwords differ.' });
       if (errors.length === 0) {
         try {
-          await deps.auth.setPassword(f.password ?? '');
+          if (!(await deps.auth.setFirstPassword(f.password ?? ''))) {
+            errors.push({ field: null, message: 'A password was set meanwhile. Log in with it.' });
+          }
         } catch (e) {
           errors.push(...fieldErrorsOf(e, ['password']));
         }
@@ -158,7 +160,8 @@ export const authPages: AdminModule = {
     r.post('/password', async (ctx) => {
       const f = formOf(ctx);
       const errors: FieldError[] = [];
-      const key = clientKey(ctx.ip || 'unknown');
+      // Per session: only a logged-in merchant gets here, and Tor visitors share one address.
+      const key = clientKey(`session ${ctx.state.admin!.session.id}`);
       if (!deps.loginLimiter.take(key).allowed) errors.push({ field: 'current', message: 'Too many tries: wait a quarter of an hour.' });
       else if (!(await deps.auth.checkPassword(f.current ?? ''))) errors.push({ field: 'current', message: 'That is not the current password.' });
       else deps.loginLimiter.giveBack(key);

@@ -122,6 +122,11 @@ export function merchantUi(deps: AdminDeps, modules: readonly AdminModule[]): Me
         }
         actx.state.csrf = pre;
       }
+      const bodyError = actx.state.bodyError;
+      if (bodyError) {
+        const status = bodyError.code === 'body_too_large' ? 413 : bodyError.code === 'unsupported_media_type' ? 415 : 400;
+        return message(ctx, status, 'That form could not be read', `${bodyError.message}. Go back, reload the page and try again.`);
+      }
       if (ctx.method === 'POST') {
         const sent = formOf(ctx)[CSRF_FIELD];
         if (!sameToken(sent, actx.state.csrf)) {

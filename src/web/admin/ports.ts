@@ -148,7 +148,7 @@ export interface SettingsPort {
 }
 
 export interface AdminDeps {
-  auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
+  auth: Pick<MerchantAuth, 'hasPassword' | 'setPassword' | 'setFirstPassword' | 'checkPassword' | 'login' | 'startSession' | 'session' | 'logout'>;
   audit: Pick<AuditLog, 'record' | 'list'>;
   invoices: InvoiceService;
   /** The dashboard's sums and the CSV exports (invoicing/reports.ts). */

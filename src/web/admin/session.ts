@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import type { Context } from 'koa';
 import type { UiSession } from '../../invoicing/merchant-auth.js';
 
@@ -20,6 +21,8 @@ export interface AdminState {
   /** The CSRF token the page's forms carry (the session's, or the pre-login one). */
   csrf?: string;
   viaTrustedProxy?: boolean;
+  /** Why the posted body could not be read (api/app.ts leaves it to the page). */
+  bodyError?: { code: string; message: string };
 }
 
 export function readCookie(ctx: Context, name: string): string | null {
@@ -60,7 +63,16 @@ export function sameToken(a: string | null | undefined, b: string | null | undef
   return timingSafeEqual(x, y);
 }
 
-/** A client address as a number key of a sliding window (48 bits of its SHA-256). */
+/**
+ * A client address as a number key of a sliding window (48 bits of its SHA-256). An IPv6
+ * client counts by its /64: one home or one server holds a whole /64, and would
+ * otherwise have 2^64 addresses to guess from.
+ */
 export function clientKey(ip: string): number {
-  return createHash('sha256').update(ip).digest().readUIntBE(0, 6);
+  let who = ip;
+  if (ipaddr.isValid(ip)) {
+    const a = ipaddr.process(ip);
+    who = a.kind() === 'ipv6' ? `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64` : a.toString();
+  }
+  return createHash('sha256').update(who).digest().readUIntBE(0, 6);
 }

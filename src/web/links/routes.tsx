@@ -140,6 +140,11 @@ export function linkPages(deps: LinkPageDeps): Middleware {
   };
 
   const post = async (ctx: Context, link: PaymentLink, b: Bounds | null) => {
+    const bodyError = (ctx.state as { bodyError?: { code: string } }).bodyError;
+    if (bodyError) {
+      const status = bodyError.code === 'body_too_large' ? 413 : bodyError.code === 'unsupported_media_type' ? 415 : 400;
+      return message(ctx, status, 'Not this page\'s form', 'This page takes its own form only. Go back and use the button on the page.');
+    }
     if (!ctx.is('application/x-www-form-urlencoded')) {
       return message(ctx, 415, 'Not a form', 'This page takes its own form only. Go back and use the button on the page.');
     }

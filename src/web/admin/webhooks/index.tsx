@@ -56,7 +56,7 @@ function HookForm(p: { csrf: string; values: Form; errors: FieldError[] }): Chil
           ))}
         </div>
         {evErr.length ? <p id="f-events-error" class="error">{evErr.join(' ')}</p> : null}
-        <p id="f-events-hint" class="hint">None ticked: all events.</p>
+        <p id="f-events-hint" class="hint">All events includes those Till adds later.</p>
       </fieldset>
       <div class="field">
         <label for="f-description">Description</label>
@@ -139,6 +139,8 @@ export const webhooks: AdminModule = {
       const body: Record<string, unknown> = { url: (f.url ?? '').trim(), description: (f.description ?? '').trim() || null };
       if (events.length) body.events = events;
       const errors = schemaErrors(deps.forms, 'createWebhook', body, { url: 'https://hooks.example.com/' });
+      // The API takes no `events` as "all of them"; a form with none ticked means none.
+      if (events.length === 0) errors.push({ field: 'events', message: 'Tick at least one event, or all events.' });
       if (errors.length) return newPage(ctx, 400, f, errors);
       let hook: Webhook;
       try {
