@@ -28,9 +28,11 @@ const UMBREL_NETWORKS: Record<string, string> = {
 };
 
 /**
- * Umbrel hands an app its node as APP_BITCOIN_* variables (testnet there is testnet3), its
- * onion address as APP_HIDDEN_SERVICE and a per-app secret as APP_SEED. They fill in what
- * TILL_* leaves unset, so the same image runs on Umbrel and anywhere else.
+ * Umbrel hands an app its node as APP_BITCOIN_* variables (testnet there is testnet3) and
+ * its onion address as APP_HIDDEN_SERVICE. They fill in what TILL_* leaves unset, so the
+ * same image runs on Umbrel and anywhere else. (Its per-app secret APP_SEED is not read:
+ * merchant UI sessions are server-side, a random token whose hash the database keeps, so
+ * there is no key to sign them with.)
  */
 function umbrelDefaults(env: Env): Env {
   const out: Env = {};
@@ -47,7 +49,6 @@ function umbrelDefaults(env: Env): Env {
   // Umbrel writes "notyetset.onion" until Tor has made the address: no onion yet, then.
   const onion = env.APP_HIDDEN_SERVICE?.trim().toLowerCase();
   if (onion && /^[a-z2-7]{56}\.onion$/.test(onion)) out.TILL_ONION_URL = `http://${onion}`;
-  if (env.APP_SEED) out.TILL_SESSION_SECRET = env.APP_SEED;
   return out;
 }
 
@@ -65,7 +66,6 @@ export const UMBREL_SOURCES: Readonly<Record<string, string>> = {
   TILL_ZMQ_RAWBLOCK: 'APP_BITCOIN_ZMQ_RAWBLOCK_PORT',
   TILL_ZMQ_SEQUENCE: 'APP_BITCOIN_ZMQ_SEQUENCE_PORT',
   TILL_ONION_URL: 'APP_HIDDEN_SERVICE',
-  TILL_SESSION_SECRET: 'APP_SEED',
 };
 
 /** TILL_* names that are not settings but are fine to have around. */

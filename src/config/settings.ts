@@ -154,10 +154,6 @@ export const SETTINGS = {
     env: 'TILL_UI_AUTH', type: 'string', default: 'password', enum: ['password', 'proxy'],
     hint: 'password (the merchant UI asks for its own login) or proxy (a trusted proxy in front already logged the merchant in, as Umbrel\'s app proxy does)',
   },
-  sessionSecret: {
-    env: 'TILL_SESSION_SECRET', type: 'string', default: '', fromFile: true, secret: true,
-    hint: 'the key that signs merchant UI sessions (on Umbrel: APP_SEED); empty: a random one per start',
-  },
   onionUrl: {
     env: 'TILL_ONION_URL', type: 'string', default: '',
     pattern: '^(|https?://[a-z2-7]{56}\\.onion(:\\d+)?/?)$', hint: 'http://<56 characters>.onion, sent as Onion-Location on the checkout pages',

@@ -1,4 +1,4 @@
 import { sdk } from './sdk'
 
-/** Everything Till keeps is on `main` (/data): the SQLite database and the session secret. */
+/** Everything Till keeps is on `main` (/data): the SQLite database. */
 export const { createBackup, restoreInit } = sdk.setupBackups(async () => sdk.Backups.ofVolumes('main'))

@@ -1,5 +1,5 @@
 import { sdk } from './sdk'
-import { bitcoind, bitcoindMount, dataDir, sessionSecretFile, tillPort } from './utils'
+import { bitcoind, bitcoindMount, dataDir, tillPort, tillUid, tillUser } from './utils'
 
 type Health = { ok?: boolean; syncing?: boolean; blocks_behind?: number; warnings?: string[] }
 
@@ -35,38 +35,55 @@ export const main = sdk.setupMain(async ({ effects }) => {
   // StartOS's own proxy (TLS, .local and Tor) is the only peer whose X-Forwarded-* is believed.
   const osIp = await sdk.getOsIp(effects)
 
+  // Till runs as the image's user (1000), not root. bitcoind writes its cookie as root with
+  // mode 0600: the idmap shows files of uid/gid 0 on that volume as 1000's, in this mount
+  // only (read-only), so Till can read the cookie and nothing else changes for bitcoind.
   const mounts = sdk.Mounts.of()
     .mountVolume({ volumeId: 'main', subpath: null, mountpoint: dataDir, readonly: false })
-    .mountDependency({ dependencyId: bitcoind.id, volumeId: 'main', subpath: null, mountpoint: bitcoindMount, readonly: true })
+    .mountDependency({
+      dependencyId: bitcoind.id,
+      volumeId: 'main',
+      subpath: null,
+      mountpoint: bitcoindMount,
+      readonly: true,
+      idmap: [{ fromId: 0, toId: tillUid }],
+    })
 
   const till = await sdk.SubContainer.of(effects, { imageId: 'till' }, mounts, 'till')
 
-  return sdk.Daemons.of(effects).addDaemon('till', {
-    subcontainer: till,
-    exec: {
-      command: sdk.useEntrypoint(),
-      env: {
-        TILL_DATA_DIR: dataDir,
-        TILL_HOST: '0.0.0.0',
-        TILL_PORT: String(tillPort),
-        TILL_CHAIN: 'main',
-        TILL_RPC_HOST: rpcHost,
-        TILL_RPC_PORT: rpcPort,
-        // Cookie auth: bitcoind rewrites the cookie at each start, Till re-reads it after a 401.
-        TILL_RPC_COOKIE_FILE: `${bitcoindMount}/${bitcoind.cookie}`,
-        ...(zmqBlock && { TILL_ZMQ_RAWBLOCK: `tcp://${zmqBlock}` }),
-        ...(zmqTx && { TILL_ZMQ_RAWTX: `tcp://${zmqTx}`, TILL_ZMQ_SEQUENCE: `tcp://${zmqTx}` }),
-        TILL_UI_AUTH: 'password',
-        TILL_SESSION_SECRET_FILE: `${dataDir}/${sessionSecretFile}`,
-        TILL_TRUST_PROXY: osIp,
+  return sdk.Daemons.of(effects)
+    // A new volume is root's, and a restored backup may be too: give /data to Till's user
+    // (as root, once per start) before Till starts.
+    .addOneshot('chown-data', {
+      subcontainer: till,
+      exec: { command: ['chown', '-R', tillUser, dataDir], user: 'root' },
+      requires: [],
+    })
+    .addDaemon('till', {
+      subcontainer: till,
+      exec: {
+        command: sdk.useEntrypoint(),
+        env: {
+          TILL_DATA_DIR: dataDir,
+          TILL_HOST: '0.0.0.0',
+          TILL_PORT: String(tillPort),
+          TILL_CHAIN: 'main',
+          TILL_RPC_HOST: rpcHost,
+          TILL_RPC_PORT: rpcPort,
+          // Cookie auth: bitcoind rewrites the cookie at each start, Till re-reads it after a 401.
+          TILL_RPC_COOKIE_FILE: `${bitcoindMount}/${bitcoind.cookie}`,
+          ...(zmqBlock && { TILL_ZMQ_RAWBLOCK: `tcp://${zmqBlock}` }),
+          ...(zmqTx && { TILL_ZMQ_RAWTX: `tcp://${zmqTx}`, TILL_ZMQ_SEQUENCE: `tcp://${zmqTx}` }),
+          TILL_UI_AUTH: 'password',
+          TILL_TRUST_PROXY: osIp,
+        },
+        sigtermTimeout: 30_000,
       },
-      sigtermTimeout: 30_000,
-    },
-    ready: {
-      display: 'Till',
-      gracePeriod: 60_000,
-      fn: tillHealth,
-    },
-    requires: [],
-  })
+      ready: {
+        display: 'Till',
+        gracePeriod: 60_000,
+        fn: tillHealth,
+      },
+      requires: ['chown-data'],
+    })
 })

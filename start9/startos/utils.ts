@@ -3,9 +3,12 @@ export const tillPort = 5000
 export const dataDir = '/data'
 /** bitcoind's `main` volume, read-only: Till reads the RPC cookie from it. */
 export const bitcoindMount = '/mnt/bitcoind'
-/** The volume as the package's own scripts see it (init writes the session secret here). */
-export const mainVolume = '/media/startos/volumes/main'
-export const sessionSecretFile = 'session-secret'
+/**
+ * The user the image runs as (the Dockerfile's USER 1000:1000, which StartOS keeps): /data
+ * must be its, and bitcoind's root-owned cookie is shown to it as its own (an idmap).
+ */
+export const tillUid = 1000
+export const tillUser = `${tillUid}:${tillUid}`
 
 /** The host both interfaces are served from, and the two interfaces. */
 export const hostId = 'main'

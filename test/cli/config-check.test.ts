@@ -47,7 +47,9 @@ describe('till config check', function () {
     it('knows every setting, its _FILE form and TILL_CONFIG_FILE; leaves the test suite\'s TILL_TEST_* alone', () => {
       const env = Object.fromEntries(knownVariables().map((k) => [k, 'x']));
       expect(unknownVariables({ ...env, TILL_TEST_REQUIRE_ALL: '1', TILL_CONFIG_FILE: undefined as unknown as string }, dir)).to.deep.equal([]);
-      expect(knownVariables()).to.include.members(['TILL_RPC_PASSWORD_FILE', 'TILL_SESSION_SECRET_FILE', 'TILL_UI_AUTH', 'TILL_TRUST_PROXY']);
+      expect(knownVariables()).to.include.members(['TILL_RPC_PASSWORD_FILE', 'TILL_SMTP_URL_FILE', 'TILL_UI_AUTH', 'TILL_TRUST_PROXY']);
+      // Merchant UI sessions are server-side: no signing key to set.
+      expect(knownVariables()).to.not.include.members(['TILL_SESSION_SECRET']);
     });
 
     it('looks in TILL_CONFIG_FILE too', () => {
@@ -73,18 +75,16 @@ describe('till config check', function () {
         TILL_CONFIG_FILE: 'till.json',
         APP_BITCOIN_NODE_IP: '127.0.0.1',
         APP_BITCOIN_RPC_PORT: String(await deadPort()),
-        APP_SEED: 'umbrel-seed-789',
         TILL_ZMQ_MODE: 'off',
         TILL_RATES_FIXED: 'USD=70000',
       };
       const { lines } = await check(env, dir);
       const text = lines.join('\n');
-      for (const secret of ['file-secret-123', 'smtp-secret-456', 'umbrel-seed-789']) expect(text).to.not.contain(secret);
+      for (const secret of ['file-secret-123', 'smtp-secret-456']) expect(text).to.not.contain(secret);
       expect(line(lines, 'SMTP')).to.not.contain('smtp-secret-456');
       const setting = (name: string) => lines.find((l) => l.startsWith(`  ${name} `))!;
       expect(setting('TILL_RPC_PASSWORD')).to.match(/\(hidden\)\s+\[file \(TILL_RPC_PASSWORD_FILE\)\]$/);
       expect(setting('TILL_SMTP_URL')).to.match(/\(hidden\)\s+\[env\]$/);
-      expect(setting('TILL_SESSION_SECRET')).to.match(/\(hidden\)\s+\[umbrel \(APP_SEED\)\]$/);
       expect(setting('TILL_RPC_HOST')).to.match(/127\.0\.0\.1\s+\[umbrel \(APP_BITCOIN_NODE_IP\)\]$/);
       expect(setting('TILL_SHOP_NAME')).to.match(/Corner Shop\s+\[config file \(TILL_CONFIG_FILE\)\]$/);
       expect(setting('TILL_CONFIRMATIONS')).to.match(/\[default\]$/);

@@ -51,12 +51,36 @@ describe('StartOS package (start9/)', function () {
     expect(src('backups.ts')).to.match(/Backups\.ofVolumes\('main'\)/);
     const main = src('main.ts');
     expect(main).to.match(/mountVolume\(\{ volumeId: 'main', subpath: null, mountpoint: dataDir, readonly: false \}\)/);
-    expect(main).to.match(/mountDependency\(\{ dependencyId: bitcoind\.id, volumeId: 'main', subpath: null, mountpoint: bitcoindMount, readonly: true \}\)/);
+    expect(main).to.match(/mountDependency\(\{\s*dependencyId: bitcoind\.id,\s*volumeId: 'main',\s*subpath: null,\s*mountpoint: bitcoindMount,\s*readonly: true,/);
     expect(main).to.contain('TILL_RPC_COOKIE_FILE: `${bitcoindMount}/${bitcoind.cookie}`');
     expect(main).to.not.match(/TILL_RPC_(USER|PASSWORD)/);
     const deps = src('dependencies.ts');
     expect(deps).to.match(/createTask\(effects, bitcoind\.id, bitcoindAutoconfig, 'critical'/);
     expect(deps).to.contain("set: { zmqEnabled: true }");
+  });
+
+  // StartOS does not run here: these read the package's source for what makes Till start
+  // as the image's user (the Dockerfile's USER 1000:1000, which start-sdk keeps).
+  it('runs as uid 1000: bitcoind\'s root-owned 0600 cookie idmapped to 1000 in Till\'s mount; /data chowned to 1000:1000 by a root one-shot that Till requires', () => {
+    expect(read('Dockerfile')).to.match(/^USER 1000:1000$/m);
+    const utils = src('utils.ts');
+    expect(utils).to.match(/export const tillUid = 1000\b/);
+    expect(utils).to.contain('export const tillUser = `${tillUid}:${tillUid}`');
+    const main = src('main.ts');
+    const dep = /mountDependency\(\{[^}]*?dependencyId: bitcoind\.id[\s\S]*?\}\)\s*\n/.exec(main)?.[0] ?? '';
+    expect(dep, 'the bitcoind mount').to.match(/idmap: \[\{ fromId: 0, toId: tillUid \}\]/);
+    expect(main).to.match(/\.addOneshot\('chown-data', \{\s*subcontainer: till,\s*exec: \{ command: \['chown', '-R', tillUser, dataDir\], user: 'root' \},\s*requires: \[\],/);
+    const daemon = main.slice(main.indexOf(".addDaemon('till'"));
+    expect(daemon).to.match(/requires: \['chown-data'\]/);
+    expect(main.indexOf(".addOneshot('chown-data'")).to.be.greaterThan(-1).and.lessThan(main.indexOf(".addDaemon('till'"));
+    // The daemon itself is not run as root.
+    expect(daemon).to.not.match(/user: 'root'/);
+  });
+
+  it('makes no session secret: nothing reads one (merchant UI sessions are server-side)', () => {
+    expect(src('init/index.ts')).to.not.match(/writeFile|randomBytes|session-secret/);
+    expect(src('main.ts')).to.not.contain('TILL_SESSION_SECRET');
+    expect(src('utils.ts')).to.not.contain('session-secret');
   });
 
   it('two interfaces (the merchant UI and the public pages + API) and a health check from /health', () => {

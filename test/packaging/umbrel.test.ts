@@ -313,7 +313,7 @@ describe('Umbrel app package', () => {
     const envFor = (platform: Record<string, string>) =>
       Object.fromEntries(Object.entries(environmentOf(compose.services.web)).map(([k, v]) => [k, interpolate(v, platform)]));
 
-    it('connects to the Bitcoin app\'s node (RPC and the three ZMQ topics), on mainnet; UI auth by the proxy; onion and session secret from Umbrel', () => {
+    it('connects to the Bitcoin app\'s node (RPC and the three ZMQ topics), on mainnet; UI auth by the proxy; onion from Umbrel; APP_SEED unused', () => {
       const env = envFor(sampleEnv);
       expect(unknownVariables(env)).to.deep.equal([]);
       const config = loadConfig(env, os.tmpdir());
@@ -327,13 +327,17 @@ describe('Umbrel app package', () => {
         zmqRawBlock: 'tcp://10.21.21.8:28332',
         zmqSequence: 'tcp://10.21.21.8:28335',
         uiAuth: 'proxy',
-        sessionSecret: sampleEnv.APP_SEED,
         onionUrl: `http://${sampleEnv.APP_HIDDEN_SERVICE}`,
         host: '0.0.0.0',
         port: 5000,
         dataDir: '/data',
       });
       expect(config.trustProxy).to.deep.equal([`${APP_ID}_app_proxy_1`]);
+      // Merchant UI sessions are server-side (a random token, its hash in the database):
+      // nothing signs them, so Umbrel's APP_SEED is neither passed nor read.
+      expect(environmentOf(compose.services.web)).to.not.have.property('APP_SEED');
+      expect(Object.values(config)).to.not.include(sampleEnv.APP_SEED);
+      expect(Object.keys(config).some((k) => /secret/i.test(k))).to.equal(false);
     });
 
     it('testnet on Umbrel is testnet3; signet and regtest as they are; no onion before Tor made one', () => {

@@ -12,7 +12,7 @@ export const manifest = setupManifest({
     short: 'Take bitcoin payments with your own node',
     long: 'Till is a small payment processor beside your Bitcoin Core: your shop asks its API for an invoice, Till derives a fresh address from your watch-only extended public key, converts the price at live rates and follows the payment to its confirmations. It speaks its own API, a checkout API and the legacy BitPay API, and serves checkout pages and payment links. No third party, no private keys on the server.',
   },
-  // /data: the SQLite database, the session secret.
+  // /data: the SQLite database.
   volumes: ['main'],
   images: {
     till: {
