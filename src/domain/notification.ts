@@ -44,3 +44,18 @@ export interface DeliveryAttempt {
   error: string | null;
   responseExcerpt: string | null;
 }
+
+/**
+ * A receiver URL as pages, logs and the audit log show it: a password in it (a receiver
+ * behind HTTP basic auth) is replaced by asterisks. Till still posts to the whole URL.
+ */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === '') return url;
+    u.password = '****';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

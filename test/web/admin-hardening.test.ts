@@ -71,6 +71,20 @@ describe('merchant UI: hardening', function () {
     expect(await t.count('webhooks')).to.equal(0);
   });
 
+  it('a receiver behind basic auth: its password never shows on a page or in the audit log', async () => {
+    const s = await adminTill({ TILL_WEBHOOK_ALLOW_HOSTS: 'example.com' });
+    t = s.t;
+    await s.ui.get('/admin/webhooks/new');
+    const made = await s.ui.post('/admin/webhooks', { url: 'https://shop:hunter2hunter2@example.com/hook', 'ev_*': 'on' });
+    expect(made.status).to.equal(201);
+    const id = (await t.till.db.read('webhooks').first()).id;
+    await t.request('POST', `/api/v1/webhooks/${id}/rotate-secret`);
+    for (const page of [made.text, (await s.ui.get('/admin/webhooks')).text, (await s.ui.get(`/admin/webhooks/${id}`)).text, (await s.ui.get('/admin/audit')).text]) {
+      expect(page).to.include('shop:****@example.com').and.not.include('hunter2');
+    }
+    expect(JSON.stringify(await t.till.db.read('audit_log'))).not.to.include('hunter2');
+  });
+
   it('an IPv6 client counts by its /64 at the login; every IPv4 address on its own', () => {
     expect(clientKey('2001:db8:1:2:aaaa::1')).to.equal(clientKey('2001:db8:1:2:ffff:1:2:3'));
     expect(clientKey('2001:db8:1:2::1')).to.not.equal(clientKey('2001:db8:1:3::1'));

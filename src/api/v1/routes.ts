@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { TillError } from '../../domain/errors.js';
+import { shownUrl } from '../../domain/notification.js';
 import { apiKeyOf, authenticate, bearerKey, requireKey, requireScope } from '../auth.js';
 import { toPlainJson } from '../body.js';
 import { idempotency } from '../idempotency.js';
@@ -145,7 +146,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
 
   r.post('/webhooks', requireScope('webhooks:write'), validate({ query: s.noQuery, body: s.createWebhook }, async (ctx, { body: b }) => {
     const w = await webhooks.create({ url: b.url, events: b.events, description: b.description ?? null });
-    await audit(ctx, 'webhook.created', `${w.id} ${w.url}`, { id: w.id, url: w.url, events: w.events });
+    await audit(ctx, 'webhook.created', `${w.id} ${shownUrl(w.url)}`, { id: w.id, url: shownUrl(w.url), events: w.events });
     ctx.status = 201;
     ctx.body = { ...presentWebhook(w), secret: w.secret };
   }));
@@ -184,7 +185,7 @@ export function v1Router(deps: ApiDeps, s: V1Schemas): Router<TillState> {
 
   r.post('/webhooks/:id/rotate-secret', requireScope('webhooks:write'), validate(noBody, async (ctx) => {
     const w = await webhooks.rotateSecret(hookId(ctx));
-    await audit(ctx, 'webhook.secret_rotated', `${w.id} ${w.url}`, { id: w.id, url: w.url });
+    await audit(ctx, 'webhook.secret_rotated', `${w.id} ${shownUrl(w.url)}`, { id: w.id, url: shownUrl(w.url) });
     ctx.body = { ...presentWebhook(w), secret: w.secret };
   }));
 

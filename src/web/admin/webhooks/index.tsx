@@ -1,3 +1,4 @@
+import { shownUrl } from '../../../domain/notification.js';
 import type { Child } from 'hono/jsx';
 import { TillError } from '../../../domain/errors.js';
 import { WEBHOOK_EVENTS } from '../../../domain/events.js';
@@ -86,13 +87,16 @@ function SecretOnce({ hook, rotated }: { hook: Webhook; rotated: boolean }): Chi
   );
 }
 
+/** A webhook as the page shows it: a password in its URL masked (see shownUrl). */
+const shown = <W extends { url: string }>(w: W): W => ({ ...w, url: shownUrl(w.url) });
+
 export const webhooks: AdminModule = {
   assets: [SECTION_STYLESHEET],
   register(r, deps) {
     const page = sectionPage(deps, SECTION, [SECTION_STYLESHEET]);
 
     r.get('/webhooks', async (ctx) => {
-      const list = await deps.webhooks.list();
+      const list = (await deps.webhooks.list()).map(shown);
       page(ctx, 200, 'Webhooks', (
         <>
           <div class="headline">
@@ -144,7 +148,7 @@ export const webhooks: AdminModule = {
       if (errors.length) return newPage(ctx, 400, f, errors);
       let hook: Webhook;
       try {
-        hook = await deps.webhooks.create({ url: body.url as string, events: body.events as string[] | undefined, description: body.description as string | null });
+        hook = shown(await deps.webhooks.create({ url: body.url as string, events: body.events as string[] | undefined, description: body.description as string | null }));
       } catch (e) {
         return newPage(ctx, 400, f, fieldErrorsOf(e, ['url', 'events', 'description']));
       }
@@ -160,7 +164,7 @@ export const webhooks: AdminModule = {
     });
 
     r.get('/webhooks/:id', async (ctx) => {
-      const hook = await deps.webhooks.get(hookId(ctx));
+      const hook = shown(await deps.webhooks.get(hookId(ctx)));
       const n = Number.isInteger(Number(ctx.query.page)) && Number(ctx.query.page) >= 1 ? Math.min(Number(ctx.query.page), 100_000) : 1;
       const { deliveries, total } = await deps.webhooks.deliveries(hook.id, { limit: PER_PAGE, offset: (n - 1) * PER_PAGE });
       const csrf = csrfOf(ctx);
@@ -235,7 +239,7 @@ export const webhooks: AdminModule = {
       page(ctx, 404, 'Not found', <><h1>Not found</h1><p>This webhook has no such delivery.</p><p><a href={`/admin/webhooks/${id}`}>Back to the webhook</a></p></>);
 
     r.get('/webhooks/:id/deliveries/:delivery', async (ctx) => {
-      const hook = await deps.webhooks.get(hookId(ctx));
+      const hook = shown(await deps.webhooks.get(hookId(ctx)));
       const found = await deliveryOf(hook.id, ctx.params.delivery!);
       if (!found) return noDelivery(ctx, hook.id);
       const { delivery: d, attempts } = found;
@@ -293,7 +297,7 @@ export const webhooks: AdminModule = {
     });
 
     r.post('/webhooks/:id/deliveries/:delivery/redeliver', async (ctx) => {
-      const hook = await deps.webhooks.get(hookId(ctx));
+      const hook = shown(await deps.webhooks.get(hookId(ctx)));
       const found = await deliveryOf(hook.id, ctx.params.delivery!);
       if (!found) return noDelivery(ctx, hook.id);
       const { delivery } = found;
@@ -303,14 +307,14 @@ export const webhooks: AdminModule = {
     });
 
     r.post('/webhooks/:id/test', async (ctx) => {
-      const hook = await deps.webhooks.get(hookId(ctx));
+      const hook = shown(await deps.webhooks.get(hookId(ctx)));
       const d = await deps.webhooks.test(hook.id);
       await deps.audit.record(actorOf(ctx), 'webhook.tested', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url, delivery: d.deliveryId });
       redirectWith(ctx, `/admin/webhooks/${hook.id}`, 'Test ping queued: it is in the deliveries below once sent (reload to see how it went).');
     });
 
     r.post('/webhooks/:id/rotate', async (ctx) => {
-      const hook = await deps.webhooks.rotateSecret(hookId(ctx));
+      const hook = shown(await deps.webhooks.rotateSecret(hookId(ctx)));
       await deps.audit.record(actorOf(ctx), 'webhook.secret_rotated', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
       page(ctx, 200, 'New secret', (
         <>
@@ -322,7 +326,7 @@ export const webhooks: AdminModule = {
     });
 
     r.post('/webhooks/:id/delete', async (ctx) => {
-      const hook = await deps.webhooks.get(hookId(ctx));
+      const hook = shown(await deps.webhooks.get(hookId(ctx)));
       await deps.webhooks.remove(hook.id);
       await deps.audit.record(actorOf(ctx), 'webhook.deleted', `${hook.id} ${hook.url}`, { id: hook.id, url: hook.url });
       redirectWith(ctx, SECTION, `Webhook to ${hook.url} deleted.`);
