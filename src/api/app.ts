@@ -27,7 +27,7 @@ export function buildApp(deps: ApiDeps, dialects: readonly Dialect[], pages: rea
   const routers = dialects.map((d) => d.router(deps, validators));
 
   // Before anything reads ctx.ip, ctx.protocol or ctx.host (TILL_TRUST_PROXY).
-  app.use(forwardedHeaders(deps.trustProxy ?? []));
+  app.use(forwardedHeaders(deps.trustProxy ?? [], { warn: (msg, fields) => deps.log.warn(fields, msg) }));
   app.use(requestContext(deps.log));
   app.use(securityHeaders);
   app.use(errorMiddleware(deps.log));

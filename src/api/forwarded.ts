@@ -16,19 +16,27 @@ import type { Middleware } from 'koa';
 export interface ForwardedOptions {
   /** Looks a proxy's host name up (default: the system resolver, every address). */
   lookup?: (host: string) => Promise<string[]>;
-  /** How long a host name's addresses are kept. Default 60 s: a restarted container may come back elsewhere. */
+  /** How long a host name's addresses are kept while they keep matching. Default 60 s. */
   refreshMs?: number;
+  /**
+   * A peer that is not trusted has the names looked up again, at most this often (default
+   * 5 s): a restarted proxy at a new address is trusted again within seconds, and the
+   * address it left stops being trusted at that lookup.
+   */
+  missRefreshMs?: number;
   now?: () => number;
+  /** Told once per name when a name resolves to more than one address (none is trusted). */
+  warn?: (message: string, fields: { proxy: string; addresses: string[] }) => void;
 }
 
 const systemLookup = async (host: string): Promise<string[]> => (await dns.lookup(host, { all: true })).map((a) => a.address);
 
 export function forwardedHeaders(trusted: readonly string[], opts: ForwardedOptions = {}): Middleware {
   if (trusted.length === 0) return (_ctx, next) => next();
-  const isTrusted = trustList(trusted, opts);
+  const trust = proxyTrust(trusted, opts);
   return async (ctx, next) => {
-    const test = await isTrusted();
-    if (!test(ctx.req.socket.remoteAddress)) return next();
+    const test = await trust(ctx.req.socket.remoteAddress);
+    if (!test) return next();
     // The merchant UI's proxy login (TILL_UI_AUTH=proxy) counts only through a trusted proxy.
     (ctx.state as { viaTrustedProxy?: boolean }).viaTrustedProxy = true;
     const hops = listHeader(ctx.get('X-Forwarded-For'));
@@ -72,33 +80,67 @@ export function trustTest(list: readonly string[]): (addr: string | undefined) =
   };
 }
 
+type AddrTest = (addr: string | undefined) => boolean;
+
 /**
- * `list`'s addresses and ranges, and the addresses its host names resolve to (Umbrel's
- * app proxy is a container named till_app_proxy_1, its address given at each start).
- * A name that does not resolve trusts nothing until it does.
+ * Whether a peer is one of `list`'s proxies: its addresses and ranges, and the address each
+ * host name resolves to (Umbrel's app proxy is a container named till_app_proxy_1, its
+ * address given at each start). Resolves to the test for X-Forwarded-For's hops when the
+ * peer is trusted, to null when not.
+ *
+ * Fails closed. A name that does not resolve trusts nothing. A name that resolves to more
+ * than one address trusts none of them (and says so once): on a shared Docker network any
+ * other container may add the proxy's name as an alias of its own, and the resolver then
+ * answers with both. Addresses are kept `refreshMs` while peers match; a peer that does
+ * not match has the names looked up again, at most every `missRefreshMs`, so a failed or
+ * empty lookup is retried within seconds and a proxy's old address stops being trusted
+ * once it has moved.
  */
-function trustList(list: readonly string[], opts: ForwardedOptions): () => Promise<(addr: string | undefined) => boolean> {
+export function proxyTrust(list: readonly string[], opts: ForwardedOptions = {}): (peer: string | undefined) => Promise<AddrTest | null> {
   const literal = list.filter((e) => e.includes('/') || ipaddr.isValid(e));
   const names = list.filter((e) => !literal.includes(e));
   const fixed = trustTest(literal);
-  if (names.length === 0) return async () => fixed;
+  if (names.length === 0) return async (peer) => (fixed(peer) ? fixed : null);
   const lookup = opts.lookup ?? systemLookup;
   const now = opts.now ?? Date.now;
   const refreshMs = opts.refreshMs ?? 60_000;
-  let current: { test: (addr: string | undefined) => boolean; at: number } | null = null;
-  let pending: Promise<(addr: string | undefined) => boolean> | null = null;
-  const refresh = async () => {
-    const found = await Promise.all(names.map((n) => lookup(n).catch(() => [] as string[])));
-    const resolved = trustTest(found.flat().filter((a) => ipaddr.isValid(a)));
-    const test = (addr: string | undefined) => fixed(addr) || resolved(addr);
-    current = { test, at: now() };
-    return test;
+  const missRefreshMs = opts.missRefreshMs ?? 5_000;
+  const warned = new Set<string>();
+  let current: { test: AddrTest; at: number } | null = null;
+  let pending: Promise<AddrTest> | null = null;
+
+  const resolveOne = async (name: string): Promise<string[]> => {
+    const found = await lookup(name).catch(() => [] as string[]);
+    const addrs = [...new Set(found.filter((a) => ipaddr.isValid(a)).map((a) => ipaddr.process(a).toString()))];
+    if (addrs.length <= 1) {
+      warned.delete(name);
+      return addrs;
+    }
+    if (!warned.has(name)) {
+      warned.add(name);
+      opts.warn?.(
+        `TILL_TRUST_PROXY: ${name} resolves to ${addrs.length} addresses (${addrs.join(', ')}), so none of them is trusted: another container may carry the proxy's name`,
+        { proxy: name, addresses: addrs },
+      );
+    }
+    return [];
   };
-  return () => {
-    if (current && now() - current.at < refreshMs) return Promise.resolve(current.test);
-    pending ??= refresh().finally(() => {
+  const refresh = (): Promise<AddrTest> => {
+    pending ??= (async () => {
+      const resolved = trustTest((await Promise.all(names.map(resolveOne))).flat());
+      const test: AddrTest = (addr) => fixed(addr) || resolved(addr);
+      current = { test, at: now() };
+      return test;
+    })().finally(() => {
       pending = null;
     });
     return pending;
+  };
+
+  return async (peer) => {
+    let test = current && now() - current.at < refreshMs ? current.test : await refresh();
+    if (test(peer)) return test;
+    if (current && now() - current.at >= missRefreshMs) test = await refresh();
+    return test(peer) ? test : null;
   };
 }
