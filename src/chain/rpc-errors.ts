@@ -135,6 +135,18 @@ export function describeRpcFailure(f: RpcFailure, ctx: RpcContext): TillError {
   }
 }
 
+/**
+ * Credentials Till cannot send: a password without a user. Core's HTTP Basic auth takes
+ * both (rpcuser/rpcpassword, or an rpcauth line's user), and the client refuses to send
+ * a password alone, before any connection: said as it is, not as whatever the port does.
+ */
+export function passwordWithoutUser(ctx: RpcContext): TillError {
+  return nodeError(
+    `TILL_RPC_PASSWORD is set but TILL_RPC_USER is empty: Bitcoin Core needs both (its rpcuser, or the user of its rpcauth line), or set TILL_RPC_COOKIE_FILE instead`,
+    { reason: 'unauthorized', method: ctx.method },
+  );
+}
+
 export function badResponse(ctx: RpcContext, what: string): TillError {
   return nodeError(
     `Bitcoin Core at ${rpcAddress(ctx.host, ctx.port)} answered ${ctx.method} with ${what} — is TILL_RPC_PORT its RPC port?`,

@@ -13,6 +13,7 @@ import {
   classifyRpcFailure,
   describeRpcFailure,
   isTransient,
+  passwordWithoutUser,
   rpcAddress,
   type RpcContext,
   type RpcFailure,
@@ -214,6 +215,9 @@ export class CoreRpc implements NodeApi {
    * failure into TillError('node_unavailable').
    */
   private async withRetries<T>(method: string, attempt: (client: Client) => Promise<T>, nullWhen: NullWhen): Promise<T | null> {
+    if (!this.cookieFile && this.staticCredentials && !this.staticCredentials.user) {
+      throw passwordWithoutUser(this.context(method));
+    }
     let reauthenticated = false;
     for (let retry = 0; ; retry++) {
       const client = await this.getClient();

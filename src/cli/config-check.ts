@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrationSource } from '../../migrations/index.js';
 import {
-  UMBREL_SOURCES, describeUnknown, resolveConfig, unknownVariables, type Config, type SettingSource,
+  UMBREL_SOURCES, describeUnknown, resolveConfig, unknownVariables, type Config, type SettingError, type SettingSource,
 } from '../config/load.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from '../config/settings.js';
 import { isTillError } from '../domain/errors.js';
@@ -208,6 +208,22 @@ async function checkRates(config: Config, timeoutMs: number): Promise<CheckLine>
   }
 }
 
+/** The settings each check uses: with one of them invalid, the check is not tried. */
+const NEEDS: Record<'node' | 'zmq' | 'database' | 'smtp' | 'rates', SettingKey[]> = {
+  node: ['chain', 'rpcHost', 'rpcPort', 'rpcUser', 'rpcPassword', 'rpcCookieFile'],
+  zmq: ['zmqMode', 'zmqRawTx', 'zmqRawBlock', 'zmqSequence', 'pollMs'],
+  database: ['dataDir'],
+  smtp: ['smtpUrl', 'smtpFrom'],
+  rates: ['rateSources', 'ratesFixed', 'proxy', 'defaultCurrency'],
+};
+
+/** A FAIL line instead of the check, when a setting it needs is invalid; null when it can run. */
+function notTried(name: string, needs: SettingKey[], errors: SettingError[]): CheckLine | null {
+  const bad = needs.filter((k) => errors.some((e) => e.key === k)).map((k) => SETTINGS[k].env);
+  if (bad.length === 0) return null;
+  return { name, ok: false, text: `not tried: ${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} invalid (see the settings line above)` };
+}
+
 /**
  * `till config check`: prints the resolved settings (secrets hidden, each with where it
  * came from), the TILL_* variables that are not settings, then tries the node's RPC, each
@@ -226,31 +242,30 @@ export async function runConfigCheck(opts: CheckOptions = {}): Promise<number> {
   }
   for (const u of unknown) out(`warning: ${describeUnknown(u)}`);
 
-  let resolved: ReturnType<typeof resolveConfig>;
-  try {
-    resolved = resolveConfig(env, cwd);
-  } catch (err) {
-    out(`FAIL  settings: ${oneLine(err)}`);
-    return 1;
-  }
-  const { config, sources } = resolved;
+  // Leniently: a bad value is a FAIL line of its own, its default stands in, and everything
+  // else is still shown and tried.
+  const { config, sources, errors } = resolveConfig(env, cwd, { lenient: true });
   out('Settings (secrets hidden):');
   const keys = Object.keys(SETTINGS) as SettingKey[];
   const width = Math.max(...keys.map((k) => SETTINGS[k].env.length));
   for (const key of keys) {
     const spec = SETTINGS[key] as SettingSpec;
     const value = key === 'rpcPort' ? config.rpcPort : config[key as keyof Config];
-    out(`  ${spec.env.padEnd(width)}  ${shown(spec, value)}  [${sourceLabel(spec, sources[key])}]`);
+    const text = errors.some((e) => e.key === key) ? '(invalid: see FAIL settings below)' : shown(spec, value);
+    out(`  ${spec.env.padEnd(width)}  ${text}  [${sourceLabel(spec, sources[key])}]`);
   }
   out('');
   out('Checks:');
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const node = await checkNode(config, timeoutMs);
-  const lines: CheckLine[] = [node.line];
-  lines.push(...(await checkZmq(config, node.zmq, opts.zmqWaitMs ?? 3000)));
-  lines.push(await checkDatabase(config));
-  lines.push(await checkSmtp(config, timeoutMs));
-  lines.push(await checkRates(config, timeoutMs));
+  const lines: CheckLine[] = errors.map((e) => ({ name: 'settings', ok: false, text: oneLine(e.message) }));
+  const nodeSkipped = notTried('node RPC', NEEDS.node, errors);
+  const node = nodeSkipped ? { line: nodeSkipped, zmq: null } : await checkNode(config, timeoutMs);
+  lines.push(node.line);
+  const zmqSkipped = notTried('ZMQ', NEEDS.zmq, errors);
+  lines.push(...(zmqSkipped ? [zmqSkipped] : await checkZmq(config, node.zmq, opts.zmqWaitMs ?? 3000)));
+  lines.push(notTried('database', NEEDS.database, errors) ?? (await checkDatabase(config)));
+  lines.push(notTried('SMTP', NEEDS.smtp, errors) ?? (await checkSmtp(config, timeoutMs)));
+  lines.push(notTried('rates', NEEDS.rates, errors) ?? (await checkRates(config, timeoutMs)));
   const nameWidth = Math.max(...lines.map((l) => l.name.length));
   for (const l of lines) out(`  ${l.skipped ? '--  ' : l.ok ? 'ok  ' : 'FAIL'}  ${l.name.padEnd(nameWidth)}  ${l.text}`);
   const failed = lines.filter((l) => !l.ok).length;

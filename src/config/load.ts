@@ -185,10 +185,10 @@ export function schemaFor(spec: SettingSpec): object {
 }
 
 const ajv = new Ajv({ allErrors: false });
-const validate = ajv.compile({
-  type: 'object',
-  properties: Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, schemaFor(s)])),
-});
+/** One validator per setting: a bad value is judged on its own, the others still resolve. */
+const validators = Object.fromEntries(
+  Object.entries(SETTINGS).map(([k, s]) => [k, ajv.compile(schemaFor(s))]),
+) as Record<SettingKey, ReturnType<Ajv['compile']>>;
 
 function describe(err: ErrorObject, spec: SettingSpec, value: unknown): string {
   const shown = JSON.stringify(spec.secret ? '<hidden>' : value);
@@ -209,9 +209,39 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return resolveConfig(env, cwd).config;
 }
 
+/** A setting `resolveConfig` could not take (its default stands in), or an unreadable TILL_CONFIG_FILE (key null). */
+export interface SettingError {
+  key: SettingKey | null;
+  /** The one line to print: `config: TILL_X must be … (got …)`. */
+  message: string;
+}
+
+export interface ResolveOptions {
+  /**
+   * Go on past bad values: each is reported in `errors` and its default used, so the
+   * other settings still resolve (`till config check`). Default false: the first bad
+   * value throws.
+   */
+  lenient?: boolean;
+}
+
 /** loadConfig, and where each setting's value came from. */
-export function resolveConfig(env: Env = process.env, cwd: string = process.cwd()): { config: Config; sources: Record<SettingKey, SettingSource> } {
-  const fileEnv = env.TILL_CONFIG_FILE ? readConfigFile(path.resolve(cwd, env.TILL_CONFIG_FILE)) : {};
+export function resolveConfig(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+  opts: ResolveOptions = {},
+): { config: Config; sources: Record<SettingKey, SettingSource>; errors: SettingError[] } {
+  const errors: SettingError[] = [];
+  const fail = (key: SettingKey | null, message: string) => {
+    if (!opts.lenient) throw new TillError('config_invalid', message);
+    errors.push({ key, message });
+  };
+  let fileEnv: Env = {};
+  try {
+    fileEnv = env.TILL_CONFIG_FILE ? readConfigFile(path.resolve(cwd, env.TILL_CONFIG_FILE)) : {};
+  } catch (err) {
+    fail(null, (err as Error).message);
+  }
   const umbrel = umbrelDefaults(env);
   const merged: Env = { ...fileEnv, ...umbrel };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('TILL_') && v !== undefined) merged[k] = v;
@@ -229,22 +259,25 @@ export function resolveConfig(env: Env = process.env, cwd: string = process.cwd(
         raw = fs.readFileSync(path.resolve(cwd, fileVar), 'utf8').trim();
         source = 'env file';
       } catch {
-        throw new TillError('config_invalid', `config: ${spec.env}_FILE names ${fileVar}, which cannot be read`);
+        fail(key, `config: ${spec.env}_FILE names ${fileVar}, which cannot be read`);
+        raw = undefined;
+        source = 'env file';
       }
     }
     if (raw === undefined || raw === '') {
       if (spec.default !== undefined) values[key] = spec.default;
-      sources[key] = raw === '' ? source : 'default';
+      sources[key] = raw === '' || source === 'env file' ? source : 'default';
       continue;
     }
     sources[key] = source;
-    values[key] = coerce(spec, raw);
-  }
-  if (!validate(values)) {
-    const err = validate.errors?.[0] as ErrorObject;
-    const key = err.instancePath.split('/')[1] as SettingKey;
-    const spec = SETTINGS[key] as SettingSpec;
-    throw new TillError('config_invalid', describe(err, spec, values[key]));
+    const value = coerce(spec, raw);
+    const validate = validators[key];
+    if (validate(value)) {
+      values[key] = value;
+      continue;
+    }
+    fail(key, describe(validate.errors![0] as ErrorObject, spec, value));
+    if (spec.default !== undefined) values[key] = spec.default;
   }
   const raw = values as RawConfig;
   const dataDir = path.resolve(cwd, raw.dataDir);
@@ -254,5 +287,5 @@ export function resolveConfig(env: Env = process.env, cwd: string = process.cwd(
     rpcPort: raw.rpcPort ?? defaultRpcPort(raw.chain as Parameters<typeof defaultRpcPort>[0]),
     databaseFile: path.join(dataDir, 'till.sqlite'),
   });
-  return { config, sources };
+  return { config, sources, errors };
 }

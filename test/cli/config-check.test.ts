@@ -90,10 +90,55 @@ describe('till config check', function () {
       expect(setting('TILL_CONFIRMATIONS')).to.match(/\[default\]$/);
     });
 
-    it('a bad value is one line naming the setting, exit 1', async () => {
-      const { code, lines } = await check({ TILL_UI_AUTH: 'none' }, dir);
+    it('a bad value is one FAIL line naming the setting, exit 1; Till itself still refuses to start with it', async () => {
+      const { code, lines } = await check({ TILL_UI_AUTH: 'none', TILL_ZMQ_MODE: 'off', TILL_RATES_FIXED: 'USD=70000', TILL_RPC_PORT: String(await deadPort()), TILL_DATA_DIR: dir }, dir);
       expect(code).to.equal(1);
-      expect(lines).to.deep.equal(['FAIL  settings: config: TILL_UI_AUTH must be one of password, proxy (got "none")']);
+      expect(lines.filter((l) => /^\s+FAIL\s+settings\s/.test(l))).to.deep.equal([
+        '  FAIL  settings  config: TILL_UI_AUTH must be one of password, proxy (got "none")',
+      ]);
+      expect(() => loadConfig({ TILL_UI_AUTH: 'none' }, dir)).to.throw('config: TILL_UI_AUTH must be one of password, proxy (got "none")');
+    });
+
+    it('one bad setting (an SMTP URL with a space) still shows the others and runs the node, database and rate checks, one line each', async () => {
+      const port = await deadPort();
+      const env = { TILL_SMTP_URL: 'smtp://user:pa ss@', TILL_RPC_PORT: String(port), TILL_ZMQ_MODE: 'off', TILL_RATES_FIXED: 'USD=70000', TILL_DATA_DIR: dir, TILL_SHOP_NAME: 'Corner Shop' };
+      const { code, lines } = await check(env, dir);
+      expect(code).to.equal(1);
+      const text = lines.join('\n');
+      expect(text).to.not.contain('pa ss');
+      const setting = (name: string) => lines.find((l) => l.startsWith(`  ${name} `))!;
+      expect(setting('TILL_SMTP_URL')).to.match(/\(invalid: see FAIL settings below\)\s+\[env\]$/);
+      expect(setting('TILL_SHOP_NAME')).to.match(/Corner Shop\s+\[env\]$/);
+      expect(setting('TILL_RPC_PORT')).to.match(new RegExp(`${port}\\s+\\[env\\]$`));
+      expect(line(lines, 'settings')).to.equal('  FAIL  settings  config: TILL_SMTP_URL must be smtp://user:password@host:587 or smtps://host:465 (got "<hidden>")');
+      expect(line(lines, 'node RPC')).to.equal(`  FAIL  node RPC  no Bitcoin Core answers at 127.0.0.1:${port} — is it running, and is rpcbind/rpcallowip set?`);
+      expect(line(lines, 'database')).to.match(/^\s+ok\s+database\s/);
+      expect(line(lines, 'rates')).to.match(/^\s+ok\s+rates\s+fixed: 1 BTC = 70000 USD/);
+      expect(line(lines, 'SMTP')).to.match(/^\s+FAIL\s+SMTP\s+not tried: TILL_SMTP_URL is invalid/);
+      for (const name of ['settings', 'node RPC', 'ZMQ', 'database', 'SMTP', 'rates']) {
+        expect(lines.filter((l) => new RegExp(`^\\s+(ok|FAIL|--)\\s+${name}\\s`).test(l)), name).to.have.length(1);
+      }
+    });
+
+    it('an unreadable TILL_CONFIG_FILE or _FILE is a FAIL line too, and the rest still runs', async () => {
+      const { code, lines } = await check({ TILL_CONFIG_FILE: 'missing.json', TILL_RPC_PASSWORD_FILE: 'missing-pass', TILL_ZMQ_MODE: 'off', TILL_RATES_FIXED: 'USD=70000', TILL_DATA_DIR: dir }, dir);
+      expect(code).to.equal(1);
+      const fails = lines.filter((l) => /^\s+FAIL\s+settings\s/.test(l));
+      expect(fails).to.have.length(2);
+      expect(fails[0]).to.match(/TILL_CONFIG_FILE .*missing\.json is not readable JSON/);
+      expect(fails[1]).to.equal('  FAIL  settings  config: TILL_RPC_PASSWORD_FILE names missing-pass, which cannot be read');
+      expect(line(lines, 'node RPC')).to.match(/FAIL\s+node RPC\s+not tried: TILL_RPC_PASSWORD is invalid/);
+      expect(line(lines, 'database')).to.match(/^\s+ok\s/);
+      expect(line(lines, 'rates')).to.match(/^\s+ok\s/);
+    });
+
+    it('TILL_RPC_PASSWORD without TILL_RPC_USER: said so, not "not JSON-RPC" (the port refuses, the client never connects)', async () => {
+      const port = await deadPort();
+      const { lines } = await check({ TILL_RPC_PASSWORD: 'secret-pw', TILL_RPC_PORT: String(port), TILL_ZMQ_MODE: 'off', TILL_RATES_FIXED: 'USD=70000', TILL_DATA_DIR: dir }, dir);
+      expect(line(lines, 'node RPC')).to.equal(
+        '  FAIL  node RPC  TILL_RPC_PASSWORD is set but TILL_RPC_USER is empty: Bitcoin Core needs both (its rpcuser, or the user of its rpcauth line), or set TILL_RPC_COOKIE_FILE instead',
+      );
+      expect(lines.join('\n')).to.not.contain('secret-pw');
     });
 
     it('resolveConfig reports the same config loadConfig returns', () => {
