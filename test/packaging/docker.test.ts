@@ -4,9 +4,11 @@
  * keeps, and a regtest compose file whose settings Till still takes.
  */
 import { expect } from 'chai';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, unknownVariables } from '../../src/config/load.js';
-import { composeErrors, environmentOf, interpolate, read, readYaml } from './helpers.js';
+import { ROOT, composeErrors, environmentOf, interpolate, read, readYaml } from './helpers.js';
 
 interface Instruction {
   op: string;
@@ -100,6 +102,37 @@ describe('container image', () => {
     const glob = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`);
     for (const src of sources) for (const pat of ignored) expect(glob(pat).test(src), `${src} ignored by ${pat}`).to.equal(false);
     expect(ignored).to.include.members(['.git', 'node_modules', 'data', 'test', 'dist']);
+  });
+
+  it('keeps local settings, databases and keys out of the build context at any depth, even inside what is copied', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(ignored).to.include.members(['**/.env', '**/.env.*', '**/*.sqlite', '**/*.sqlite-*', '.npmrc', '**/*.pem', '**/*.key']);
+    // Docker's matching (Go's filepath.Match per pattern, `**` any number of directories):
+    // a path is left out when it or a directory above it matches.
+    const segment = (seg: string) => seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    const toRegExp = (p: string) => {
+      let re = '';
+      for (const [i, seg] of p.split('/').entries()) {
+        const last = i === p.split('/').length - 1;
+        if (seg === '**') re += last ? '.*' : '(?:.*/)?';
+        else re += segment(seg) + (last ? '' : '/');
+      }
+      return new RegExp(`^${re}$`);
+    };
+    const excluded = (file: string) => {
+      const parts = file.split('/');
+      return parts.some((_, i) => ignored.some((p) => toRegExp(p).test(parts.slice(0, i + 1).join('/'))));
+    };
+    for (const f of ['.env', 'src/.env', 'src/config/.env.local', 'till.sqlite', 'src/till.sqlite-wal', 'bin/old.sqlite-shm', '.npmrc', 'src/tls/server.pem', 'migrations/x.key', 'src/api/.env.production']) {
+      expect(excluded(f), f).to.equal(true);
+    }
+    for (const f of ['src/main.ts', 'src/config/load.ts', 'bin/till.js', 'migrations/index.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
+      expect(excluded(f), f).to.equal(false);
+    }
+    // No file of the sources the image is built from is caught by these patterns.
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+    for (const f of ['bin', 'src', 'migrations'].flatMap(walk)) expect(excluded(f), f).to.equal(false);
   });
 });
 

@@ -77,12 +77,14 @@ describe('release: pinning the Umbrel package to the pushed image', () => {
     expect(fs.readFileSync(path.join(dir, 'umbrel-app.yml'), 'utf8')).to.equal(read('umbrel-app.yml'));
   });
 
+  const wf = readYaml('.github/workflows/release.yml');
+  const jobs = wf.jobs as Record<string, any>;
+  const stepsOf = (job: string) => jobs[job].steps as any[];
+
   it('the workflow builds amd64 and arm64 with buildx, pushes, and pins the digest the push returned', () => {
-    const wf = readYaml('.github/workflows/release.yml');
     expect(Object.keys(wf.on)).to.deep.equal(['push']);
     expect(wf.on.push.tags).to.deep.equal(['v*']);
-    expect(wf.permissions).to.deep.include({ packages: 'write', contents: 'write' });
-    const steps = wf.jobs.image.steps as any[];
+    const steps = stepsOf('image');
     const uses = steps.map((s) => s.uses).filter(Boolean) as string[];
     expect(uses.some((u) => u.startsWith('docker/setup-qemu-action@'))).to.equal(true);
     expect(uses.some((u) => u.startsWith('docker/setup-buildx-action@'))).to.equal(true);
@@ -90,9 +92,45 @@ describe('release: pinning the Umbrel package to the pushed image', () => {
     expect(build.id).to.equal('build');
     expect(build.with.platforms).to.equal('linux/amd64,linux/arm64');
     expect(build.with.push).to.equal(true);
-    const pinStep = steps.find((s) => typeof s.run === 'string' && s.run.includes('scripts/pin-image.ts'));
-    expect(pinStep.env.IMAGE).to.equal('${{ steps.meta.outputs.name }}:${{ steps.meta.outputs.version }}@${{ steps.build.outputs.digest }}');
+    expect(jobs.image.outputs.image).to.equal('${{ steps.meta.outputs.name }}:${{ steps.meta.outputs.version }}@${{ steps.build.outputs.digest }}');
+    const pinStep = stepsOf('pin').find((s) => typeof s.run === 'string' && s.run.includes('scripts/pin-image.ts'));
+    expect(pinStep.env.IMAGE).to.equal('${{ needs.image.outputs.image }}');
     expect(pinStep.run).to.contain('--image "$IMAGE"');
-    expect(steps.indexOf(pinStep)).to.be.greaterThan(steps.indexOf(build));
+    expect(jobs.pin.needs).to.include.members(['image', 'public']);
+  });
+
+  it('permissions per job, none at the top: the build may push packages, only the pin may write the repository', () => {
+    expect(wf.permissions).to.deep.equal({});
+    for (const [name, job] of Object.entries(jobs)) expect(job, name).to.have.property('permissions');
+    expect(jobs.image.permissions).to.deep.equal({ contents: 'read', packages: 'write' });
+    expect(jobs.public.permissions).to.deep.equal({});
+    expect(jobs.pin.permissions).to.deep.equal({ contents: 'write' });
+  });
+
+  it('every action is pinned by a full commit SHA, its tag in a comment', () => {
+    const text = read('.github/workflows/release.yml');
+    const lines = text.split('\n').filter((l) => /^\s*-?\s*uses:/.test(l));
+    expect(lines.length).to.be.at.least(6);
+    for (const l of lines) expect(l, l).to.match(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('after the push, a job without credentials pulls the manifest anonymously and fails saying to make the package public', () => {
+    const steps = stepsOf('public');
+    expect(jobs.public.needs).to.equal('image');
+    const run = steps.map((s) => s.run ?? '').join('\n');
+    expect(run).to.contain('https://ghcr.io/token?scope=repository:${repo}:pull');
+    expect(run).to.contain('https://ghcr.io/v2/${repo}/manifests/${digest}');
+    expect(run).to.not.match(/GITHUB_TOKEN|secrets\./);
+    expect(steps.some((s) => s.env && Object.values(s.env).some((v) => String(v).includes('secrets.')))).to.equal(false);
+    expect(run).to.match(/::error::.*make it public once.*re-run the failed jobs/);
+  });
+
+  it('a re-run with nothing to commit does not fail: the pin commits only when the files changed', () => {
+    const run = stepsOf('pin').find((s) => typeof s.run === 'string' && s.run.includes('scripts/pin-image.ts')).run as string;
+    const guard = run.indexOf('if git diff --quiet -- docker-compose.yml umbrel-app.yml; then');
+    expect(guard).to.be.greaterThan(run.indexOf('scripts/pin-image.ts'));
+    expect(guard).to.be.lessThan(run.indexOf('git commit'));
+    expect(run.slice(guard, run.indexOf('fi', guard))).to.contain('exit 0');
+    expect(run.indexOf('git push')).to.be.greaterThan(run.indexOf('git commit'));
   });
 });
