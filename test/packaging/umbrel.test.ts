@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type Router from '@koa/router';
@@ -281,6 +282,23 @@ describe('Umbrel app package', () => {
       ];
       for (const p of guarded) expect(whitelisted(whitelist, p), p).to.equal(false);
       for (const p of privateRoutes) expect(whitelisted(whitelist, p), p).to.equal(false);
+    });
+
+    it('a whitelisted spelling that climbs out of its mount (/i/../admin, encoded dots) never reaches the merchant UI', async () => {
+      // The proxy matches the path as sent and forwards it as sent; Till must not resolve it into /admin.
+      const url = new URL(t.url);
+      for (const p of ['/i/../admin', '/i/%2e%2e/admin', '/pay/..%2fadmin', '/assets/../admin/', '/invoices/../admin', '/api/v1/../../admin', '/i/x/../../']) {
+        expect(whitelisted(whitelist, p), p).to.equal(true);
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          http.get({ host: url.hostname, port: url.port, path: p }, resolve).on('error', reject);
+        });
+        res.resume();
+        expect(res.headers.location ?? '', p).to.not.contain('/admin');
+        expect(String(res.headers['set-cookie'] ?? ''), p).to.equal('');
+        // Not the merchant UI (which sends a visitor without a session to /admin/login): nothing
+        // is there, or an API asks for its key.
+        expect(res.statusCode, p).to.be.oneOf([400, 401, 404]);
+      }
     });
 
     it('opens nothing more than those routes: every entry serves one, none is broad', () => {
