@@ -1,0 +1,97 @@
+/**
+ * A throwaway PostgreSQL cluster for tests: Debian's `postgresql` binaries, `initdb` into
+ * a temporary directory as an unprivileged user (the `postgres` user when the tests run
+ * as root, as CI does), `pg_ctl` on a free loopback port, removed after. Absent binaries
+ * skip the suites with the reason, or fail them under TILL_TEST_REQUIRE_ALL=1 (CI).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The newest PostgreSQL server binaries Debian installed, or null. */
+export function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return null;
+  const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) {
+    const bin = path.join(root, v, 'bin');
+    if (fs.existsSync(path.join(bin, 'initdb')) && fs.existsSync(path.join(bin, 'pg_ctl'))) return bin;
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PgCluster {
+  /** postgres://till@127.0.0.1:<port>/till */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Runs a server binary as `user` (root cannot run initdb or postgres). */
+function asUser(user: string | null, cmd: string, args: string[]): void {
+  const [file, argv] = user ? ['runuser', ['-u', user, '--', cmd, ...args]] : [cmd, args];
+  const r = spawnSync(file, argv, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+export async function startPostgres(): Promise<PgCluster> {
+  const bin = postgresBin();
+  if (!bin) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql');
+  const user = process.getuid?.() === 0 ? 'postgres' : null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-pg-'));
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  if (user) execFileSync('chown', ['-R', `${user}:`, dir]);
+  const port = await freePort();
+  asUser(user, path.join(bin, 'initdb'), ['-D', data, '-U', 'till', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  asUser(user, path.join(bin, 'pg_ctl'), [
+    '-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+  ]);
+  asUser(user, path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'till', 'till']);
+  let stopped = false;
+  return {
+    url: `postgres://till@127.0.0.1:${port}/till`,
+    port,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      try {
+        asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * Defines `body`'s suites when PostgreSQL is here; without it prints why they are
+ * skipped — or, under TILL_TEST_REQUIRE_ALL=1 (CI), defines one failing test instead.
+ */
+export function withPostgres(title: string, body: () => void): void {
+  if (postgresBin()) {
+    body();
+  } else if (process.env.TILL_TEST_REQUIRE_ALL !== '1') {
+    console.log(`      skipping "${title}": no PostgreSQL server binaries (apt-get install postgresql)`);
+  } else {
+    describe(title, () => {
+      it('needs PostgreSQL (TILL_TEST_REQUIRE_ALL=1)', () => {
+        throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql: apt-get install postgresql');
+      });
+    });
+  }
+}
