@@ -90,13 +90,17 @@ async function emit(trx: Knex.Transaction, type: EventType, inv: Invoice, at: nu
 export class InvoiceService {
   /** Null when several processes write (the cache is only coherent with one writer). */
   private readonly summaries: SummaryCache | null;
+  /** Whole invoices by key, for the pages' and the checkout dialect's polls; dropped on each change. */
+  private readonly whole: SummaryCache<Invoice> | null;
 
   constructor(private readonly deps: InvoicingDeps) {
     this.summaries = deps.cacheSummaries === false ? null : new SummaryCache();
+    this.whole = deps.cacheSummaries === false ? null : new SummaryCache<Invoice>(5_000);
   }
 
   private changed(id: number): void {
     this.summaries?.invalidate(id);
+    this.whole?.invalidate(id);
     this.deps.onChanged?.([id]);
   }
 
@@ -262,9 +266,19 @@ export class InvoiceService {
     return { invoice, scriptHex: address.scriptHex, addressId: address.id };
   }
 
-  get(key: string): Promise<Invoice> {
-    return this.mustFind(this.deps.db.read, key);
+  /** An invoice by number, ref, id or public id; from memory when this process has it. */
+  async get(key: string): Promise<Invoice> {
+    const parsed = parseInvoiceKey(key);
+    if (!parsed) throw new TillError('invoice_not_found', `Invoice ${key} not found`);
+    const hit = this.whole?.get(parsed);
+    if (hit) return hit;
+    const stamp = this.whole?.stamp() ?? 0;
+    const inv = await this.mustFind(this.deps.db.read, parsed);
+    // Shared by every caller from now on: nobody may change it in place.
+    if (this.whole) this.whole.put(parsed, Object.freeze({ ...inv, lines: Object.freeze([...inv.lines]) as Invoice['lines'] }), stamp);
+    return inv;
   }
+
 
   /** By the BitPay dialect's id (22 base58 characters, case-sensitive); anything else is not found. */
   async getByBitpayId(id: string): Promise<Invoice> {

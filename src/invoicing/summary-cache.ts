@@ -1,8 +1,8 @@
 import type { InvoiceKey, InvoiceSummary } from '../db/invoices.js';
 
-interface Entry {
+interface Entry<T> {
   id: number;
-  summary: InvoiceSummary;
+  summary: T;
 }
 
 /**
@@ -13,10 +13,11 @@ interface Entry {
  * summary read under an older generation is not kept.
  *
  * Only valid while one process writes: with several API processes (PostgreSQL), build
- * the service without it.
+ * the service without it. Whole invoices are kept the same way (the checkout dialect's
+ * status and the payer's page read one on every poll), in a smaller cache.
  */
-export class SummaryCache {
-  private readonly entries = new Map<string, Entry>();
+export class SummaryCache<T extends { id: number } = InvoiceSummary> {
+  private readonly entries = new Map<string, Entry<T>>();
   private readonly keysById = new Map<number, Set<string>>();
   private readonly generations = new Map<number, number>();
   private generation = 0;
@@ -29,7 +30,7 @@ export class SummaryCache {
     return `${k.by}:${k.value}`;
   }
 
-  get(k: InvoiceKey): InvoiceSummary | undefined {
+  get(k: InvoiceKey): T | undefined {
     return this.entries.get(SummaryCache.keyOf(k))?.summary;
   }
 
@@ -38,7 +39,7 @@ export class SummaryCache {
     return this.generation;
   }
 
-  put(k: InvoiceKey, summary: InvoiceSummary, stamp: number): void {
+  put(k: InvoiceKey, summary: T, stamp: number): void {
     const changed = this.generations.get(summary.id);
     if (stamp < this.floor || (changed !== undefined && changed > stamp)) return;
     if (this.entries.size >= this.max) this.clear();
