@@ -60,6 +60,16 @@ export async function insertDelivery(
  * sent by a second worker at the same time; one whose worker died is taken again once
  * its lease runs out.
  */
+/** Whether any delivery is due and free now (a read: the claim itself is a write). */
+export async function anyDue(q: Q, now: number): Promise<boolean> {
+  const [r] = await rowsOf(
+    q,
+    'SELECT 1 AS due FROM deliveries WHERE status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1',
+    ['pending', now, now],
+  );
+  return r !== undefined;
+}
+
 export async function claimDue(trx: Knex.Transaction, now: number, leaseMs: number, limit: number): Promise<Delivery[]> {
   const rows = await rowsOf(
     trx,
