@@ -4,7 +4,9 @@ import knexFactory, { type Knex } from 'knex';
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
-import { GroupCommit, type GroupCommitStats } from './group-commit.js';
+import { GroupCommit, type GroupCommitStats, type TxOptions } from './group-commit.js';
+
+export type { TxOptions };
 
 /**
  * A write transaction that reads first must hold the write lock from its first statement,
@@ -66,13 +68,13 @@ export interface Database {
   read: Knex;
   /**
    * Runs `fn` as one atomic unit of work and resolves once it is durable. Units that
-   * arrive together share a commit (see GroupCommit): a unit that throws leaves no row
-   * behind and fails only its caller (a batch with a failure is replayed unit by unit,
-   * each in a savepoint of its own). `fn` may run twice and beside other units, so it
-   * must do nothing but database work in `trx`, await every statement it starts, and
-   * make its changes compare-and-sets that throw when the row moved.
+   * arrive together share a commit (see GroupCommit), each in a savepoint of its own, one
+   * after another: a unit that throws leaves no row behind and fails only its caller.
+   * `fn` must do nothing but database work in `trx` and await every statement it starts.
+   * A unit made only of compare-and-sets, single atomic statements and writes a unique
+   * index refuses may say `concurrent` and run beside others of its kind (and run twice).
    */
-  tx<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  tx<T>(fn: (trx: Knex.Transaction) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** How many commits carried how many units so far (tests, benchmarks). */
   commitStats(): GroupCommitStats;
   close(): Promise<void>;
@@ -101,7 +103,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       maintenance ??= knexFactory(sqliteConfig(opts.filename, 1, true));
       await maintenance.raw('PRAGMA wal_checkpoint(PASSIVE)');
     },
-    tx: (fn) => group.run(fn),
+    tx: (fn, opts) => group.run(fn, opts),
     commitStats: () => group.stats(),
     close: async () => {
       await maintenance?.destroy();

@@ -19,6 +19,9 @@ const statements = new WeakMap<object, Map<string, SqliteStatement>>();
 async function sqliteConnection(q: Knex | Knex.Transaction): Promise<SqliteConnection | null> {
   if (q.client.config.client !== undefined && typeof q.client.config.client === 'string' && q.client.config.client !== 'sqlite3') return null;
   if (!(q as Knex.Transaction).isTransaction) return null;
+  // After its transaction ended a statement would run on the bare connection in
+  // autocommit, outside any unit: refuse, as knex's own builder does.
+  if ((q as Knex.Transaction).isCompleted()) throw new Error('statement on a transaction that has ended');
   const conn = (await q.client.acquireConnection()) as Partial<SqliteConnection>;
   return typeof conn.prepare === 'function' ? (conn as SqliteConnection) : null;
 }

@@ -3,6 +3,8 @@ import { execute } from './fast.js';
 
 interface Unit {
   fn: (trx: Knex.Transaction) => Promise<unknown>;
+  /** May run side by side with other such units (see `TxOptions.concurrent`). */
+  concurrent: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -22,6 +24,19 @@ export interface GroupCommitStats {
 /** A unit of the batch failed: the whole batch rolls back and runs again, unit by unit. */
 class UnitFailed extends Error {}
 
+export interface TxOptions {
+  /**
+   * The unit may run side by side with other concurrent units of its batch, its
+   * statements interleaved with theirs. Only for a unit whose every change is a single
+   * atomic statement, a compare-and-set that throws when the row moved, or a write a
+   * unique index refuses (creating and finalizing an invoice): a collision then fails
+   * the attempt and the batch is replayed one unit after another. Any other unit (the
+   * chain's payments, which read a payment's status or the tip and then write from it)
+   * runs alone, one after another, still sharing its batch's commit.
+   */
+  concurrent?: boolean;
+}
+
 /**
  * Group commit for the single SQLite writer. With synchronous=FULL every commit waits
  * for the disk, so units of work that arrive while a commit is under way are run
@@ -29,10 +44,12 @@ class UnitFailed extends Error {}
  * answered only after that commit is durable, and each unit commits atomically with
  * everything it wrote (its outbox event included).
  *
- * A batch first runs all its units at once: their statements queue on the one
- * connection back to back, with no round trip to JavaScript between one unit and the
- * next (on a busy machine each round trip to the driver's thread costs more than the
- * statement). If every unit succeeds, the batch commits.
+ * Units run one after another in the batch's transaction, each in a SAVEPOINT of its
+ * own, unless they say they are `concurrent` (TxOptions): a batch of those first runs
+ * all its units at once: their statements queue on the one connection back to back,
+ * with no round trip to JavaScript between one unit and the next (on a busy machine
+ * each round trip to the driver's thread costs more than the statement). If every unit
+ * succeeds, the batch commits. A batch holds units of one kind only.
  *
  * If any unit throws, that attempt is rolled back entirely and the batch runs again in
  * one transaction, one unit after another in the order they arrived, each inside a
@@ -42,11 +59,11 @@ class UnitFailed extends Error {}
  * commit (or the transaction itself) fails, every unit of the batch is rejected and
  * nothing of it stays.
  *
- * So a unit may run twice, and units of a batch may run at the same time: a unit must do
- * nothing but database work in `trx`, await every statement it starts before it returns
- * or throws, and make every change a compare-and-set that throws when the row moved
- * (an invoice's version): two units that collide in the first attempt then fail it, and
- * the replay gives each the outcome it would have had alone.
+ * So a concurrent unit may run twice, and beside others: it must do nothing but
+ * database work in `trx`, await every statement it starts before it returns or throws,
+ * and make every change a compare-and-set that throws when the row moved (an invoice's
+ * version): two units that collide in the first attempt then fail it, and the replay
+ * gives each the outcome it would have had alone.
  */
 export class GroupCommit {
   private queue: Unit[] = [];
@@ -58,9 +75,9 @@ export class GroupCommit {
     private readonly maxBatch: number,
   ) {}
 
-  run<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  run<T>(fn: (trx: Knex.Transaction) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, concurrent: opts.concurrent === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.busy) void this.drain();
     });
   }
@@ -73,9 +90,14 @@ export class GroupCommit {
     this.busy = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        // A batch is a run of units of one kind, in the order they arrived.
+        const kind = this.queue[0]!.concurrent;
+        let n = 1;
+        while (n < this.queue.length && n < this.maxBatch && this.queue[n]!.concurrent === kind) n++;
+        const batch = this.queue.splice(0, n);
         if (batch.length === 1) await this.solo(batch[0]!);
-        else await this.together(batch);
+        else if (kind) await this.together(batch);
+        else await this.oneByOne(batch);
         this.counts.commits++;
         this.counts.units += batch.length;
         this.counts.largest = Math.max(this.counts.largest, batch.length);
@@ -88,7 +110,7 @@ export class GroupCommit {
   /** Alone in its transaction: no savepoint needed, a throw rolls the transaction back. */
   private async solo(u: Unit): Promise<void> {
     try {
-      u.resolve(await this.knex.transaction((trx) => u.fn(trx)));
+      u.resolve(await this.knex.transaction((trx) => Promise.resolve().then(() => u.fn(trx))));
     } catch (e) {
       u.reject(e);
     }
@@ -98,11 +120,19 @@ export class GroupCommit {
     let results: unknown[];
     try {
       results = await this.knex.transaction(async (trx) => {
-        const settled = await Promise.allSettled(batch.map((u) => u.fn(trx)));
+        // Each unit starts on its own promise: one that throws at once must not end the
+        // transaction while the others still run.
+        const settled = await Promise.allSettled(batch.map((u) => Promise.resolve().then(() => u.fn(trx))));
         if (settled.some((r) => r.status === 'rejected')) throw new UnitFailed();
         return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       });
-    } catch {
+    } catch (e) {
+      if (!(e instanceof UnitFailed)) {
+        // The transaction itself failed (its COMMIT: a full disk, an I/O error): nothing
+        // of the batch is durable, and nobody is told otherwise.
+        for (const u of batch) u.reject(e);
+        return;
+      }
       this.counts.replayed++;
       await this.oneByOne(batch);
       return;

@@ -87,6 +87,14 @@ async function emit(trx: Knex.Transaction, type: EventType, inv: Invoice, at: nu
   await appendEvent(trx, { type, invoiceId: inv.id, payload: snapshot(inv), createdAt: at });
 }
 
+/**
+ * Creating and finalizing an invoice run beside other such units in a group commit (the
+ * busiest writes of the API): each change is one atomic statement (the number is taken by
+ * the INSERT, an address by one UPDATE), a unique index (seq, ref, script), or the
+ * invoice's version compare-and-set, so two that collide fail and are replayed apart.
+ */
+const CONCURRENT = { concurrent: true } as const;
+
 export class InvoiceService {
   /** Null when several processes write (the cache is only coherent with one writer). */
   private readonly summaries: SummaryCache | null;
@@ -136,7 +144,7 @@ export class InvoiceService {
       const inv = await insertInvoice(trx, this.draft(input, totals, at));
       await emit(trx, 'invoice.created', inv, at);
       return inv;
-    });
+    }, CONCURRENT);
   }
 
   /**
@@ -156,7 +164,7 @@ export class InvoiceService {
         const draft = await insertInvoice(trx, { ...this.draft(input, totals, at), requiredConfirmations: o.confirmations ?? this.deps.settings.confirmations });
         await emit(trx, 'invoice.created', draft, at);
         return this.wireOnlyIn(trx, draft, at);
-      });
+      }, CONCURRENT);
       this.changed(invoice.id);
       return invoice;
     }
@@ -166,7 +174,7 @@ export class InvoiceService {
       const draft = await insertInvoice(trx, { ...this.draft(input, totals, at), requiredConfirmations: o.confirmations ?? this.deps.settings.confirmations });
       await emit(trx, 'invoice.created', draft, at);
       return this.finalizeIn(trx, draft, rate, dueSats, at, o.quoteMinutes);
-    });
+    }, CONCURRENT);
     this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
     return invoice;
@@ -323,7 +331,7 @@ export class InvoiceService {
     if (!draft.paymentMethods.includes('onchain_btc')) return this.finalizeWireOnly(draft);
     const { rate, dueSats } = await this.quote(draft.currency, draft.total, `Invoice ${draft.number}`);
     const { invoice, scriptHex, addressId } = await db.tx(async (trx) =>
-      this.finalizeIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), rate, dueSats, now()),
+      this.finalizeIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), rate, dueSats, now()), CONCURRENT,
     );
     this.changed(invoice.id);
     this.deps.onAddressAssigned?.({ scriptHex, addressId, invoiceId: invoice.id });
@@ -337,7 +345,7 @@ export class InvoiceService {
    */
   private async finalizeWireOnly(draft: Invoice): Promise<Invoice> {
     const { db, now } = this.deps;
-    const invoice = await db.tx(async (trx) => this.wireOnlyIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), now()));
+    const invoice = await db.tx(async (trx) => this.wireOnlyIn(trx, await this.mustFind(trx, { by: 'id', value: draft.id }), now()), CONCURRENT);
     this.changed(invoice.id);
     return invoice;
   }

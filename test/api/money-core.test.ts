@@ -169,6 +169,36 @@ describe('money core: the writer', function () {
     await t?.stop();
   });
 
+  // The chain's units read a payment's status or the tip, then write from it: they must
+  // never run interleaved with one another, even when they share a commit.
+  for (const pad of [0, 1, 2, 3]) it(`a payment mined in a block is never left 'replaced' by a replacement seen in the same commit (pad ${pad})`, async () => {
+    t = await startTill({ env: { TILL_API_RATE_LIMIT: '1000000' } });
+    await t.setWallet();
+    const inv = await finalized(t, btcBody('0.0003'));
+    const addr = await addressId(t, inv.payment_address);
+    const due = 30_000n;
+    const h = (c: string) => c.repeat(64);
+    const { payments } = t.till.services;
+    const db = t.till.db;
+    await payments.apply({ seen: [{ txid: h('1'), vout: 0, sats: due, addressId: addr, spends: [`${h('a')}:0`] }] });
+    // Hold the writer so the block and the replacement arrive together, as one batch.
+    let open!: () => void;
+    const gate = db.tx(() => new Promise<void>((r) => (open = r)));
+    await new Promise((r) => setTimeout(r, 20));
+    const block = payments.apply({ connected: [{ hash: h('b'), height: 800_000, prevHash: h('c'), outputs: [{ txid: h('1'), vout: 0, sats: due, addressId: addr, spends: [`${h('a')}:0`] }] }] });
+    const replacement = payments.apply({ seen: [
+      ...Array.from({ length: pad }, (_, i) => ({ txid: h('3'), vout: i, sats: 1000n, addressId: addr })),
+      { txid: h('2'), vout: 0, sats: due, addressId: addr, spends: [`${h('a')}:0`] },
+    ] });
+    open();
+    await gate;
+    await Promise.allSettled([block, replacement]);
+    const mined = await db.read('payments').where({ txid: h('1'), vout: 0 }).first();
+    expect(mined.status).to.equal('confirmed');
+    expect(mined.block_hash).to.equal(h('b'));
+    expect((await t.request('GET', `/api/v1/invoices/${inv.ref}`)).body.status).to.be.oneOf(['paid', 'confirmed']);
+  });
+
   it('a mempool flush racing a block apply never persists a stale invoice (item 9)', async () => {
     t = await startTill({ env: { TILL_API_RATE_LIMIT: '1000000' } });
     await t.setWallet();
