@@ -199,6 +199,29 @@ describe('money core: the writer', function () {
     expect((await t.request('GET', `/api/v1/invoices/${inv.ref}`)).body.status).to.be.oneOf(['paid', 'confirmed']);
   });
 
+  for (const pad of [0, 2, 4]) it(`a confirmed invoice is never pulled back to paid by a payment settled with the tip of before the block in its commit (pad ${pad})`, async () => {
+    t = await startTill({ env: { TILL_CONFIRMATIONS: '2', TILL_API_RATE_LIMIT: '1000000' } });
+    await t.setWallet();
+    const inv = await finalized(t, btcBody('0.0003'));
+    const addr = await addressId(t, inv.payment_address);
+    const h = (c: string) => c.repeat(64);
+    const { payments } = t.till.services;
+    const db = t.till.db;
+    await payments.apply({ connected: [{ hash: h('b'), height: 100, prevHash: h('a'), outputs: [{ txid: h('1'), vout: 0, sats: 30_000n, addressId: addr, spends: [`${h('e')}:0`] }] }] });
+    let open!: () => void;
+    const gate = db.tx(() => new Promise<void>((r) => (open = r)));
+    await new Promise((r) => setTimeout(r, 20));
+    // The next block (2 confirmations now) and a top-up to the same address, in one commit.
+    const block = payments.apply({ connected: [{ hash: h('c'), height: 101, prevHash: h('b'), outputs: [] }] });
+    const topUp = payments.apply({ seen: Array.from({ length: pad + 1 }, (_, i) => ({ txid: h('3'), vout: i, sats: 1000n, addressId: addr, spends: [`${h('f')}:0`] })) });
+    open();
+    await gate;
+    await Promise.allSettled([block, topUp]);
+    expect((await db.read('invoices').where({ ref: inv.ref }).first()).status).to.equal('confirmed');
+    const events = (await db.read('outbox').where({ type: 'invoice.confirmed' })).length;
+    expect(events, 'confirmed once').to.equal(1);
+  });
+
   it('a mempool flush racing a block apply never persists a stale invoice (item 9)', async () => {
     t = await startTill({ env: { TILL_API_RATE_LIMIT: '1000000' } });
     await t.setWallet();
