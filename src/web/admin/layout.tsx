@@ -132,3 +132,15 @@ export function when(ms: number | null): string {
   if (ms === null) return '—';
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** "← Newer · 26–50 of 120 · Older →" under a list of `perPage` a page; nothing for one page. */
+export function Pager({ href, page, perPage, total }: { href: (page: number) => string; page: number; perPage: number; total: number }): Child {
+  if (total <= perPage) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      {page > 1 ? <a href={href(page - 1)}>← Newer</a> : <span />}
+      <span class="muted">{`${(page - 1) * perPage + 1}–${Math.min(page * perPage, total)} of ${total}`}</span>
+      {page * perPage < total ? <a href={href(page + 1)}>Older →</a> : <span />}
+    </nav>
+  );
+}

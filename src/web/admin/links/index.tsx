@@ -6,7 +6,7 @@ import { formatMoney } from '../../../domain/money.js';
 import type { PaymentLink } from '../../../domain/payment-link.js';
 import { fieldErrorsOf, formOf } from '../forms.js';
 import { actorOf, csrfOf, redirectWith, sectionPage, type AdminContext, type AdminModule } from '../http.js';
-import { Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
+import { Csrf, errorsOf, Field, FormErrors, Pager, when } from '../layout.js';
 import type { AdminDeps, FieldError } from '../ports.js';
 import { SECTION_STYLESHEET } from './style.js';
 import { schemaErrors } from './schema-errors.js';
@@ -145,6 +145,21 @@ const pageNo = (ctx: AdminContext): number => {
   return Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
 };
 
+/** The service's input from a body the API's schema accepted. */
+function linkInput(body: Record<string, unknown>) {
+  return {
+    title: body.title as string,
+    slug: body.slug as string | undefined,
+    description: body.description as string | null,
+    amount: body.amount,
+    minAmount: body.min_amount,
+    maxAmount: body.max_amount,
+    currency: body.currency as string | undefined,
+    paymentMethods: body.payment_methods as PaymentMethod[],
+    redirectUrl: body.redirect_url as string | null,
+  };
+}
+
 export const links: AdminModule = {
   assets: [SECTION_STYLESHEET],
   register(r, deps) {
@@ -203,17 +218,7 @@ export const links: AdminModule = {
       if (errors.length) return bad(errors);
       let link: PaymentLink;
       try {
-        link = await deps.links.create({
-          title: body.title as string,
-          slug: body.slug as string | undefined,
-          description: body.description as string | null,
-          amount: body.amount,
-          minAmount: body.min_amount,
-          maxAmount: body.max_amount,
-          currency: body.currency as string | undefined,
-          paymentMethods: body.payment_methods as PaymentMethod[],
-          redirectUrl: body.redirect_url as string | null,
-        });
+        link = await deps.links.create(linkInput(body));
       } catch (e) {
         return bad(serviceErrors(e));
       }
@@ -271,13 +276,7 @@ export const links: AdminModule = {
               </table>
             </div>
           )}
-          {total > PER_PAGE ? (
-            <nav class="pager" aria-label="Pages">
-              {n > 1 ? <a href={`/admin/links/${link.ref}?page=${n - 1}`}>← Newer</a> : <span />}
-              <span class="muted">{`${(n - 1) * PER_PAGE + 1}–${Math.min(n * PER_PAGE, total)} of ${total}`}</span>
-              {n * PER_PAGE < total ? <a href={`/admin/links/${link.ref}?page=${n + 1}`}>Older →</a> : <span />}
-            </nav>
-          ) : null}
+          <Pager href={(p) => `/admin/links/${link.ref}?page=${p}`} page={n} perPage={PER_PAGE} total={total} />
         </>
       ));
     });
@@ -311,17 +310,7 @@ export const links: AdminModule = {
       if (errors.length) return editPage(ctx, 400, link, f, errors);
       let updated: PaymentLink;
       try {
-        updated = await deps.links.update(link.ref, {
-          title: body.title as string,
-          slug: body.slug as string | undefined,
-          description: body.description as string | null,
-          amount: body.amount,
-          minAmount: body.min_amount,
-          maxAmount: body.max_amount,
-          currency: body.currency as string | undefined,
-          paymentMethods: body.payment_methods as PaymentMethod[],
-          redirectUrl: body.redirect_url as string | null,
-        });
+        updated = await deps.links.update(link.ref, linkInput(body));
       } catch (e) {
         if (e instanceof TillError && e.code === 'payment_link_not_found') throw e;
         return editPage(ctx, 400, link, f, serviceErrors(e));

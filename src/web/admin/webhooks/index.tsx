@@ -5,7 +5,7 @@ import { WEBHOOK_EVENTS } from '../../../domain/events.js';
 import type { Delivery, Webhook } from '../../../domain/notification.js';
 import { fieldErrorsOf, formOf } from '../forms.js';
 import { actorOf, csrfOf, redirectWith, sectionPage, type AdminContext, type AdminModule } from '../http.js';
-import { Csrf, errorsOf, Field, FormErrors, when } from '../layout.js';
+import { Csrf, errorsOf, Field, FormErrors, Pager, when } from '../layout.js';
 import type { FieldError } from '../ports.js';
 import { SECTION_STYLESHEET } from '../links/style.js';
 import { schemaErrors } from '../links/schema-errors.js';
@@ -215,13 +215,7 @@ export const webhooks: AdminModule = {
               </table>
             </div>
           )}
-          {total > PER_PAGE ? (
-            <nav class="pager" aria-label="Pages">
-              {n > 1 ? <a href={`/admin/webhooks/${hook.id}?page=${n - 1}`}>← Newer</a> : <span />}
-              <span class="muted">{`${(n - 1) * PER_PAGE + 1}–${Math.min(n * PER_PAGE, total)} of ${total}`}</span>
-              {n * PER_PAGE < total ? <a href={`/admin/webhooks/${hook.id}?page=${n + 1}`}>Older →</a> : <span />}
-            </nav>
-          ) : null}
+          <Pager href={(p) => `/admin/webhooks/${hook.id}?page=${p}`} page={n} perPage={PER_PAGE} total={total} />
         </>
       ));
     });
