@@ -42,19 +42,26 @@ export async function slugTaken(q: Q, slug: string): Promise<boolean> {
   return (await q('payment_links').where({ slug, is_active: true }).first('id')) !== undefined;
 }
 
+/** The columns a link's form sets, as stored (minor units as 64-bit integers). */
+function linkColumns(l: LinkPatch) {
+  return {
+    slug: l.slug,
+    title: l.title,
+    description: l.description,
+    amount: l.amount === null ? null : fromBig(l.amount),
+    min_amount: l.minAmount === null ? null : fromBig(l.minAmount),
+    max_amount: l.maxAmount === null ? null : fromBig(l.maxAmount),
+    currency: l.currency,
+    payment_methods: JSON.stringify(l.paymentMethods),
+    redirect_url: l.redirectUrl,
+  };
+}
+
 export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id' | 'isActive'>): Promise<PaymentLink> {
   const [row] = (await trx('payment_links')
     .insert({
       ref: l.ref,
-      slug: l.slug,
-      title: l.title,
-      description: l.description,
-      amount: l.amount === null ? null : fromBig(l.amount),
-      min_amount: l.minAmount === null ? null : fromBig(l.minAmount),
-      max_amount: l.maxAmount === null ? null : fromBig(l.maxAmount),
-      currency: l.currency,
-      payment_methods: JSON.stringify(l.paymentMethods),
-      redirect_url: l.redirectUrl,
+      ...linkColumns(l),
       metadata: l.metadata === null ? null : JSON.stringify(l.metadata),
       is_active: true,
       created_at: l.createdAt,
@@ -85,17 +92,7 @@ export type LinkPatch = Pick<
 
 /** Changes an active link; false when it is gone or deactivated. */
 export async function updateLink(trx: Knex.Transaction, id: number, l: LinkPatch): Promise<boolean> {
-  const n = await trx('payment_links').where({ id, is_active: true }).update({
-    slug: l.slug,
-    title: l.title,
-    description: l.description,
-    amount: l.amount === null ? null : fromBig(l.amount),
-    min_amount: l.minAmount === null ? null : fromBig(l.minAmount),
-    max_amount: l.maxAmount === null ? null : fromBig(l.maxAmount),
-    currency: l.currency,
-    payment_methods: JSON.stringify(l.paymentMethods),
-    redirect_url: l.redirectUrl,
-  });
+  const n = await trx('payment_links').where({ id, is_active: true }).update(linkColumns(l));
   return n === 1;
 }
 
