@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/load.js';
-import { openDatabase, migrateLatest, type Database } from './db/connection.js';
+import { openConfiguredDatabase, migrateLatest, type Database } from './db/connection.js';
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
 import { answerClientError, buildApp } from './api/app.js';
@@ -153,7 +153,7 @@ function rateStore(db: Database): RateStore {
 export async function createTill(opts: TillOptions): Promise<Till> {
   const now = opts.now ?? Date.now;
   const log = opts.log ?? createLogger(opts.config.logLevel);
-  const db = openDatabase({ filename: opts.config.databaseFile });
+  const db = await openConfiguredDatabase(opts.config);
   await migrateLatest(db);
   // What the merchant set on the settings page (table `settings`) goes over the environment's.
   const { settings: site, ignored } = await RuntimeSettings.load(opts.config, {

@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import type { Config } from '../config/load.js';
-import { openDatabase, migrateLatest } from '../db/connection.js';
+import { openConfiguredDatabase, migrateLatest } from '../db/connection.js';
 import { AuditLog } from '../invoicing/audit.js';
 import { MerchantAuth } from '../invoicing/merchant-auth.js';
 
@@ -39,7 +39,7 @@ export async function adminSetPassword(config: Config): Promise<void> {
     const again = await readSecret('The same again: ');
     if (again !== password) throw new Error('The two passwords differ; nothing was changed');
   }
-  const db = openDatabase({ filename: config.databaseFile });
+  const db = await openConfiguredDatabase(config);
   try {
     await migrateLatest(db);
     await new MerchantAuth(db, Date.now).setPassword(password);

@@ -11,7 +11,7 @@ import { endpointsFromNode } from '../chain/follower.js';
 import { CoreRpc } from '../chain/rpc.js';
 import { ZmqFeed, type ZmqEndpoints, type ZmqTopic } from '../chain/zmq.js';
 import type { ZmqNotification } from '../chain/node-api.js';
-import { openDatabase } from '../db/connection.js';
+import { describeDatabase, openConfiguredDatabase, openDatabase } from '../db/connection.js';
 import { EmailSender, parseSmtpUrl } from '../notify/email/index.js';
 import { createRateProviders } from '../rates/index.js';
 import { createSocksAgent } from '../net/socks.js';
@@ -151,7 +151,24 @@ async function checkZmq(config: Config, fromNode: ZmqNotification[] | null, wait
   return lines.sort((a, b) => TOPICS.findIndex((t) => `ZMQ ${t.topic}` === a.name) - TOPICS.findIndex((t) => `ZMQ ${t.topic}` === b.name));
 }
 
+async function checkPostgres(config: Config): Promise<CheckLine> {
+  const where = describeDatabase(config);
+  try {
+    const db = await openConfiguredDatabase(config);
+    try {
+      const [, pending] = (await db.read.migrate.list({ migrationSource })) as [unknown[], unknown[]];
+      const schema = pending.length === 0 ? 'schema up to date' : `${pending.length} migration(s) pending: \`till migrate\` (or the next start) applies them`;
+      return { name: 'database', ok: true, text: `${where}: ${schema}` };
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    return { name: 'database', ok: false, text: oneLine(err) };
+  }
+}
+
 async function checkDatabase(config: Config): Promise<CheckLine> {
+  if (config.databaseUrl) return checkPostgres(config);
   const file = config.databaseFile;
   try {
     if (!fs.existsSync(file)) {

@@ -1,12 +1,12 @@
 import type { Config } from '../config/load.js';
-import { openDatabase, migrateLatest } from '../db/connection.js';
+import { openConfiguredDatabase, migrateLatest } from '../db/connection.js';
 import { ApiKeys, DEFAULT_SCOPES, parseScopes } from '../api/keys.js';
 import { AuditLog } from '../invoicing/audit.js';
 
 const CLI = { actor: 'cli', ip: null };
 
 async function withKeys<T>(config: Config, fn: (keys: ApiKeys, audit: AuditLog) => Promise<T>): Promise<T> {
-  const db = openDatabase({ filename: config.databaseFile });
+  const db = await openConfiguredDatabase(config);
   try {
     await migrateLatest(db);
     return await fn(new ApiKeys(db, Date.now), new AuditLog(db, Date.now));

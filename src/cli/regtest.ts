@@ -1,6 +1,6 @@
 import Client from 'bitcoin-core';
 import type { Config } from '../config/load.js';
-import { openDatabase } from '../db/connection.js';
+import { openConfiguredDatabase } from '../db/connection.js';
 import { findInvoice } from '../db/invoices.js';
 import { formatBtc, parseSats } from '../domain/money.js';
 import { parseInvoiceKey } from '../invoicing/lookup.js';
@@ -25,7 +25,7 @@ function nodeClient(config: Config): Client {
 
 export async function regtestPay(config: Config, ref: string, amount?: string): Promise<void> {
   const key = parseInvoiceKey(ref);
-  const db = openDatabase({ filename: config.databaseFile });
+  const db = await openConfiguredDatabase(config);
   let address: string;
   let sats: bigint;
   try {

@@ -1,5 +1,6 @@
 import { describeUnknown, resolveConfig, unknownVariables, type Config } from '../config/load.js';
 import { createTill } from '../main.js';
+import { describeDatabase } from '../db/connection.js';
 
 export async function runServe(config: Config, _opts: { migrate: boolean }): Promise<void> {
   // Where each setting came from, for the settings page of the merchant UI.
@@ -7,7 +8,7 @@ export async function runServe(config: Config, _opts: { migrate: boolean }): Pro
   // A typo such as TILL_CONFIRMATION would otherwise be silently ignored.
   for (const u of unknownVariables(process.env)) till.log.warn({ variable: u.name, nearest: u.nearest }, describeUnknown(u));
   const port = await till.listen();
-  till.log.info({ host: config.host, port, chain: config.chain, db: config.databaseFile }, 'Till is listening');
+  till.log.info({ host: config.host, port, chain: config.chain, db: describeDatabase(config) }, 'Till is listening');
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

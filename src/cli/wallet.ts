@@ -1,11 +1,11 @@
 import type { Config } from '../config/load.js';
-import { openDatabase, migrateLatest, type Database } from '../db/connection.js';
+import { openConfiguredDatabase, migrateLatest, type Database } from '../db/connection.js';
 import { AuditLog } from '../invoicing/audit.js';
 import { AddressPool, type ActiveWallet } from '../wallet/pool.js';
 import type { Chain } from '../wallet/chain.js';
 
 async function withPool<T>(config: Config, fn: (db: Database, pool: AddressPool) => Promise<T>): Promise<T> {
-  const db = openDatabase({ filename: config.databaseFile });
+  const db = await openConfiguredDatabase(config);
   try {
     await migrateLatest(db);
     return await fn(db, new AddressPool(config.chain as Chain));

@@ -38,6 +38,10 @@ export const SETTINGS = {
   host: { env: 'TILL_HOST', type: 'string', default: '0.0.0.0', hint: 'an interface address to listen on' },
   port: { env: 'TILL_PORT', type: 'integer', default: 5000, min: 0, max: 65535, hint: 'a TCP port (0 picks a free one)' },
   dataDir: { env: 'TILL_DATA_DIR', type: 'string', default: './data' },
+  databaseUrl: {
+    env: 'TILL_DATABASE_URL', type: 'string', default: '', fromFile: true, secret: true,
+    pattern: '^(|postgres(ql)?://[^\\s]+)$', hint: 'postgres://user:password@host:5432/database (unset: the SQLite file in TILL_DATA_DIR)',
+  },
   logLevel: {
     env: 'TILL_LOG_LEVEL', type: 'string', default: 'info',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

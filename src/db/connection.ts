@@ -5,6 +5,8 @@ import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
 import { GroupCommit, type GroupCommitStats, type TxOptions } from './group-commit.js';
+import { LOCKS, checkPostgresUrl, describePostgresUrl, isRetryable, openPostgresKnex, postgresClient } from './postgres.js';
+import { TillError } from '../domain/errors.js';
 
 export type { TxOptions };
 
@@ -56,7 +58,12 @@ function sqliteConfig(filename: string, poolSize: number, readOnly: boolean): Kn
   };
 }
 
+export type Engine = 'sqlite' | 'postgres';
+
 export interface Database {
+  engine: Engine;
+  /** The PostgreSQL URL (postgres only): sessions of their own, LISTEN, the worker lock. */
+  url?: string;
   /**
    * Copies the WAL into the database file from a connection of its own, without
    * blocking the writer (PASSIVE). Run it every few seconds.
@@ -82,25 +89,31 @@ export interface Database {
 
 export interface DatabaseOptions {
   /** Path of the SQLite file, or ':memory:' (tests only: one connection, no readers). */
-  filename: string;
+  filename?: string;
+  /** postgres://…: PostgreSQL instead of the SQLite file. */
+  url?: string;
   readers?: number;
   /** Most units of work one commit may carry (1 turns group commit off). */
   maxBatch?: number;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
-  const memory = opts.filename === ':memory:';
-  if (!memory) fs.mkdirSync(path.dirname(path.resolve(opts.filename)), { recursive: true });
-  const write = knexFactory(sqliteConfig(opts.filename, 1, false));
-  const read = memory ? write : knexFactory(sqliteConfig(opts.filename, opts.readers ?? 2, true));
+  if (opts.url) return openPostgres(opts.url);
+  const filename = opts.filename;
+  if (!filename) throw new Error('openDatabase: a filename or a url');
+  const memory = filename === ':memory:';
+  if (!memory) fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  const write = knexFactory(sqliteConfig(filename, 1, false));
+  const read = memory ? write : knexFactory(sqliteConfig(filename, opts.readers ?? 2, true));
   const group = new GroupCommit(write, opts.maxBatch ?? 64);
   let maintenance: Knex | null = null;
   return {
+    engine: 'sqlite',
     write,
     read,
     checkpoint: async () => {
       if (memory) return;
-      maintenance ??= knexFactory(sqliteConfig(opts.filename, 1, true));
+      maintenance ??= knexFactory(sqliteConfig(filename, 1, true));
       await maintenance.raw('PRAGMA wal_checkpoint(PASSIVE)');
     },
     tx: (fn, opts) => group.run(fn, opts),
@@ -113,7 +126,92 @@ export function openDatabase(opts: DatabaseOptions): Database {
   };
 }
 
+/**
+ * PostgreSQL: one pool for every process's reads and writes. Each unit of work is a
+ * transaction of its own (many writers: the server orders them, so there is nothing to
+ * batch by hand); one that meets a deadlock or a serialization failure runs again, which
+ * is safe because a unit does nothing but database work.
+ */
+function openPostgres(url: string): Database {
+  const knex = openPostgresKnex({ url });
+  const stats: GroupCommitStats = { commits: 0, units: 0, largest: 1, replayed: 0 };
+  return {
+    engine: 'postgres',
+    url,
+    write: knex,
+    read: knex,
+    checkpoint: async () => {},
+    tx: async (fn) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const value = await knex.transaction(fn);
+          stats.commits++;
+          stats.units++;
+          return value;
+        } catch (err) {
+          if (!isRetryable(err) || attempt >= 5) throw err;
+          stats.replayed++;
+        }
+      }
+    },
+    commitStats: () => ({ ...stats }),
+    close: () => knex.destroy(),
+  };
+}
+
+export interface DatabaseSettings {
+  databaseUrl: string;
+  databaseFile: string;
+}
+
+/** The database the settings name: PostgreSQL when TILL_DATABASE_URL is set, else the SQLite file. */
+export function openConfiguredDatabase(config: DatabaseSettings): Database {
+  if (!config.databaseUrl) return openConfiguredDatabase(config);
+  const problem = checkPostgresUrl(config.databaseUrl);
+  if (problem) throw new TillError('config_invalid', `TILL_DATABASE_URL: ${problem}`);
+  return openDatabase({ url: config.databaseUrl });
+}
+
+/** Where the database is, for logs and messages (never a password). */
+export function describeDatabase(config: DatabaseSettings): string {
+  return config.databaseUrl ? `postgres ${describePostgresUrl(config.databaseUrl)}` : config.databaseFile;
+}
+
+/**
+ * Tries the database once: a PostgreSQL that cannot be reached, or refuses the login,
+ * becomes one line naming TILL_DATABASE_URL and what failed.
+ */
+export async function checkDatabase(db: Database): Promise<void> {
+  try {
+    await db.read.raw('SELECT 1');
+  } catch (err) {
+    if (db.engine !== 'postgres') throw err;
+    await db.close().catch(() => {});
+    throw new TillError('config_invalid', `TILL_DATABASE_URL: cannot use PostgreSQL at ${describePostgresUrl(db.url!)}: ${reasonOf(err)}`);
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: { message?: string }[] };
+  // An unreachable host gives an AggregateError (one per address tried) with no message.
+  const msg = e.message || e.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.code || String(err);
+  return msg.replace(/\s+/g, ' ').trim();
+}
+
 export async function migrateLatest(db: Database): Promise<string[]> {
-  const [, applied] = (await db.write.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  if (db.engine !== 'postgres') {
+    const [, applied] = (await db.write.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  }
+  // Processes starting at once: the first migrates, the others wait here, then find
+  // nothing left to do (knex's own lock would make them fail instead).
+  const lock = postgresClient(db.url!, 'till migrate');
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [LOCKS.migrate]);
+    const [, applied] = (await db.write.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  } finally {
+    await lock.end().catch(() => {});
+  }
 }

@@ -39,6 +39,11 @@ function isSqlite(q: Knex | Knex.Transaction): boolean {
   return client === undefined || typeof client !== 'string' || client === 'sqlite3';
 }
 
+/** Whether a connection or transaction is PostgreSQL's (engine-specific SQL stays in src/db). */
+export function isPostgres(q: Knex | Knex.Transaction): boolean {
+  return q.client.config.client === 'pg';
+}
+
 /**
  * Rows of a statement: prepared, on the transaction's connection inside a write
  * transaction, on a pooled connection borrowed for the statement elsewhere (the

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Invoice, InvoiceLine, InvoiceStatus } from '../domain/invoice.js';
 import { formatInvoiceNumber } from '../domain/ids.js';
-import { execute, rowsOf } from './fast.js';
+import { execute, isPostgres, rowsOf } from './fast.js';
+import { LOCKS } from './postgres.js';
 import { fromBig, parseJson, toBig, toBigOrNull, toNum, toNumOrNull, type Row } from './rows.js';
 
 export type Q = Knex | Knex.Transaction;
@@ -96,7 +97,7 @@ async function linesFor(q: Q, ids: number[]): Promise<Map<number, InvoiceLine[]>
 /**
  * Inserts an invoice with its lines. The sequence number is taken by the INSERT itself,
  * inside the caller's write transaction, so numbers are gap-free: a rolled-back insert
- * takes none. (PostgreSQL will need the table locked for this; SQLite has one writer.)
+ * takes none. SQLite has one writer; PostgreSQL serializes it with a lock (below).
  */
 const INSERT_INVOICE = `INSERT INTO invoices (
   seq, ref, public_id, bitpay_id, status, exception, currency, subtotal, tax_rate, tax, discount, total,
@@ -114,6 +115,9 @@ const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
 const big = (v: bigint | null) => (v === null ? null : fromBig(v));
 
 export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Promise<Invoice> {
+  // Many writers: the next number is taken under a lock held until this transaction
+  // ends, so two processes never read the same MAX(seq) and a rollback leaves no gap.
+  if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.invoiceSeq]);
   const [row] = await rowsOf(trx, INSERT_INVOICE, [
     inv.ref, inv.publicId, inv.bitpayId, inv.status, inv.exception, inv.currency, big(inv.subtotal), inv.taxRate,
     big(inv.tax), big(inv.discount), big(inv.total), inv.rate, big(inv.dueSats), big(inv.paidSats),

@@ -95,3 +95,44 @@ export function withPostgres(title: string, body: () => void): void {
     });
   }
 }
+
+/**
+ * The suites' one switch: TILL_TEST_ENGINE=postgres runs the same tests on PostgreSQL
+ * (npm test runs the API, chain and notify suites a second time so).
+ */
+export function testEngine(): 'sqlite' | 'postgres' {
+  return process.env.TILL_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+let shared: Promise<PgCluster> | null = null;
+let databases = 0;
+
+/** This test process's cluster, started at first use and stopped when the process exits. */
+export function sharedPostgres(): Promise<PgCluster> {
+  if (!shared) {
+    shared = startPostgres();
+    shared.then((c) => process.once('exit', () => void c.stop()), () => {});
+  }
+  return shared;
+}
+
+/**
+ * A fresh, empty database in this process's cluster: its URL. `dir` keeps the name, so a
+ * Till restarted on the same data dir finds the same database again.
+ */
+export async function testDatabaseUrl(dir: string): Promise<string> {
+  const cluster = await sharedPostgres();
+  const marker = path.join(dir, 'postgres-database');
+  if (fs.existsSync(marker)) return fs.readFileSync(marker, 'utf8');
+  const name = `till_${process.pid}_${++databases}`;
+  const admin = new (await import('pg')).default.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = cluster.url.replace(/\/till$/, `/${name}`);
+  fs.writeFileSync(marker, url);
+  return url;
+}

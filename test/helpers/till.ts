@@ -10,6 +10,7 @@ import type { RateProvider } from '../../src/rates/index.js';
 import { bip32Api } from '../../src/wallet/ecc.js';
 import type { Scope } from '../../src/api/keys.js';
 import type { Resolver } from '../../src/net/ssrf/index.js';
+import { testDatabaseUrl, testEngine } from './postgres.js';
 
 /** A tpub for regtest tests, from a fixed seed: m/84'/1'/0'. */
 export function testTpub(seed: number | Buffer = 1): string {
@@ -78,7 +79,9 @@ export interface StartOptions {
 export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
   const clock = opts.clock ?? testClock();
+  const engineEnv: Record<string, string> = testEngine() === 'postgres' ? { TILL_DATABASE_URL: await testDatabaseUrl(dir) } : {};
   const config = loadConfig({
+    ...engineEnv,
     TILL_DATA_DIR: dir,
     TILL_PORT: '0',
     TILL_HOST: '127.0.0.1',

@@ -1,0 +1,101 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+/**
+ * PostgreSQL's 64-bit integers (satoshis, minor units, milliseconds) arrive as strings by
+ * default. A safe integer becomes a number, as SQLite gives it; a larger one stays a
+ * string, which rows.ts's toBig reads exactly. NUMERIC (SUM of bigint) stays a string.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') {
+      return (v: string) => {
+        const n = Number(v);
+        return Number.isSafeInteger(n) ? n : v;
+      };
+    }
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** What a PostgreSQL URL names, without its password, for messages and logs. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+  } catch {
+    return 'an unreadable URL';
+  }
+}
+
+/** The URL a node-postgres client takes, checked: an error says what is wrong with it. */
+export function checkPostgresUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'it is not a URL (postgres://user:password@host:5432/database)';
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return `its scheme is ${u.protocol.replace(/:$/, '')}, not postgres`;
+  if (!u.pathname || u.pathname === '/') return 'it names no database (postgres://user:password@host:5432/database)';
+  return null;
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections of the pool every statement and transaction takes from. */
+  poolSize?: number;
+  /** A name PostgreSQL shows in pg_stat_activity. */
+  applicationName?: string;
+}
+
+export function postgresConfig(opts: PostgresOptions): Knex.Config {
+  return {
+    client: 'pg',
+    connection: {
+      connectionString: opts.url,
+      application_name: opts.applicationName ?? 'till',
+      types,
+      // A database that does not answer fails the statement, rather than hanging it.
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    } as Knex.PgConnectionConfig,
+    pool: {
+      min: 0,
+      max: opts.poolSize ?? 10,
+      // A connection the server dropped is found dead when taken, not after a failed statement.
+      acquireTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    },
+    acquireConnectionTimeout: 10_000,
+  };
+}
+
+export function openPostgresKnex(opts: PostgresOptions): Knex {
+  return knexFactory(postgresConfig(opts));
+}
+
+/** A client of its own, outside the pool: advisory locks held for a session, LISTEN. */
+export function postgresClient(url: string, applicationName: string): pg.Client {
+  return new pg.Client({ connectionString: url, application_name: applicationName, types, connectionTimeoutMillis: 5000, keepAlive: true });
+}
+
+/** SQLSTATEs after which a unit of work can simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export function isRetryable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && RETRYABLE.has((err as { code?: string }).code ?? '');
+}
+
+/**
+ * Advisory lock keys (one 64-bit space per database). Fixed numbers, so every Till
+ * process of one database agrees on them.
+ */
+export const LOCKS = {
+  /** Held while migrating: a second process starting at once waits, then finds nothing to do. */
+  migrate: 7_146_001,
+  /** Taken per transaction around the next invoice number: numbers stay gap-free with many writers. */
+  invoiceSeq: 7_146_002,
+  /** Held for its session by the process that runs the chain, notification and expiry work. */
+  worker: 7_146_003,
+} as const;
