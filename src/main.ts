@@ -334,7 +334,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
 
   const app = buildApp({
     db, log, now, keys, invoices, links, webhooks, rates, audit,
-    limiter: new RateLimiter(config.apiRateLimit, now),
+    limiter: RateLimiter.forApi(db, config.apiRateLimit, now, log),
     maxBodyBytes: config.maxBodyBytes,
     health,
     allow,

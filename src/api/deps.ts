@@ -5,7 +5,7 @@ import type { PaymentLinkService } from '../invoicing/payment-links.js';
 import type { WebhookService } from '../notify/webhooks.js';
 import type { Logger } from '../log.js';
 import type { ApiKeys } from './keys.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { ApiLimiter } from './rate-limit.js';
 import type { AllowList } from '../net/ssrf/index.js';
 
 export interface RatesView {
@@ -18,7 +18,7 @@ export interface ApiDeps {
   log: Logger;
   now: () => number;
   keys: ApiKeys;
-  limiter: RateLimiter;
+  limiter: ApiLimiter;
   invoices: InvoiceService;
   links: PaymentLinkService;
   webhooks: WebhookService;

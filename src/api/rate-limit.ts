@@ -1,6 +1,9 @@
 import type { TillContext, TillMiddleware } from './state.js';
 import { TillError } from '../domain/errors.js';
 import { apiKeyOf } from './auth.js';
+import type { Database } from '../db/connection.js';
+import { takeSharedWindow } from '../db/rate-limits.js';
+import type { Logger } from '../log.js';
 
 /** The API's window: a minute. */
 export const WINDOW_MS = 60_000;
@@ -86,6 +89,15 @@ export class RateLimiter {
   private readonly logs = new Map<number, Log>();
   private nextSweep = 0;
 
+  /**
+   * The API's per-key limiter for this database: in memory with SQLite (one process, and
+   * the benchmarks' hot path stays synchronous), in PostgreSQL when several processes may
+   * share the database (SharedRateLimiter).
+   */
+  static forApi(db: Database, limit: number, now: () => number, log?: Logger): ApiLimiter {
+    return db.engine === 'postgres' ? new SharedRateLimiter(db, limit, now, log) : new RateLimiter(limit, now);
+  }
+
   constructor(
     private readonly limit: number,
     private readonly now: () => number,
@@ -128,11 +140,6 @@ export class RateLimiter {
   }
 
   /**
-   * Takes one request of the caller's key, or refuses it: a 429 with Retry-After. With
-   * `headers`, every answer also says where the caller stands (the API's limit does; a
-   * second limit on one route, BitPay's invoices per hour, leaves those to the first).
-   */
-  /**
    * Gives back the last admission of a key whose operation was refused after it was
    * admitted (no wallet, no rate): a limit on things made counts only things made.
    */
@@ -140,26 +147,105 @@ export class RateLimiter {
     this.logs.get(id)?.dropNewest();
   }
 
-  admit(ctx: TillContext, opts: { headers: boolean; what: string } = { headers: true, what: 'requests' }): void {
-    const r = this.take(apiKeyOf(ctx).id);
-    if (opts.headers) {
-      ctx.set('RateLimit-Limit', String(this.limit));
-      ctx.set('RateLimit-Remaining', String(r.remaining));
-      ctx.set('RateLimit-Reset', String(r.resetS));
-      ctx.set('RateLimit-Policy', `${this.limit};w=${this.windowMs / 1000}`);
-    }
-    if (!r.allowed) {
-      ctx.set('Retry-After', String(r.retryAfterS));
-      throw new TillError(
-        'rate_limited',
-        `Rate limited: ${this.limit} ${opts.what} per ${windowName(this.windowMs)} per API key; retry in ${r.retryAfterS} s`,
-      );
-    }
+  /**
+   * Takes one request of the caller's key, or refuses it: a 429 with Retry-After. With
+   * `headers`, every answer also says where the caller stands (the API's limit does; a
+   * second limit on one route, BitPay's invoices per hour, leaves those to the first).
+   */
+  admit(ctx: TillContext, opts: AdmitOptions = API_ADMIT): void {
+    answer(ctx, this.limit, this.windowMs, this.take(apiKeyOf(ctx).id), opts);
   }
 
   middleware(): TillMiddleware {
     return async (ctx, next) => {
       this.admit(ctx);
+      return next();
+    };
+  }
+}
+
+interface AdmitOptions {
+  headers: boolean;
+  what: string;
+}
+
+const API_ADMIT: AdmitOptions = { headers: true, what: 'requests' };
+
+/**
+ * Says where the caller stands, or refuses: the same headers and the same 429 whichever
+ * store decided.
+ */
+function answer(ctx: TillContext, limit: number, windowMs: number, r: Admission, opts: AdmitOptions): void {
+  if (opts.headers) {
+    ctx.set('RateLimit-Limit', String(limit));
+    ctx.set('RateLimit-Remaining', String(r.remaining));
+    ctx.set('RateLimit-Reset', String(r.resetS));
+    ctx.set('RateLimit-Policy', `${limit};w=${windowMs / 1000}`);
+  }
+  if (!r.allowed) {
+    ctx.set('Retry-After', String(r.retryAfterS));
+    throw new TillError(
+      'rate_limited',
+      `Rate limited: ${limit} ${opts.what} per ${windowName(windowMs)} per API key; retry in ${r.retryAfterS} s`,
+    );
+  }
+}
+
+/** What the API's routers take: a middleware that admits or refuses each request. */
+export interface ApiLimiter {
+  middleware(): TillMiddleware;
+}
+
+/**
+ * The same sliding window as RateLimiter, kept in PostgreSQL so that every `till serve`
+ * on one database counts a key's requests together (src/db/rate-limits.ts: one upsert a
+ * request). rate-limiter-flexible's RateLimiterPostgres was the first choice, but it
+ * keeps a fixed window per key (points and an expiry), which lets about twice the limit
+ * through at a window's edge and gives a different Retry-After — the thing RateLimiter's
+ * sliding log was written to stop — and it reads its own clock, not Till's `now`.
+ *
+ * When the database fails, the request is judged by a limiter in this process's memory
+ * instead, with a warning: a limiter must not turn a database hiccup into 500s on every
+ * call (the request's own work reports a real outage), and falling back per process still
+ * bounds a key, at the limit per process, rather than not at all.
+ */
+export class SharedRateLimiter implements ApiLimiter {
+  private readonly local: RateLimiter;
+  private warnAfter = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly limit: number,
+    private readonly now: () => number,
+    private readonly log?: Logger,
+    private readonly windowMs: number = WINDOW_MS,
+  ) {
+    this.local = new RateLimiter(limit, now, windowMs);
+  }
+
+  async take(id: number): Promise<Admission> {
+    const t = this.now();
+    let w;
+    try {
+      w = await takeSharedWindow(this.db.write, `api:${id}`, t, this.windowMs, this.limit);
+    } catch (err) {
+      // Once a window, not once a request: a database that is down would flood the log.
+      if (t >= this.warnAfter) {
+        this.warnAfter = t + this.windowMs;
+        this.log?.warn({ err }, 'the shared API rate limit could not be read: limiting each process on its own until it can');
+      }
+      return this.local.take(id);
+    }
+    const wms = this.windowMs;
+    if (!w.admitted) {
+      return { allowed: false, remaining: 0, retryAfterS: secondsUntil(w.oldest + wms, t), resetS: secondsUntil(w.newest + wms, t) };
+    }
+    return { allowed: true, remaining: this.limit - w.count, retryAfterS: 0, resetS: secondsUntil(w.newest + wms, t) };
+  }
+
+  middleware(): TillMiddleware {
+    return async (ctx, next) => {
+      answer(ctx, this.limit, this.windowMs, await this.take(apiKeyOf(ctx).id), API_ADMIT);
       return next();
     };
   }
