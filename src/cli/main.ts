@@ -32,7 +32,8 @@ program.command('start').description('migrate the database, then serve (what `np
 program.command('serve').description('serve the API and run the background workers')
   .action(() => runServe(config(), { migrate: true }));
 program.command('migrate').description('bring the database schema up to date')
-  .action(() => runMigrate(config()));
+  .option('--from-sqlite <file>', 'instead: copy this SQLite installation into the empty PostgreSQL database TILL_DATABASE_URL names')
+  .action((o: { fromSqlite?: string }) => runMigrate(config(), o));
 
 const configCmd = program.command('config').description('Till\'s settings');
 configCmd.command('check')
