@@ -7,6 +7,7 @@ import * as moneyCore from './0005_money_core.js';
 import * as pages from './0006_pages.js';
 import * as merchantUi from './0007_merchant_ui.js';
 import * as reports from './0008_reports.js';
+import * as postgresNews from './0009_postgres_news.js';
 import * as rateLimits from './0010_rate_limits.js';
 
 interface Migration {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0006_pages': pages,
   '0007_merchant_ui': merchantUi,
   '0008_reports': reports,
+  '0009_postgres_news': postgresNews,
   '0010_rate_limits': rateLimits,
 };
 

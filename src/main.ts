@@ -5,7 +5,6 @@ import { openConfiguredDatabase, migrateLatest, type Database } from './db/conne
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
 import { answerClientError, buildApp } from './api/app.js';
-import { pruneIdempotencyKeys } from './api/idempotency.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
 import type { ApiDeps } from './api/deps.js';
@@ -16,6 +15,9 @@ import { AddressPool } from './wallet/pool.js';
 import type { Chain } from './wallet/chain.js';
 import { RateService, createRateProviders, type RateProvider, type RateStore } from './rates/index.js';
 import { startLoop, type Loop } from './loop.js';
+import { joinCluster, type Cluster } from './cluster.js';
+import type { Role } from './db/leader.js';
+import { backgroundWork } from './background.js';
 import { CoreRpc } from './chain/rpc.js';
 import { ChainWatcher } from './chain/watcher.js';
 import { chainStore } from './db/chain.js';
@@ -124,8 +126,14 @@ function smtpProblems(v: EditableValues): SettingError[] {
 /** The usual gap limit of wallets restoring from a seed (BIP44). */
 const GAP_LIMIT = 20;
 
-export type Health = ReturnType<ChainFollower['health']> & {
+export type Health = Omit<ReturnType<ChainFollower['health']>, 'mode'> & {
   ok: boolean;
+  /** What the chain follower does: 'standby' in a process another one leads. */
+  mode: ReturnType<ChainFollower['health']>['mode'] | 'standby';
+  /** 'leader' runs the chain watcher, notifications and expiry; a 'standby' serves requests. */
+  role: Role;
+  /** The database; `news`: whether the other processes' changes reach this one. */
+  database: { engine: Database['engine']; reachable: boolean; news: boolean };
   warnings: string[];
   /**
    * The wallet's gap: the longest run of handed-out addresses that received nothing, and
@@ -236,7 +244,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     log: chainLog,
   });
   watcher = new ChainWatcher({ node: rpc, sink: payments, store: chainStore(db.read), log: chainLog, now });
-  await watcher.load();
+  // On PostgreSQL the process elected to follow the chain loads it (cluster.ts).
+  if (db.engine === 'sqlite') await watcher.load();
   const follower = new ChainFollower({
     node: rpc,
     watcher,
@@ -255,16 +264,32 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     now,
   });
   const w = watcher;
+  let cluster: Cluster | null = null;
 
   const health = async (): Promise<Health> => {
     const chain = follower.health();
     const warnings: string[] = [];
-    const run = await longestUnpaidRun(db.read);
+    // Hoisted: the cluster is made after health (it needs the services health reports on).
+    const role = cluster?.role ?? 'leader';
+    let run: Awaited<ReturnType<typeof longestUnpaidRun>> = null;
+    let database: Health['database'] = { engine: db.engine, reachable: true, news: cluster?.listening ?? true };
+    try {
+      run = await longestUnpaidRun(db.read);
+    } catch (err) {
+      database = { ...database, reachable: false };
+      warnings.push(`The database cannot be reached (${(err as Error).message.split('\n')[0]}): Till answers nothing that needs it until it is back.`);
+    }
+    if (!database.news) warnings.push('The news of the other Till processes (LISTEN/NOTIFY) is cut off: caches are off until it is back.');
     const needed = run ? run.length + (run.paidAfter ? 1 : 0) : 0;
     if (run && needed > GAP_LIMIT) {
       warnings.push(
         `${run.length} addresses in a row (indexes ${run.start}–${run.start + run.length - 1}) have received nothing${run.paidAfter ? ', though a later one has' : ''}: a wallet restored with the usual gap limit of ${GAP_LIMIT} stops looking after ${GAP_LIMIT} unused addresses and may not see payments beyond them. Raise its gap limit to at least ${needed}.`,
       );
+    }
+    const gap = { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT };
+    if (role === 'standby') {
+      // Another process follows the chain; this one serves the API and the pages.
+      return { ok: database.reachable, role, database, ...chain, mode: 'standby', warnings, gap };
     }
     if (chain.mode === 'polling') warnings.push('ZMQ is not configured: payments are found by polling, seconds later than they could be.');
     warnings.push(...chain.zmq_warnings);
@@ -274,8 +299,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     if (chain.mempool_loading) {
       warnings.push('Bitcoin Core is loading its mempool after a restart: Till waits for it before it trusts what the mempool lacks.');
     }
-    const ok = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
-    return { ok, ...chain, warnings, gap: { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT } };
+    const chainOk = opts.followChain === false ? true : follower.healthy && (chain.blocks_behind ?? 0) <= 1;
+    return { ok: database.reachable && chainOk, role, database, ...chain, warnings, gap };
   };
   const links = new PaymentLinkService(db, () => site.value('defaultCurrency'), now);
   const merchantAuth = new MerchantAuth(db, now);
@@ -414,6 +439,22 @@ export async function createTill(opts: TillOptions): Promise<Till> {
 
   let server: http.Server | null = null;
   const loops: Loop[] = [];
+  cluster = joinCluster(db, backgroundWork({
+    db, log, invoices, watcher: w, follower, notify, now,
+    followChain: opts.followChain !== false,
+    notifyOn: opts.notify !== false,
+    expiryEveryMs: config.expirySweepSeconds * 1000,
+  }), {
+    invoicesChanged: (ids) => invoices.invalidate(ids),
+    addressAssigned: (scriptHex, id) => w.addAddress(scriptHex, id),
+    tipMoved: () => feed.publishAll(),
+    outboxEvent: () => notify.wake(),
+    newsHeard: (heard) => invoices.trustCaches(heard),
+    resync: async () => {
+      if (cluster?.role === 'leader') await w.load();
+      feed.publishAll();
+    },
+  }, log);
 
   return {
     config,
@@ -432,29 +473,15 @@ export async function createTill(opts: TillOptions): Promise<Till> {
         server!.once('error', reject);
         server!.listen(config.port, config.host, resolve);
       });
-      loops.push(
-        // Deadlines are judged only on a chain Till has caught up with: after downtime, an
-        // invoice paid in time must not expire before the catch-up finds its payment.
-        startLoop({
-          name: 'expiry',
-          everyMs: config.expirySweepSeconds * 1000,
-          log,
-          run: async () => {
-            if (opts.followChain === false || follower.caughtUp) await invoices.expireDue();
-          },
-        }),
-        startLoop({ name: 'idempotency', everyMs: 60_000, log, run: () => pruneIdempotencyKeys(db, now()) }),
-        startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }),
-      );
+      // The checkpoint is SQLite's own (a no-op elsewhere); the rest runs where elected.
+      loops.push(startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }));
       rates.start();
-      if (opts.followChain !== false) follower.start();
-      if (opts.notify !== false) notify.start();
+      await cluster.start();
       return (server.address() as AddressInfo).port;
     },
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
-      await follower.stop();
-      await notify.stop();
+      await cluster.close();
       email.close();
       await rates.stop();
       feed.closeAll();

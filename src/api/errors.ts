@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/postgres.js';
 import { isTillError, type ErrorCode, type TillError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { ApiError, ErrorFormatter, TillContext, TillMiddleware } from './state.js';
@@ -31,6 +32,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_unavailable: 503,
   address_pool_exhausted: 503,
   node_unavailable: 503,
+  database_unavailable: 503,
 };
 
 export function statusFor(code: ErrorCode): number {
@@ -65,7 +67,12 @@ export function errorMiddleware(log: Logger): TillMiddleware {
       } else {
         const status = (err as { status?: unknown }).status;
         const expose = (err as { expose?: unknown }).expose === true;
-        if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
+        if (isDatabaseUnavailable(err)) {
+          // An outage, not a bug: the client may try again, and /health says the same.
+          (ctx.state.log ?? log).warn({ err: (err as Error).message }, 'the database is unavailable');
+          e = { status: 503, code: 'database_unavailable', message: 'The database is unavailable; try again shortly' };
+          ctx.set('Retry-After', '5');
+        } else if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
           // Koa's own http-errors (e.g. ctx.throw in a library): keep their 4xx.
           e = { status, code: status === 404 ? 'not_found' : 'validation_failed', message: (err as Error).message };
         } else {

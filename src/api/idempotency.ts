@@ -42,6 +42,7 @@ const RAN: Record<ErrorCode, boolean> = {
   rate_unavailable: false,
   address_pool_exhausted: false,
   node_unavailable: false,
+  database_unavailable: false,
 };
 
 /** The answer to keep for a request that threw, or null to free its key. */
@@ -73,8 +74,13 @@ export function idempotency(db: Database, now: () => number): TillMiddleware {
     const requestHash = createHash('sha256').update(`${ctx.method} ${ctx.path}\n`).update(raw).digest('hex');
 
     const claimed = await db.tx(async (trx) => {
-      if (await claimIdempotency(trx, { apiKeyId: apiKey.id, key, requestHash, now: now() })) return null;
-      return findIdempotency(trx, apiKey.id, key);
+      for (;;) {
+        if (await claimIdempotency(trx, { apiKeyId: apiKey.id, key, requestHash, now: now() })) return null;
+        const held = await findIdempotency(trx, apiKey.id, key);
+        if (held) return held;
+        // Released between the two statements by a request of another process (PostgreSQL
+        // runs each statement on what is committed then): the key is free again, claim it.
+      }
     });
     if (claimed) {
       if (claimed.requestHash !== requestHash) {

@@ -64,7 +64,9 @@ export class ChainFollower {
     this.o = { zmqPollMs: 10_000, pollingMs: 2_000, mempoolEveryMs: 60_000, ...opts };
   }
 
+  /** Starts following; after a stop (a process that lost its election, then won again) it connects and catches up afresh. */
   start(): void {
+    this.ready = false;
     this.loop = startLoop({
       name: 'chain',
       everyMs: this.mode === 'zmq' ? this.o.zmqPollMs : this.o.pollingMs,
@@ -77,7 +79,9 @@ export class ChainFollower {
 
   async stop(): Promise<void> {
     await this.loop?.stop();
+    this.loop = null;
     await this.feed?.stop();
+    this.feed = null;
     await this.o.watcher.settled();
   }
 

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
@@ -65,6 +67,11 @@ export interface Database {
   /** The PostgreSQL URL (postgres only): sessions of their own, LISTEN, the worker lock. */
   url?: string;
   /**
+   * This process among the others on one PostgreSQL (its sessions' application_name,
+   * which the news triggers sign their messages with).
+   */
+  name: string;
+  /**
    * Copies the WAL into the database file from a connection of its own, without
    * blocking the writer (PASSIVE). Run it every few seconds.
    */
@@ -109,6 +116,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
   let maintenance: Knex | null = null;
   return {
     engine: 'sqlite',
+    name: 'till',
     write,
     read,
     checkpoint: async () => {
@@ -133,11 +141,13 @@ export function openDatabase(opts: DatabaseOptions): Database {
  * is safe because a unit does nothing but database work.
  */
 function openPostgres(url: string): Database {
-  const knex = openPostgresKnex({ url });
+  const name = `till ${os.hostname().slice(0, 30)} ${process.pid} ${randomBytes(3).toString('hex')}`;
+  const knex = openPostgresKnex({ url, applicationName: name });
   const stats: GroupCommitStats = { commits: 0, units: 0, largest: 1, replayed: 0 };
   return {
     engine: 'postgres',
     url,
+    name,
     write: knex,
     read: knex,
     checkpoint: async () => {},
@@ -164,12 +174,17 @@ export interface DatabaseSettings {
   databaseFile: string;
 }
 
-/** The database the settings name: PostgreSQL when TILL_DATABASE_URL is set, else the SQLite file. */
-export function openConfiguredDatabase(config: DatabaseSettings): Database {
-  if (!config.databaseUrl) return openConfiguredDatabase(config);
+/**
+ * The database the settings name: PostgreSQL when TILL_DATABASE_URL is set, else the
+ * SQLite file; tried once, so a server that cannot be reached stops Till with one line.
+ */
+export async function openConfiguredDatabase(config: DatabaseSettings): Promise<Database> {
+  if (!config.databaseUrl) return openDatabase({ filename: config.databaseFile });
   const problem = checkPostgresUrl(config.databaseUrl);
   if (problem) throw new TillError('config_invalid', `TILL_DATABASE_URL: ${problem}`);
-  return openDatabase({ url: config.databaseUrl });
+  const db = openDatabase({ url: config.databaseUrl });
+  await checkDatabase(db);
+  return db;
 }
 
 /** Where the database is, for logs and messages (never a password). */

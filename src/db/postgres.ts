@@ -98,4 +98,27 @@ export const LOCKS = {
   invoiceSeq: 7_146_002,
   /** Held for its session by the process that runs the chain, notification and expiry work. */
   worker: 7_146_003,
+  /** Taken per transaction before an outbox row is written: ids become visible in order. */
+  outbox: 7_146_004,
+  /** Taken per transaction by a unit that applies chain changes: they run one after another. */
+  chain: 7_146_005,
 } as const;
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  // admin_shutdown, crash_shutdown, cannot_connect_now, and the connection_exception class.
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+]);
+
+/**
+ * Whether an error means the database is away (down, restarting, unreachable) rather
+ * than that the statement was wrong: the request gets a 503 and may be tried again.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
+  if (e.name === 'KnexTimeoutError') return true;
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && /^Connection terminated|^Client has encountered a connection error|connection timeout/i.test(e.message)) return true;
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable);
+}

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'address_pool_exhausted'
   | 'config_invalid'
   | 'node_unavailable'
+  | 'database_unavailable'
   | 'internal';
 
 export class TillError extends Error {

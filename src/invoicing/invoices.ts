@@ -112,6 +112,17 @@ export class InvoiceService {
     this.deps.onChanged?.([id]);
   }
 
+  /**
+   * Whether the caches can hear of every change: not while the news of other processes
+   * sharing the database is cut off (PostgreSQL), when every read goes to the database.
+   */
+  trustCaches(trusted: boolean): void {
+    for (const c of [this.summaries, this.whole]) {
+      if (trusted) c?.resume();
+      else c?.suspend();
+    }
+  }
+
   /** Called by whoever else changed invoices (the payment path), after commit. */
   invalidate(ids: readonly number[]): void {
     for (const id of ids) this.changed(id);

@@ -12,9 +12,11 @@ interface Entry<T> {
  * not put a stale row back: each id has a generation, bumped on every change, and a
  * summary read under an older generation is not kept.
  *
- * Only valid while one process writes: with several API processes (PostgreSQL), build
- * the service without it. Whole invoices are kept the same way (the checkout dialect's
- * status and the payer's page read one on every poll), in a smaller cache.
+ * With several processes on PostgreSQL, the others' changes arrive as news (LISTEN/
+ * NOTIFY) and invalidate here the same way; while that news cannot arrive the cache is
+ * `suspended` (it keeps nothing and answers nothing). Whole invoices are kept the same
+ * way (the checkout dialect's status and the payer's page read one on every poll), in a
+ * smaller cache.
  */
 export class SummaryCache<T extends { id: number } = InvoiceSummary> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -30,7 +32,26 @@ export class SummaryCache<T extends { id: number } = InvoiceSummary> {
     return `${k.by}:${k.value}`;
   }
 
+  /** Nothing is kept or answered: the changes of other processes may go unheard. */
+  private suspended = false;
+
+  suspend(): void {
+    this.suspended = true;
+    this.generation++;
+    this.floor = this.generation;
+    this.clear();
+    this.generations.clear();
+  }
+
+  resume(): void {
+    // Reads begun while suspended may hold what a change unheard of made stale.
+    this.generation++;
+    this.floor = this.generation;
+    this.suspended = false;
+  }
+
   get(k: InvoiceKey): T | undefined {
+    if (this.suspended) return undefined;
     return this.entries.get(SummaryCache.keyOf(k))?.summary;
   }
 
@@ -41,7 +62,7 @@ export class SummaryCache<T extends { id: number } = InvoiceSummary> {
 
   put(k: InvoiceKey, summary: T, stamp: number): void {
     const changed = this.generations.get(summary.id);
-    if (stamp < this.floor || (changed !== undefined && changed > stamp)) return;
+    if (this.suspended || stamp < this.floor || (changed !== undefined && changed > stamp)) return;
     if (this.entries.size >= this.max) this.clear();
     const key = SummaryCache.keyOf(k);
     this.entries.set(key, { id: summary.id, summary });
