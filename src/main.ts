@@ -161,7 +161,8 @@ function rateStore(db: Database): RateStore {
 export async function createTill(opts: TillOptions): Promise<Till> {
   const now = opts.now ?? Date.now;
   const log = opts.log ?? createLogger(opts.config.logLevel);
-  const db = await openConfiguredDatabase(opts.config);
+  const dbLog = log.child({ mod: 'db' });
+  const db = await openConfiguredDatabase(opts.config, (m) => dbLog.warn(m));
   await migrateLatest(db);
   // What the merchant set on the settings page (table `settings`) goes over the environment's.
   const { settings: site, ignored } = await RuntimeSettings.load(opts.config, {

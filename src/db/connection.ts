@@ -7,7 +7,7 @@ import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
 import { GroupCommit, type GroupCommitStats, type TxOptions } from './group-commit.js';
-import { LOCKS, checkPostgresUrl, describePostgresUrl, isRetryable, openPostgresKnex, postgresClient } from './postgres.js';
+import { LOCKS, type DriverLog, checkPostgresUrl, describePostgresUrl, isRetryable, openPostgresKnex, postgresClient } from './postgres.js';
 import { TillError } from '../domain/errors.js';
 
 export type { TxOptions };
@@ -99,13 +99,15 @@ export interface DatabaseOptions {
   filename?: string;
   /** postgres://…: PostgreSQL instead of the SQLite file. */
   url?: string;
+  /** The driver's complaints (a lost connection), PostgreSQL only; unset, they are dropped. */
+  log?: DriverLog;
   readers?: number;
   /** Most units of work one commit may carry (1 turns group commit off). */
   maxBatch?: number;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
-  if (opts.url) return openPostgres(opts.url);
+  if (opts.url) return openPostgres(opts.url, opts.log);
   const filename = opts.filename;
   if (!filename) throw new Error('openDatabase: a filename or a url');
   const memory = filename === ':memory:';
@@ -140,9 +142,9 @@ export function openDatabase(opts: DatabaseOptions): Database {
  * batch by hand); one that meets a deadlock or a serialization failure runs again, which
  * is safe because a unit does nothing but database work.
  */
-function openPostgres(url: string): Database {
+function openPostgres(url: string, log?: DriverLog): Database {
   const name = `till ${os.hostname().slice(0, 30)} ${process.pid} ${randomBytes(3).toString('hex')}`;
-  const knex = openPostgresKnex({ url, applicationName: name });
+  const knex = openPostgresKnex({ url, applicationName: name, log });
   const stats: GroupCommitStats = { commits: 0, units: 0, largest: 1, replayed: 0 };
   return {
     engine: 'postgres',
@@ -178,11 +180,11 @@ export interface DatabaseSettings {
  * The database the settings name: PostgreSQL when TILL_DATABASE_URL is set, else the
  * SQLite file; tried once, so a server that cannot be reached stops Till with one line.
  */
-export async function openConfiguredDatabase(config: DatabaseSettings): Promise<Database> {
+export async function openConfiguredDatabase(config: DatabaseSettings, log?: DriverLog): Promise<Database> {
   if (!config.databaseUrl) return openDatabase({ filename: config.databaseFile });
   const problem = checkPostgresUrl(config.databaseUrl);
   if (problem) throw new TillError('config_invalid', `TILL_DATABASE_URL: ${problem}`);
-  const db = openDatabase({ url: config.databaseUrl });
+  const db = openDatabase({ url: config.databaseUrl, log });
   await checkDatabase(db);
   return db;
 }

@@ -41,17 +41,40 @@ export function checkPostgresUrl(url: string): string | null {
   return null;
 }
 
+/** Where the driver's own complaints go (a lost connection, a failed acquire). */
+export type DriverLog = (message: string) => void;
+
 export interface PostgresOptions {
   url: string;
+  log?: DriverLog;
   /** Connections of the pool every statement and transaction takes from. */
   poolSize?: number;
   /** A name PostgreSQL shows in pg_stat_activity. */
   applicationName?: string;
 }
 
+/**
+ * knex prints the driver's complaints to the console with their stacks; during an outage
+ * that is one per statement. They go to Till's log instead, the same message at most once
+ * a minute (the outage itself shows on /health and as 503s).
+ */
+function driverLog(log: DriverLog | undefined): Knex.Config['log'] {
+  const last = new Map<string, number>();
+  const say = (m: unknown) => {
+    const text = (m instanceof Error ? m.message : String(m)).split('\n')[0]!.replace(/:\d+$/, '');
+    const now = Date.now();
+    if ((last.get(text) ?? -Infinity) > now - 60_000) return;
+    if (last.size > 100) last.clear();
+    last.set(text, now);
+    log?.(text);
+  };
+  return { warn: say, error: say, deprecate: () => {}, debug: () => {} };
+}
+
 export function postgresConfig(opts: PostgresOptions): Knex.Config {
   return {
     client: 'pg',
+    log: driverLog(opts.log),
     connection: {
       connectionString: opts.url,
       application_name: opts.applicationName ?? 'till',

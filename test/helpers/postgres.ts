@@ -37,6 +37,9 @@ export interface PgCluster {
   /** postgres://till@127.0.0.1:<port>/till */
   url: string;
   port: number;
+  /** Stops the server only (an outage): `resume` starts it again on the same port and data. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -47,7 +50,16 @@ function asUser(user: string | null, cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+export interface StartOptions {
+  /**
+   * Leave fsync, synchronous_commit and full_page_writes at PostgreSQL's defaults (on), so
+   * a commit waits for its WAL flush (benchmarks). Without it the cluster trades
+   * durability for speed, which tests do not need.
+   */
+  durable?: boolean;
+}
+
+export async function startPostgres(opts: StartOptions = {}): Promise<PgCluster> {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql');
   const user = process.getuid?.() === 0 ? 'postgres' : null;
@@ -57,15 +69,16 @@ export async function startPostgres(): Promise<PgCluster> {
   if (user) execFileSync('chown', ['-R', `${user}:`, dir]);
   const port = await freePort();
   asUser(user, path.join(bin, 'initdb'), ['-D', data, '-U', 'till', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  asUser(user, path.join(bin, 'pg_ctl'), [
-    '-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-  ]);
+  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
+  asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options]);
   asUser(user, path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'till', 'till']);
   let stopped = false;
   return {
     url: `postgres://till@127.0.0.1:${port}/till`,
     port,
+    pause: () => asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: () => asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options]),
     stop: async () => {
       if (stopped) return;
       stopped = true;
