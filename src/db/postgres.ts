@@ -1,5 +1,16 @@
+import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
+
+/** The driver, loaded on first use: a Till on SQLite never pays for it in memory. */
+let driver: typeof pg | null = null;
+function pgDriver(): typeof pg {
+  driver ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return driver;
+}
+
+/** PostgreSQL's type id of int8 (bigint). */
+const INT8 = 20;
 
 /**
  * PostgreSQL's 64-bit integers (satoshis, minor units, milliseconds) arrive as strings by
@@ -8,13 +19,13 @@ import pg from 'pg';
  */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === pg.types.builtins.INT8 && format !== 'binary') {
+    if (oid === INT8 && format !== 'binary') {
       return (v: string) => {
         const n = Number(v);
         return Number.isSafeInteger(n) ? n : v;
       };
     }
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pgDriver().types.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
 
@@ -100,7 +111,7 @@ export function openPostgresKnex(opts: PostgresOptions): Knex {
 
 /** A client of its own, outside the pool: advisory locks held for a session, LISTEN. */
 export function postgresClient(url: string, applicationName: string): pg.Client {
-  return new pg.Client({ connectionString: url, application_name: applicationName, types, connectionTimeoutMillis: 5000, keepAlive: true });
+  return new (pgDriver().Client)({ connectionString: url, application_name: applicationName, types, connectionTimeoutMillis: 5000, keepAlive: true });
 }
 
 /** SQLSTATEs after which a unit of work can simply run again. */
