@@ -19,6 +19,10 @@ export interface NewsTargets {
   tipMoved(): void;
   /** An event reached the outbox: notify now rather than at the next poll. */
   outboxEvent(): void;
+  /** The merchant's settings changed in another process: read them again. */
+  settingsChanged(): void;
+  /** An API key was revoked or changed elsewhere: forget the cached ones. */
+  apiKeysChanged(): void;
   /** Whether the news arrives: caches must not be trusted while it cannot. */
   newsHeard(heard: boolean): void;
   /** News was lost: whatever it keeps fresh, read again. */
@@ -70,6 +74,8 @@ export function joinCluster(db: Database, work: BackgroundWork, news: NewsTarget
     outbox: () => {
       if (role === 'leader') news.outboxEvent();
     },
+    settings: () => news.settingsChanged(),
+    apiKey: () => news.apiKeysChanged(),
     connected: () => {
       news.newsHeard(true);
       news.resync().catch((err: unknown) => log.warn({ err }, 'could not read again what the lost news may have changed'));

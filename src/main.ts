@@ -450,8 +450,12 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     addressAssigned: (scriptHex, id) => w.addAddress(scriptHex, id),
     tipMoved: () => feed.publishAll(),
     outboxEvent: () => notify.wake(),
+    settingsChanged: () => void site.reload().catch((err: unknown) => log.warn({ err }, 'could not read the settings another process saved')),
+    apiKeysChanged: () => keys.forgetCached(),
     newsHeard: (heard) => invoices.trustCaches(heard),
     resync: async () => {
+      keys.forgetCached();
+      await site.reload();
       if (cluster?.role === 'leader') await w.load();
       feed.publishAll();
     },

@@ -66,6 +66,11 @@ export class ApiKeys {
     return n;
   }
 
+  /** Another process changed a key: look every key up afresh. */
+  forgetCached(): void {
+    this.cache.clear();
+  }
+
   /** The live key for a presented secret, or null (unknown, malformed or revoked). */
   async authenticate(secret: string): Promise<ApiKey | null> {
     if (!isApiKeyFormat(secret)) return null;

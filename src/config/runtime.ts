@@ -166,7 +166,7 @@ export interface RuntimeOptions {
  * change the table and the values in use, and tell the listeners what changed.
  */
 export class RuntimeSettings {
-  private readonly values: EditableValues;
+  private values: EditableValues;
   /** The environment's values (bank instructions with their `\\n` as line breaks, as the form shows them). */
   private readonly base: EditableValues;
   private readonly stored = new Map<EditableSetting, { value: string; updatedAt: number }>();
@@ -184,7 +184,14 @@ export class RuntimeSettings {
   ) {
     this.base = Object.fromEntries(EDITABLE_SETTINGS.map((k) => [k, env[k]])) as EditableValues;
     this.base.bankInstructions = env.bankInstructions.replace(/\\n/g, '\n').trim();
-    this.values = { ...this.base };
+    this.values = this.apply(rows, ignored);
+    this.startConfig = Object.freeze({ ...env, ...this.values });
+  }
+
+  /** The environment's values with the stored `rows` over them; refused ones go to `ignored`. */
+  private apply(rows: { key: string; value: string; updatedAt: number }[], ignored: { env: string; message: string }[]): EditableValues {
+    const values = { ...this.base };
+    this.stored.clear();
     for (const r of rows) {
       const key = EDITABLE_SETTINGS.find((k) => specOf(k).env === r.key);
       if (!key) continue;
@@ -193,18 +200,28 @@ export class RuntimeSettings {
         ignored.push({ env: r.key, message: c.message });
         continue;
       }
-      (this.values as Record<string, unknown>)[key] = c.value;
+      (values as Record<string, unknown>)[key] = c.value;
       this.stored.set(key, { value: r.value, updatedAt: r.updatedAt });
     }
-    const problems = opts.check?.(this.values) ?? [];
-    for (const p of problems) {
+    for (const p of this.opts.check?.(values) ?? []) {
       const key = p.field as EditableSetting;
       if (!this.stored.has(key)) continue;
       ignored.push({ env: specOf(key).env, message: p.message });
       this.stored.delete(key);
-      (this.values as Record<string, unknown>)[key] = this.base[key];
+      (values as Record<string, unknown>)[key] = this.base[key];
     }
-    this.startConfig = Object.freeze({ ...env, ...this.values });
+    return values;
+  }
+
+  /**
+   * Reads the stored values again: another process sharing the database (PostgreSQL)
+   * saved or cleared some. The listeners hear of those whose value changed.
+   */
+  async reload(): Promise<void> {
+    const before = this.values;
+    this.values = this.apply(await this.store.list(), []);
+    const changed = EDITABLE_SETTINGS.filter((k) => !same(before[k], this.values[k]));
+    if (changed.length > 0) this.tell(changed);
   }
 
   /**

@@ -17,6 +17,10 @@ export const CHANNELS = {
   tip: 'till_tip',
   /** An event reached the outbox: payload `<id> <writer>`. */
   outbox: 'till_outbox',
+  /** The merchant's settings changed (the settings page): payload `- <writer>`. */
+  settings: 'till_settings',
+  /** An API key was made, revoked or changed: payload `- <writer>`. */
+  apiKey: 'till_api_key',
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
@@ -29,6 +33,8 @@ const TRIGGERS: { table: string; channel: Channel; when: string; payload: string
   },
   { table: 'chain_state', channel: 'tip', events: 'INSERT OR UPDATE', when: 'true', payload: 'NEW.tip_height::text' },
   { table: 'outbox', channel: 'outbox', events: 'INSERT', when: 'true', payload: 'NEW.id::text' },
+  { table: 'settings', channel: 'settings', events: 'INSERT OR UPDATE OR DELETE', when: 'true', payload: "'-'" },
+  { table: 'api_keys', channel: 'apiKey', events: 'UPDATE OR DELETE', when: 'true', payload: "'-'" },
 ];
 
 /** PostgreSQL only (the migration calls it): SQLite has one process and needs no news. */
@@ -58,6 +64,8 @@ export interface NewsHandlers {
   address?(scriptHex: string, addressId: number): void;
   tip?(height: number): void;
   outbox?(id: number): void;
+  settings?(): void;
+  apiKey?(): void;
   /**
    * The listening session was (re)established: news sent while it was down is lost, so
    * whatever it keeps fresh must be read again.
@@ -142,6 +150,12 @@ export class NewsListener {
         break;
       case CHANNELS.outbox:
         this.on.outbox?.(Number(parts[0]));
+        break;
+      case CHANNELS.settings:
+        this.on.settings?.();
+        break;
+      case CHANNELS.apiKey:
+        this.on.apiKey?.();
         break;
     }
   }
