@@ -55,3 +55,37 @@ export async function durableCommitCeiling(dir: string, seconds: number): Promis
 export function ratio(a: number, b: number): string {
   return `${((100 * a) / b).toFixed(1)} %`;
 }
+
+/**
+ * The same for one PostgreSQL connection on the server at `url` (which should run with
+ * fsync, synchronous_commit and full_page_writes on, its defaults): BEGIN, one INSERT of
+ * the same row, COMMIT, each commit waiting for its WAL flush, through the pg driver
+ * Till uses. Also returns the server's settings that decide durability, to print.
+ */
+export async function postgresCommitCeiling(url: string, seconds: number): Promise<CommitCeiling & { settings: string }> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url, application_name: 'till bench ceiling' });
+  await client.connect();
+  try {
+    const table = `ceiling_${process.pid}_${Date.now()}`;
+    await client.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, ref text NOT NULL UNIQUE, body text NOT NULL)`);
+    const settings: string[] = [];
+    for (const s of ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method']) {
+      settings.push(`${s}=${(await client.query<Record<string, string>>(`SHOW ${s}`)).rows[0]![s]}`);
+    }
+    const body = 'x'.repeat(600);
+    const times: number[] = [];
+    const until = performance.now() + seconds * 1000;
+    for (let i = 0; performance.now() < until; i++) {
+      const t0 = performance.now();
+      await client.query('BEGIN');
+      await client.query({ name: 'ceiling-insert', text: `INSERT INTO ${table} (ref, body) VALUES ($1, $2)`, values: [`r${i}`, body] });
+      await client.query('COMMIT');
+      times.push(performance.now() - t0);
+    }
+    await client.query(`DROP TABLE ${table}`);
+    return { perSecond: times.length / seconds, p50: pct(times, 50), p99: pct(times, 99), settings: settings.join(', ') };
+  } finally {
+    await client.end();
+  }
+}
