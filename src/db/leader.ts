@@ -38,7 +38,7 @@ export class WorkerElection {
     return this.current;
   }
 
-  /** Tries once at once, then every `tryEveryMs` while a standby. */
+  /** Tries once at once, then every `tryEveryMs` while a standby; checks its session as often while the leader. */
   async start(): Promise<void> {
     await this.attempt();
   }
@@ -53,7 +53,8 @@ export class WorkerElection {
   }
 
   private async attempt(): Promise<void> {
-    if (this.closed || this.current === 'leader') return;
+    if (this.closed) return;
+    if (this.current === 'leader') return this.heartbeat();
     try {
       if (!this.client) {
         const client = postgresClient(this.url, `${this.name} election`);
@@ -61,15 +62,44 @@ export class WorkerElection {
         client.on('end', () => this.lost(client, 'the database closed the connection'));
         this.client = client;
         await client.connect();
+        // A leader whose machine vanished sends no FIN: the server probes its session and
+        // ends it (freeing the lock) after about 5 + 2 × 3 s of silence, not hours.
+        await client.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3');
       }
       const r = await this.client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [LOCKS.worker]);
       if (r.rows[0]?.got && !this.closed) {
         this.current = 'leader';
         await this.change(() => this.on.elected());
+        this.schedule();
         return;
       }
     } catch (err) {
       if (this.client) this.lost(this.client, (err as Error).message);
+    }
+    this.schedule();
+  }
+
+  /**
+   * A leader asks its session every `tryEveryMs` whether it is still there: one cut off
+   * from the database stops its work within seconds, as the server frees its lock for
+   * another to take.
+   */
+  private async heartbeat(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the database did not answer for 5 s')), 5000);
+        }),
+      ]);
+    } catch (err) {
+      this.lost(client, (err as Error).message);
+      return;
+    } finally {
+      clearTimeout(timer);
     }
     this.schedule();
   }

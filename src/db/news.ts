@@ -19,7 +19,7 @@ export const CHANNELS = {
   outbox: 'till_outbox',
   /** The merchant's settings changed (the settings page): payload `- <writer>`. */
   settings: 'till_settings',
-  /** An API key was made, revoked or changed: payload `- <writer>`. */
+  /** An API key was revoked or its scopes changed: payload `- <writer>`. */
   apiKey: 'till_api_key',
 } as const;
 
@@ -34,7 +34,11 @@ const TRIGGERS: { table: string; channel: Channel; when: string; payload: string
   { table: 'chain_state', channel: 'tip', events: 'INSERT OR UPDATE', when: 'true', payload: 'NEW.tip_height::text' },
   { table: 'outbox', channel: 'outbox', events: 'INSERT', when: 'true', payload: 'NEW.id::text' },
   { table: 'settings', channel: 'settings', events: 'INSERT OR UPDATE OR DELETE', when: 'true', payload: "'-'" },
-  { table: 'api_keys', channel: 'apiKey', events: 'UPDATE OR DELETE', when: 'true', payload: "'-'" },
+  // Not on every use (last_used_at): only what decides whether a key is let in.
+  {
+    table: 'api_keys', channel: 'apiKey', events: 'UPDATE', payload: "'-'",
+    when: 'NEW.revoked_at IS DISTINCT FROM OLD.revoked_at OR NEW.scopes IS DISTINCT FROM OLD.scopes OR NEW.key_hash IS DISTINCT FROM OLD.key_hash',
+  },
 ];
 
 /** PostgreSQL only (the migration calls it): SQLite has one process and needs no news. */
