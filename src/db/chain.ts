@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { rowsOf } from './fast.js';
+import { isPostgres, rowsOf } from './fast.js';
+import { LOCKS } from './postgres.js';
 import { toNum, type Row } from './rows.js';
 import { mempoolPayments, paymentsOfTx } from './payments.js';
 import { earliestAddressTime } from './wallets.js';
@@ -15,6 +16,19 @@ export interface StoredBlock {
   hash: string;
   height: number;
   prevHash: string;
+}
+
+/**
+ * First in a unit that applies chain changes. Such a unit reads a payment's status and
+ * the tip, then writes from them; two side by side would each write from what the other
+ * is changing (a payment mined in a block left 'replaced' by a replacement applied at the
+ * same time, a confirmed invoice settled back to paid with the tip of before the block).
+ * SQLite's group commit runs them one after another already; on PostgreSQL, where units
+ * of one process or of several are transactions of their own, a lock held until the
+ * transaction ends does the same.
+ */
+export async function serializeChainWork(trx: Knex.Transaction): Promise<void> {
+  if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.chain]);
 }
 
 export async function loadTip(q: Q): Promise<Tip | null> {

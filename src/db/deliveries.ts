@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { execute, rowsOf } from './fast.js';
+import { storableText } from './errors.js';
+import { execute, isPostgres, rowsOf } from './fast.js';
 import { toNum, toNumOrNull, type Row } from './rows.js';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, TargetKind } from '../domain/notification.js';
 
@@ -71,13 +72,19 @@ export async function anyDue(q: Q, now: number): Promise<boolean> {
 }
 
 export async function claimDue(trx: Knex.Transaction, now: number, leaseMs: number, limit: number): Promise<Delivery[]> {
+  // Many writers (PostgreSQL, READ COMMITTED): a second worker's subquery may pick rows
+  // the first is leasing, and once the first commits the outer WHERE (id only) would let
+  // it lease them again. SKIP LOCKED passes over rows another transaction holds; the
+  // conditions repeated outside make a row leased meanwhile match nothing.
+  const skipLocked = isPostgres(trx) ? ' FOR UPDATE SKIP LOCKED' : '';
   const rows = await rowsOf(
     trx,
     `UPDATE deliveries SET lease_until = ?
      WHERE id IN (SELECT id FROM deliveries WHERE status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-                  ORDER BY next_attempt_at, id LIMIT ?)
+                  ORDER BY next_attempt_at, id LIMIT ?${skipLocked})
+       AND status = ? AND (lease_until IS NULL OR lease_until <= ?)
      RETURNING *`,
-    [now + leaseMs, 'pending', now, now, limit],
+    [now + leaseMs, 'pending', now, now, limit, 'pending', now],
   );
   return rows.map(map).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
 }
@@ -115,6 +122,8 @@ export async function listDeliveries(
 }
 
 export async function findDelivery(q: Q, deliveryId: string): Promise<Delivery | null> {
+  // PostgreSQL refuses NUL in text: such an id names no delivery (see errors.ts).
+  if (!storableText(deliveryId)) return null;
   const r: Row | undefined = await q('deliveries').where({ delivery_id: deliveryId }).first();
   return r ? map(r) : null;
 }

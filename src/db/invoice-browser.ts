@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Dialect, Invoice, InvoiceStatus } from '../domain/invoice.js';
 import { formatInvoiceNumber } from '../domain/ids.js';
 import { toBig, toBigOrNull, toNum, toNumOrNull, type Row } from './rows.js';
+import { fitsInteger, storableText } from './errors.js';
 
 type Q = Knex | Knex.Transaction;
 
@@ -48,11 +49,14 @@ export async function browseInvoices(
   if (f.createdFrom !== undefined) base.where('i.created_at', '>=', f.createdFrom);
   if (f.createdBefore !== undefined) base.where('i.created_at', '<', f.createdBefore);
   const s = f.search;
+  // Text PostgreSQL cannot hold matches nothing (errors.ts); a number past an integer
+  // column matches nothing in it.
+  if (s && !storableText(s.text)) return { rows: [], total: 0 };
   if (s) {
     const like = `%${likeEscape(s.text.toLowerCase())}%`;
     base.where((w) => {
-      if (s.seq !== null) w.orWhere('i.seq', s.seq);
-      if (s.id !== null) w.orWhere('i.id', s.id);
+      if (s.seq !== null && fitsInteger(s.seq)) w.orWhere('i.seq', s.seq);
+      if (s.id !== null && fitsInteger(s.id)) w.orWhere('i.id', s.id);
       if (s.ref !== null) w.orWhere('i.ref', s.ref);
       w.orWhereRaw("lower(i.customer_email) LIKE ? ESCAPE '\\'", [like]);
       w.orWhereRaw("lower(i.customer_name) LIKE ? ESCAPE '\\'", [like]);

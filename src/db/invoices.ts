@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Invoice, InvoiceLine, InvoiceStatus } from '../domain/invoice.js';
 import { formatInvoiceNumber } from '../domain/ids.js';
+import { fitsInteger, storableText } from './errors.js';
 import { execute, isPostgres, rowsOf } from './fast.js';
 import { LOCKS } from './postgres.js';
 import { fromBig, parseJson, toBig, toBigOrNull, toNum, toNumOrNull, type Row } from './rows.js';
@@ -140,7 +141,13 @@ const KEY_COLUMN: Record<InvoiceKey['by'], string> = {
   id: 'i.id', seq: 'i.seq', ref: 'i.ref', public_id: 'i.public_id', bitpay_id: 'i.bitpay_id',
 };
 
+/** Whether an invoice could have this key: one its column cannot hold names none (see errors.ts). */
+function possibleKey(key: InvoiceKey): boolean {
+  return typeof key.value === 'number' ? fitsInteger(key.value) : storableText(key.value);
+}
+
 export async function findInvoice(q: Q, key: InvoiceKey): Promise<Invoice | null> {
+  if (!possibleKey(key)) return null;
   const [row] = await rowsOf(q, `${SELECT_INVOICE}${KEY_COLUMN[key.by]} = ?`, [key.value]);
   if (!row) return null;
   const id = toNum(row.id);
@@ -154,6 +161,7 @@ export type InvoiceSummary = Pick<
 >;
 
 export async function findInvoiceSummary(q: Q, key: InvoiceKey): Promise<InvoiceSummary | null> {
+  if (!possibleKey(key)) return null;
   const r: Row | undefined = await q('invoices')
     .select('id', 'seq', 'status', 'exception', 'currency', 'total', 'rate', 'due_sats', 'paid_sats', 'marked_paid_at')
     .where(key.by, key.value)

@@ -31,9 +31,10 @@ export async function findPasswordHash(q: Q): Promise<string | null> {
 
 /** The first password: false when one is set already (another first-run post won the race). */
 export async function insertFirstPasswordHash(trx: Knex.Transaction, hash: string, now: number): Promise<boolean> {
-  if (await trx('ui_credentials').where({ id: 1 }).first()) return false;
-  await trx('ui_credentials').insert({ id: 1, password_hash: hash, updated_at: now });
-  return true;
+  // One statement, decided by the primary key: with many writers (PostgreSQL) a read first
+  // could find no row in two processes at once, and the second insert would fail.
+  const rows = await trx('ui_credentials').insert({ id: 1, password_hash: hash, updated_at: now }).onConflict('id').ignore().returning('id');
+  return rows.length === 1;
 }
 
 export async function savePasswordHash(trx: Knex.Transaction, hash: string, now: number): Promise<void> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventType } from '../domain/events.js';
-import { execute } from './fast.js';
+import { execute, isPostgres } from './fast.js';
+import { LOCKS } from './postgres.js';
 
 export interface OutboxEvent {
   eventId: string;
@@ -17,6 +18,11 @@ export async function appendEvent(
   e: { type: EventType; invoiceId: number | null; payload: unknown; createdAt: number },
 ): Promise<OutboxEvent> {
   const event = { eventId: randomUUID(), ...e };
+  // The notification worker reads the outbox by a cursor on id. With many writers a
+  // sequence value drawn earlier can commit later, after the cursor passed a larger id,
+  // and its event would never be sent. Held until this transaction ends, the lock makes
+  // outbox ids commit in the order they are drawn. SQLite has one writer: ids are in order.
+  if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.outbox]);
   await execute(
     trx,
     'INSERT INTO outbox (event_id, type, invoice_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',

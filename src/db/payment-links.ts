@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation, storableText } from './errors.js';
 import { fromBig, parseJson, toBigOrNull, toBool, toNum, type Row } from './rows.js';
 import type { PaymentMethod } from '../domain/invoice.js';
 import { formatInvoiceNumber } from '../domain/ids.js';
@@ -34,6 +35,7 @@ export async function listActiveLinks(q: Q): Promise<PaymentLink[]> {
 }
 
 export async function findActiveLinkBySlug(q: Q, slug: string): Promise<PaymentLink | null> {
+  if (!storableText(slug)) return null;
   const r: Row | undefined = await q('payment_links').where({ slug, is_active: true }).first();
   return r ? map(r) : null;
 }
@@ -57,8 +59,14 @@ function linkColumns(l: LinkPatch) {
   };
 }
 
-export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id' | 'isActive'>): Promise<PaymentLink> {
-  const [row] = (await trx('payment_links')
+/**
+ * Inserts an active link; null when an active link holds its slug already. With many
+ * writers (PostgreSQL) a slug seen free a moment ago may be taken by another process
+ * before this insert: the unique index decides, and the caller picks another slug or
+ * says it is taken, instead of the insert failing.
+ */
+export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id' | 'isActive'>): Promise<PaymentLink | null> {
+  const rows = (await trx('payment_links')
     .insert({
       ref: l.ref,
       ...linkColumns(l),
@@ -66,8 +74,12 @@ export async function insertLink(trx: Knex.Transaction, l: Omit<PaymentLink, 'id
       is_active: true,
       created_at: l.createdAt,
     })
-    .returning('id')) as [{ id: number }];
-  return { ...l, id: toNum(row.id), isActive: true };
+    // The other unique index, ref, is 64 random bits: a clash there is not worth telling apart.
+    .onConflict()
+    .ignore()
+    .returning('id')) as { id: number }[];
+  const row = rows[0];
+  return row ? { ...l, id: toNum(row.id), isActive: true } : null;
 }
 
 /** Every link, the deactivated ones too, newest first (the merchant's list). */
@@ -77,6 +89,7 @@ export async function listAllLinks(q: Q): Promise<PaymentLink[]> {
 }
 
 export async function findLinkByRef(q: Q, ref: string): Promise<PaymentLink | null> {
+  if (!storableText(ref)) return null;
   const r: Row | undefined = await q('payment_links').where({ ref }).first();
   return r ? map(r) : null;
 }
@@ -90,10 +103,18 @@ export type LinkPatch = Pick<
   PaymentLink, 'slug' | 'title' | 'description' | 'amount' | 'minAmount' | 'maxAmount' | 'currency' | 'paymentMethods' | 'redirectUrl'
 >;
 
-/** Changes an active link; false when it is gone or deactivated. */
-export async function updateLink(trx: Knex.Transaction, id: number, l: LinkPatch): Promise<boolean> {
-  const n = await trx('payment_links').where({ id, is_active: true }).update(linkColumns(l));
-  return n === 1;
+/**
+ * Changes an active link: 'gone' when it is gone or deactivated, 'slug_taken' when
+ * another active link took the new slug first (another process, after the caller checked).
+ */
+export async function updateLink(trx: Knex.Transaction, id: number, l: LinkPatch): Promise<'updated' | 'gone' | 'slug_taken'> {
+  try {
+    const n = await trx('payment_links').where({ id, is_active: true }).update(linkColumns(l));
+    return n === 1 ? 'updated' : 'gone';
+  } catch (err) {
+    if (isUniqueViolation(err, 'payment_links_active_slug')) return 'slug_taken';
+    throw err;
+  }
 }
 
 /** An invoice a link made, as the link's page lists it. */
@@ -125,6 +146,7 @@ export async function listLinkInvoices(q: Q, id: number, page: { limit: number; 
 }
 
 export async function deactivateLink(trx: Knex.Transaction, slug: string, now: number): Promise<boolean> {
+  if (!storableText(slug)) return false;
   const n = await trx('payment_links').where({ slug, is_active: true }).update({ is_active: false, deleted_at: now });
   return n === 1;
 }

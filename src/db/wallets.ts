@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rowsOf } from './fast.js';
+import { isPostgres, rowsOf } from './fast.js';
 import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
@@ -104,13 +104,20 @@ export async function claimFreeAddress(
   now: number,
   releasedBefore: number,
 ): Promise<AddressRow | null> {
+  // Many writers (PostgreSQL, READ COMMITTED): two transactions may pick the same row in
+  // the subquery; the second, once the first commits, rechecks only the outer WHERE. SKIP
+  // LOCKED makes it pick a row no one holds, and `state = 'free'` in the outer WHERE makes
+  // a row taken meanwhile match nothing rather than be handed out twice. SQLite has one
+  // writer and no row locks: the clause is PostgreSQL's alone.
+  const skipLocked = isPostgres(trx) ? ' FOR UPDATE SKIP LOCKED' : '';
   const [r] = await rowsOf(
     trx,
     `UPDATE addresses SET state = ?, invoice_id = ?, assigned_at = ?, released_at = NULL
      WHERE id = (SELECT id FROM addresses WHERE wallet_id = ? AND state = ? AND (released_at IS NULL OR released_at <= ?)
-                 ORDER BY derivation_index LIMIT 1)
+                 ORDER BY derivation_index LIMIT 1${skipLocked})
+       AND state = ?
      RETURNING *`,
-    ['assigned', invoiceId, now, walletId, 'free', releasedBefore],
+    ['assigned', invoiceId, now, walletId, 'free', releasedBefore, 'free'],
   );
   return r ? mapAddress(r) : null;
 }

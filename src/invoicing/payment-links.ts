@@ -101,19 +101,26 @@ export class PaymentLinkService {
     if (!explicit && base === '') {
       throw new TillError('validation_failed', 'Cannot make a slug from this title: give one in "slug"');
     }
+    const taken = (slug: string) => new TillError('slug_taken', `The slug "${slug}" is already used by an active payment link`);
     return this.db.tx(async (trx) => {
-      let slug = base;
-      if (await slugTaken(trx, slug)) {
-        if (explicit) throw new TillError('slug_taken', `The slug "${slug}" is already used by an active payment link`);
-        slug = await freeVariant(base, (s) => slugTaken(trx, s));
+      // Another process may take the slug found free before this insert lands (the insert
+      // then adds nothing): a derived slug moves on to the next variant, a given one is taken.
+      for (let attempt = 0; ; attempt++) {
+        let slug = base;
+        if (await slugTaken(trx, slug)) {
+          if (explicit) throw taken(slug);
+          slug = await freeVariant(base, (s) => slugTaken(trx, s));
+        }
+        const link = await insertLink(trx, {
+          ref: newRef(),
+          slug,
+          ...f,
+          metadata: input.metadata ?? null,
+          createdAt: this.now(),
+        });
+        if (link) return link;
+        if (explicit || attempt >= 10) throw taken(slug);
       }
-      return insertLink(trx, {
-        ref: newRef(),
-        slug,
-        ...f,
-        metadata: input.metadata ?? null,
-        createdAt: this.now(),
-      });
     });
   }
 
@@ -131,7 +138,9 @@ export class PaymentLinkService {
         throw new TillError('slug_taken', `The slug "${slug}" is already used by an active payment link`);
       }
       const patch = { ...f, slug };
-      if (!(await updateLink(trx, link.id, patch))) throw new TillError('payment_link_not_found', `Payment link ${ref} not found`);
+      const done = await updateLink(trx, link.id, patch);
+      if (done === 'gone') throw new TillError('payment_link_not_found', `Payment link ${ref} not found`);
+      if (done === 'slug_taken') throw new TillError('slug_taken', `The slug "${slug}" is already used by an active payment link`);
       return { ...link, ...patch };
     });
   }

@@ -7,7 +7,7 @@ import {
   confirmedWithinDepth, findPayment, insertPayment, invoicesAwaitingConfirmations, mempoolPaymentsSpending, paymentsInBlocks, paymentsOfTx, updatePayment,
   type Payment,
 } from '../db/payments.js';
-import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip } from '../db/chain.js';
+import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip, serializeChainWork } from '../db/chain.js';
 import type { ChainChanges, ChainReport, ChainSink, RevertReason, SeenOutput } from '../chain/ports.js';
 import { appendEvent } from '../db/outbox.js';
 import { presentPaymentForEvent, settleInvoice } from './settle.js';
@@ -62,6 +62,7 @@ export class PaymentService implements ChainSink {
   }
 
   private async applyIn(trx: Knex.Transaction, c: ChainChanges): Promise<ApplyResult> {
+    await serializeChainWork(trx);
     const now = this.deps.now();
     const touched = new Set<number>();
     const events = new Map<number, PendingEvent[]>();

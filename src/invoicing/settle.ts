@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { evaluate, type Policy } from '../domain/invoice-state-machine.js';
 import type { EventType } from '../domain/events.js';
 import type { Invoice } from '../domain/invoice.js';
+import { WriteConflict } from '../db/errors.js';
 import { findInvoice, updateInvoice } from '../db/invoices.js';
 import { paymentsForInvoice, type Payment } from '../db/payments.js';
 import { appendEvent } from '../db/outbox.js';
@@ -55,8 +56,9 @@ export async function settleInvoice(
       paidAt: r.paidAt, confirmedAt: r.confirmedAt, expiredAt: r.expiredAt, updatedAt: now,
     };
     if (!(await updateInvoice(trx, inv, patch))) {
-      // Another unit of this commit changed it after our read: the batch reruns one by one.
-      throw new Error(`invoice ${inv.id} changed under the writer`);
+      // Another unit changed it after our read (of this commit on SQLite, whose batch then
+      // reruns one by one; of another transaction on PostgreSQL, which runs this unit again).
+      throw new WriteConflict(`invoice ${inv.id} changed under the writer`);
     }
     current = { ...inv, ...patch, version: inv.version + 1 };
     // An invoice that ran out of time with nothing ever sent gives its address back, as

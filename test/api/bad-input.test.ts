@@ -57,6 +57,10 @@ const BAD_INVOICES: [string, unknown, RegExp][] = [
   ['body a string', 'invoice', /must be a JSON object/],
   ['body null', null, /must be a JSON object/],
   ['too many lines', withLines(...Array.from({ length: 501 }, () => line({}))), /lines/],
+  // PostgreSQL cannot store NUL in text: refused at the body, the same on either engine.
+  ['a NUL in a line description', withLines(line({ description: 'a\u0000b' })), /NUL/],
+  ['a NUL in notes', { ...withLines(line({})), notes: '\u0000' }, /NUL/],
+  ['a NUL in a metadata key', { ...withLines(line({})), metadata: { 'k\u0000': 1 } }, /NUL/],
 ];
 
 describe('v1 bad input', () => {

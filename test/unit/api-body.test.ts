@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/api/body.js';
+import { holdsNul, jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/api/body.js';
 
 const depthOf = (text: string): number => {
   // The smallest limit the text does not exceed is its depth.
@@ -38,5 +38,16 @@ describe('jsonDepthExceeds (the pre-parse nesting scan)', () => {
     const started = process.hrtime.bigint();
     expect(jsonDepthExceeds(raw, MAX_JSON_DEPTH)).to.equal(false);
     expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(1000);
+  });
+});
+
+describe('holdsNul (text PostgreSQL cannot store)', () => {
+  it('finds U+0000 in any string of a body, names included, and nowhere else', () => {
+    expect(holdsNul({ a: 'x', b: [1, null, true, { c: 'y' }] })).to.equal(false);
+    expect(holdsNul('\u0000')).to.equal(true);
+    expect(holdsNul({ a: ['ok', { b: 'a\u0000b' }] })).to.equal(true);
+    expect(holdsNul({ 'k\u0000': 1 })).to.equal(true);
+    // The escape as text (six characters) is not a NUL.
+    expect(holdsNul({ a: '\\u0000' })).to.equal(false);
   });
 });
