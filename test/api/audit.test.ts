@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { tillCliArgs } from '../helpers/spawn.js';
-import { startTill, testTpub, type TestTill } from '../helpers/till.js';
+import { engineEnv, startTill, testTpub, type TestTill } from '../helpers/till.js';
 
 describe('audit log: the API and the CLI', function () {
   this.timeout(30_000);
@@ -45,15 +45,17 @@ describe('audit log: the API and the CLI', function () {
 
   it('records keys made and revoked and the wallet set from the command line', async () => {
     t = await startTill();
+    // On PostgreSQL the CLI and the restarted Till must find the database this one made.
+    const database = await engineEnv(t.dir);
     await t.stop();
-    const env = { ...process.env, TILL_DATA_DIR: t.dir, TILL_LOG_LEVEL: 'silent' };
+    const env = { ...process.env, ...database, TILL_DATA_DIR: t.dir, TILL_LOG_LEVEL: 'silent' };
     const run = (...args: string[]) => spawnSync(process.execPath, tillCliArgs(...args), { env, encoding: 'utf8' });
     const made = run('keys', 'create', 'pos');
     expect(made.status, made.stderr).to.equal(0);
     const key = /till_[A-Za-z0-9]+/.exec(made.stdout)![0];
     expect(run('keys', 'revoke', key.slice(0, 12)).status).to.equal(0);
     expect(run('wallet', 'set', testTpub(3)).status).to.equal(0);
-    t = await startTill({ dir: t.dir });
+    t = await startTill({ dir: t.dir, env: database });
     const rows = await actions();
     expect(rows.map((r) => [r.action, r.actor])).to.deep.equal([['key.created', 'cli'], ['key.revoked', 'cli'], ['wallet.set', 'cli']]);
     expect(JSON.stringify(rows)).not.to.include(key);

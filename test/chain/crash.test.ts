@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { openDatabase, migrateLatest } from '../../src/db/connection.js';
 import { ApiKeys } from '../../src/api/keys.js';
 import { AddressPool } from '../../src/wallet/pool.js';
-import { testTpub } from '../helpers/till.js';
+import { engineEnv, testTpub } from '../helpers/till.js';
 import { nodeEnv, waitFor } from './helpers.js';
 import { tillCliArgs } from '../helpers/spawn.js';
 
@@ -38,11 +38,12 @@ describeEachNode('crash safety', [], (node) => {
     // socket's ephemeral port already, and then Till cannot listen on it.
     const port = await freePort();
     const env = {
-      ...nodeEnv(node()), TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
+      // The suite's engine: on PostgreSQL the killed and restarted Till share one database.
+      ...(await engineEnv(dir)), ...nodeEnv(node()), TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
       TILL_RATES_FIXED: 'USD=70000', TILL_LOG_LEVEL: 'warn',
     };
     const config = loadConfig(env, dir);
-    const db = openDatabase({ filename: config.databaseFile });
+    const db = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { filename: config.databaseFile });
     await migrateLatest(db);
     const { key } = await new ApiKeys(db, Date.now).create('crash', ['admin']);
     await new AddressPool('regtest').setWallet(db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
@@ -98,7 +99,7 @@ describeEachNode('crash safety', [], (node) => {
       await new Promise((r) => (till.exitCode !== null || till.signalCode !== null ? r(null) : till.once('exit', r)));
     }
 
-    const check = openDatabase({ filename: config.databaseFile });
+    const check = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { filename: config.databaseFile });
     try {
       const payments = await check.read('payments');
       expect(payments).to.have.length(6);

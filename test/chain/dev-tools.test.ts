@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSimNode, type SimNode } from '../../regtest/sim-node.js';
-import type { TestTill } from '../helpers/till.js';
+import { engineEnv, type TestTill } from '../helpers/till.js';
 import { ROOT, TSX_LOADER, tillCliArgs } from '../helpers/spawn.js';
 import { btcInvoice, nodeEnv, statusOf, tillOn } from './helpers.js';
 
@@ -33,7 +33,8 @@ describe('developer tools on the simulated node', function () {
   it('till regtest pay and mine move an invoice to paid and confirmed', async () => {
     t = await tillOn(node);
     const inv = await btcInvoice(t, 250_000n);
-    const env = { PATH: process.env.PATH ?? '', TILL_DATA_DIR: t.dir, ...nodeEnv(node) };
+    // The CLI must find the database Till uses (on PostgreSQL, not a file in the data dir).
+    const env = { PATH: process.env.PATH ?? '', TILL_DATA_DIR: t.dir, ...(await engineEnv(t.dir)), ...nodeEnv(node) };
     const pay = await cli(['regtest', 'pay', inv.number], env);
     expect(pay.status, pay.stderr).to.equal(0);
     expect(pay.stdout).to.contain(`Sent 0.00250000 BTC to ${inv.address}`);

@@ -75,13 +75,23 @@ export interface StartOptions {
   log?: Logger;
 }
 
+/**
+ * The environment that points a Till at the test engine's database for data dir `dir`:
+ * a CLI or server run in a child process needs it to see the same rows (empty on SQLite,
+ * where the data dir names the file).
+ */
+export async function engineEnv(dir: string): Promise<Record<string, string>> {
+  return testEngine() === 'postgres' ? { TILL_DATABASE_URL: await testDatabaseUrl(dir) } : {};
+}
+
 /** Starts the real Till: a temp data dir with a real SQLite file, the real HTTP server on a free port. */
 export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
   const clock = opts.clock ?? testClock();
-  const engineEnv: Record<string, string> = testEngine() === 'postgres' ? { TILL_DATABASE_URL: await testDatabaseUrl(dir) } : {};
   const config = loadConfig({
-    ...engineEnv,
+    // A test that names the database (a restart after stop() removed the data dir) keeps it;
+    // one that names the data dir in env (a restart) gets that dir's database, as on SQLite.
+    ...(opts.env?.TILL_DATABASE_URL ? {} : await engineEnv(opts.env?.TILL_DATA_DIR ?? dir)),
     TILL_DATA_DIR: dir,
     TILL_PORT: '0',
     TILL_HOST: '127.0.0.1',

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { openDatabase, migrateLatest } from '../../src/db/connection.js';
 import { ApiKeys } from '../../src/api/keys.js';
 import { tillCliArgs } from '../helpers/spawn.js';
-import type { TestTill } from '../helpers/till.js';
+import { engineEnv, type TestTill } from '../helpers/till.js';
 import { lifecycle, notifyTill, receiver, until } from './helpers.js';
 
 describe('merchant notification email', function () {
@@ -65,12 +65,13 @@ describe('delivery across a crash', function () {
     const r = await receiver(() => (hang ? new Promise<number>(() => undefined) : 200));
     const port = 30000 + Math.floor(Math.random() * 20000);
     const env = {
-      PATH: process.env.PATH ?? '', TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
+      // The suite's engine: on PostgreSQL the killed and restarted Till share one database.
+      ...(await engineEnv(dir)), PATH: process.env.PATH ?? '', TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
       TILL_RATES_FIXED: 'USD=70000', TILL_LOG_LEVEL: 'warn', TILL_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       TILL_NOTIFY_LEASE_SECONDS: '1', TILL_RPC_PORT: '1',
     };
     const config = loadConfig(env, dir);
-    const db = openDatabase({ filename: config.databaseFile });
+    const db = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { filename: config.databaseFile });
     await migrateLatest(db);
     const { key } = await new ApiKeys(db, Date.now).create('crash', ['admin']);
     await db.close();
