@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation, WriteConflict } from './errors.js';
 import { isPostgres, rowsOf } from './fast.js';
 import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
 
@@ -76,18 +77,27 @@ export async function insertActiveWallet(
     await trx('wallets').where({ id: again.id }).update({ active: true, deactivated_at: null, first_index: w.firstIndex, next_index: nextIndex });
     return { ...again, firstIndex: w.firstIndex, nextIndex, active: true };
   }
-  const [row] = (await trx('wallets')
-    .insert({
-      descriptor: w.descriptor,
-      chain: w.chain,
-      script_type: w.scriptType,
-      fingerprint: w.fingerprint,
-      first_index: w.firstIndex,
-      next_index: w.firstIndex,
-      active: true,
-      created_at: w.createdAt,
-    })
-    .returning('id')) as [{ id: number }];
+  let row: { id: number };
+  try {
+    [row] = (await trx('wallets')
+      .insert({
+        descriptor: w.descriptor,
+        chain: w.chain,
+        script_type: w.scriptType,
+        fingerprint: w.fingerprint,
+        first_index: w.firstIndex,
+        next_index: w.firstIndex,
+        active: true,
+        created_at: w.createdAt,
+      })
+      .returning('id')) as [{ id: number }];
+  } catch (err) {
+    // Another process made its wallet active after this one's UPDATE above (PostgreSQL, two
+    // `wallet set` at once): the one-active index refused this insert. Run the unit again:
+    // it then deactivates that wallet as it would any other, and the later setting wins.
+    if (isUniqueViolation(err, 'wallets_one_active')) throw new WriteConflict('another wallet was made active meanwhile');
+    throw err;
+  }
   return { ...w, id: toNum(row.id), nextIndex: w.firstIndex, active: true };
 }
 

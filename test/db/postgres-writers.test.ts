@@ -74,6 +74,15 @@ withPostgres('many writers on PostgreSQL', () => {
       for (const c of won) expect(rows.find((r) => r.id === c.addressId)).to.include({ state: 'assigned', invoice_id: c.invoiceId });
     });
 
+    it('leaves one wallet active when two processes set a wallet at once', async () => {
+      const set = (db: Database, n: number) => db.tx((trx) => insertActiveWallet(trx, {
+        descriptor: `wpkh(test-set-${n})`, chain: 'regtest', scriptType: 'p2wpkh', fingerprint: null, firstIndex: 0, createdAt: NOW,
+      }));
+      const made = await Promise.all(Array.from({ length: 6 }, (_, i) => set(i % 2 ? two : one, i)));
+      expect(new Set(made.map((w) => w.id)).size).to.equal(6);
+      expect(await one.read('wallets').where({ active: true })).to.have.length(1);
+    });
+
     it('never leases one delivery to two workers at once', async () => {
       await one.tx(async (trx) => {
         for (let i = 0; i < 30; i++) {
