@@ -290,7 +290,9 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     const gap = { longest_unused_run: run?.length ?? 0, gap_limit_needed: needed, usual_gap_limit: GAP_LIMIT };
     if (role === 'standby') {
       // Another process follows the chain; this one serves the API and the pages.
-      return { ok: database.reachable, role, database, ...chain, mode: 'standby', warnings, gap };
+      // It asks the node nothing: what it would say of the node is unknown, not "unreachable".
+      const node = { ...chain.node, reachable: null as unknown as boolean };
+      return { ok: database.reachable, role, database, ...chain, node, mode: 'standby', warnings, gap };
     }
     if (chain.mode === 'polling') warnings.push('ZMQ is not configured: payments are found by polling, seconds later than they could be.');
     warnings.push(...chain.zmq_warnings);

@@ -8,7 +8,13 @@ export async function runMigrate(config: Config, opts: { fromSqlite?: string } =
   if (opts.fromSqlite !== undefined) return migrateFromSqlite(config, opts.fromSqlite);
   const db = await openConfiguredDatabase(config);
   try {
-    const applied = await migrateLatest(db);
+    let applied: string[];
+    try {
+      applied = await migrateLatest(db);
+    } catch (err) {
+      // One line for the operator: the statement that failed and why, not a stack.
+      throw new TillError('internal', `migrating ${describeDatabase(config)} failed: ${String((err as Error).message ?? err).split('\n')[0]}`);
+    }
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   } finally {
     await db.close();

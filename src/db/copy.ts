@@ -101,8 +101,10 @@ export async function copySqliteToPostgres(source: Database, target: Database): 
   return source.write.transaction(async (src) => {
     return target.write.transaction(async (dst) => {
       const all = await targetTables(dst);
-      await refuseNonEmpty(dst, all);
       const tables = await sourceTables(src, all);
+      await refuseNonEmpty(dst, tables);
+      // PostgreSQL's own tables (the shared rate limit's counts) hold nothing worth keeping.
+      for (const t of all) if (!tables.some((x) => x.name === t.name)) await dst(t.name).del();
       const counts: CopyReport['tables'] = [];
       for (const t of tables) counts.push({ name: t.name, rows: await copyTable(src, dst, t) });
       for (const t of tables) await resetSequences(dst, t);

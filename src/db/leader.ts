@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { LOCKS, postgresClient } from './postgres.js';
+import { LOCKS, postgresClient, queryWithin } from './postgres.js';
 
 export type Role = 'leader' | 'standby';
 
@@ -64,13 +64,20 @@ export class WorkerElection {
         await client.connect();
         // A leader whose machine vanished sends no FIN: the server probes its session and
         // ends it (freeing the lock) after about 5 + 2 × 3 s of silence, not hours.
-        await client.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3');
+        await queryWithin(client, 'SET tcp_keepalives_idle = 5', [], 5000);
+        await queryWithin(client, 'SET tcp_keepalives_interval = 2', [], 5000);
+        await queryWithin(client, 'SET tcp_keepalives_count = 3', [], 5000);
+        // A stopped process (SIGSTOP, a VM paused) still answers TCP probes: its session
+        // holding the lock while silent for 10 s — it asks every 2 s when alive — is
+        // ended by the server, which frees the lock for another to take.
+        await queryWithin(client, "SET idle_session_timeout = '10s'", [], 5000);
       }
-      const r = await this.client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [LOCKS.worker]);
+      const r = await queryWithin<{ got: boolean }>(this.client, 'SELECT pg_try_advisory_lock($1) AS got', [LOCKS.worker], 5000);
       if (r.rows[0]?.got && !this.closed) {
         this.current = 'leader';
-        await this.change(() => this.on.elected());
+        // The heartbeat runs while the work starts: the session must not sit idle.
         this.schedule();
+        await this.change(() => this.on.elected());
         return;
       }
     } catch (err) {
@@ -87,19 +94,11 @@ export class WorkerElection {
   private async heartbeat(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        client.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('the database did not answer for 5 s')), 5000);
-        }),
-      ]);
+      await queryWithin(client, 'SELECT 1', [], 5000);
     } catch (err) {
       this.lost(client, (err as Error).message);
       return;
-    } finally {
-      clearTimeout(timer);
     }
     this.schedule();
   }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { postgresClient } from './postgres.js';
+import { postgresClient, queryWithin } from './postgres.js';
 
 /**
  * What one Till process tells the others sharing a PostgreSQL database, by LISTEN/NOTIFY.
@@ -86,6 +86,7 @@ export interface NewsHandlers {
 export class NewsListener {
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private beat: NodeJS.Timeout | null = null;
   private closed = false;
   private up = false;
 
@@ -95,6 +96,7 @@ export class NewsListener {
     private readonly self: string,
     private readonly on: NewsHandlers,
     private readonly retryMs = 1000,
+    private readonly heartbeatMs = 5000,
   ) {}
 
   get listening(): boolean {
@@ -114,16 +116,37 @@ export class NewsListener {
     client.on('notification', (m) => this.dispatch(m.channel, m.payload ?? ''));
     try {
       await client.connect();
-      for (const c of Object.values(CHANNELS)) await client.query(`LISTEN ${c}`);
+      for (const c of Object.values(CHANNELS)) await queryWithin(client, `LISTEN ${c}`, [], 5000);
       this.up = true;
       this.on.connected?.();
+      this.heartbeat(client);
     } catch (err) {
       this.drop(client, err as Error);
     }
   }
 
+  /**
+   * A session whose peer went silent (a NAT that forgot it, a host gone without a reset)
+   * delivers nothing and says nothing: asked every `heartbeatMs`, one that does not answer
+   * is dropped, so the caches stop trusting news that no longer comes.
+   */
+  private heartbeat(client: pg.Client): void {
+    this.beat = setTimeout(() => {
+      this.beat = null;
+      queryWithin(client, 'SELECT 1', [], 5000).then(
+        () => {
+          if (this.client === client) this.heartbeat(client);
+        },
+        (err: Error) => this.drop(client, err),
+      );
+    }, this.heartbeatMs);
+    this.beat.unref();
+  }
+
   private drop(client: pg.Client, err: Error): void {
     if (this.client !== client) return;
+    if (this.beat) clearTimeout(this.beat);
+    this.beat = null;
     this.client = null;
     const wasUp = this.up;
     this.up = false;
@@ -167,6 +190,7 @@ export class NewsListener {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.beat) clearTimeout(this.beat);
     const c = this.client;
     this.client = null;
     this.up = false;

@@ -33,7 +33,9 @@ const types = {
 export function describePostgresUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+    // A unix socket is named by ?host=/run/postgresql (libpq's form).
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `${host}:${u.port || '5432'}${u.pathname || '/'}`;
   } catch {
     return 'an unreadable URL';
   }
@@ -93,6 +95,11 @@ export function postgresConfig(opts: PostgresOptions): Knex.Config {
       // A database that does not answer fails the statement, rather than hanging it.
       connectionTimeoutMillis: 5000,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
+      // A statement on a connection that went silent (a NAT or a host that vanished without
+      // a reset) fails after this instead of holding its request and its pooled connection
+      // for good; the pool drops the idle connection soon after.
+      query_timeout: 30_000,
     } as Knex.PgConnectionConfig,
     pool: {
       min: 0,
@@ -111,7 +118,27 @@ export function openPostgresKnex(opts: PostgresOptions): Knex {
 
 /** A client of its own, outside the pool: advisory locks held for a session, LISTEN. */
 export function postgresClient(url: string, applicationName: string): pg.Client {
-  return new (pgDriver().Client)({ connectionString: url, application_name: applicationName, types, connectionTimeoutMillis: 5000, keepAlive: true });
+  return new (pgDriver().Client)({
+    connectionString: url, application_name: applicationName, types, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 5000,
+  });
+}
+
+/**
+ * A statement on a session of its own, given up after `ms`: a session whose peer went
+ * silent never answers, and its caller must notice and connect again.
+ */
+export async function queryWithin<R extends pg.QueryResultRow>(client: pg.Client, sql: string, params: unknown[], ms: number): Promise<pg.QueryResult<R>> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.query<R>(sql, params),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the database did not answer for ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** SQLSTATEs after which a unit of work can simply run again. */
@@ -153,6 +180,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
   if (e.name === 'KnexTimeoutError') return true;
   if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
-  if (typeof e.message === 'string' && /^Connection terminated|^Client has encountered a connection error|connection timeout/i.test(e.message)) return true;
+  if (typeof e.message === 'string' && /^Connection terminated|^Client has encountered a connection error|connection timeout|^Query read timeout/i.test(e.message)) return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable);
 }
