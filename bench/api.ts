@@ -29,7 +29,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -39,7 +38,7 @@ import { openDatabase, migrateLatest } from '../src/db/connection.js';
 import { ApiKeys } from '../src/api/keys.js';
 import { AddressPool } from '../src/wallet/pool.js';
 import { bip32Api } from '../src/wallet/ecc.js';
-import { postgresBin, startPostgres, type PgCluster } from '../test/helpers/postgres.js';
+import { freePort, postgresBin, startPostgres, type PgCluster } from '../test/helpers/postgres.js';
 import { tillCliArgs, TSX_LOADER } from '../test/helpers/spawn.js';
 import { durableCommitCeiling, postgresCommitCeiling, ratio, type CommitCeiling } from './ceilings.js';
 
@@ -80,17 +79,6 @@ const body = JSON.stringify({
   ],
   notes: 'Payment due within 30 days',
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const up = async (u: string) => {
   for (let i = 0; ; i++) {

@@ -11,28 +11,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startSimNode, type SimNode } from '../../regtest/sim-node.js';
 import { nodeEnv } from '../chain/helpers.js';
 import { receiver, type Received } from '../notify/helpers.js';
-import { startPostgres, withPostgres, type PgCluster } from '../helpers/postgres.js';
+import { freePort, startPostgres, withPostgres, type PgCluster } from '../helpers/postgres.js';
 import { ROOT, tillCliArgs } from '../helpers/spawn.js';
 import { testTpub } from '../helpers/till.js';
 import { waitFor } from '../helpers/wait.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   name: string;

@@ -22,7 +22,8 @@ export function postgresBin(): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback TCP port nothing listens on now (a server, a cluster or a test process takes it next). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
