@@ -363,6 +363,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
   const app = buildApp({
     db, log, now, keys, invoices, links, webhooks, rates, audit,
     limiter: RateLimiter.forApi(db, config.apiRateLimit, now, log),
+    window: (namespace, limit, windowMs) => RateLimiter.forWindow(db, namespace, limit, now, windowMs, log),
     maxBodyBytes: config.maxBodyBytes,
     health,
     allow,
@@ -397,8 +398,8 @@ export async function createTill(opts: TillOptions): Promise<Till> {
         maxSats: BigInt(config.linkMaxSats),
       },
       limits: {
-        perIp: new RateLimiter(config.linkRatePerIp, now, 3_600_000),
-        total: new RateLimiter(config.linkRateTotal, now, 3_600_000),
+        perIp: RateLimiter.forWindow(db, 'link-ip', config.linkRatePerIp, now, 3_600_000, log),
+        total: RateLimiter.forWindow(db, 'link-total', config.linkRateTotal, now, 3_600_000, log),
       },
       onError: (err) => log.error({ err }, 'payment link page failed'),
     }),
@@ -432,7 +433,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       },
       health,
       forms: v1FormSchemas(),
-      loginLimiter: new RateLimiter(10, now, 15 * 60_000),
+      loginLimiter: RateLimiter.forWindow(db, 'login', 10, now, 15 * 60_000, log),
       setupCode,
       settings: { uiAuth: config.uiAuth as 'password' | 'proxy', shopName: () => site.value('shopName'), publicUrl: config.publicUrl.replace(/\/+$/, '') },
       now,

@@ -5,7 +5,7 @@ import type { PaymentLinkService } from '../invoicing/payment-links.js';
 import type { WebhookService } from '../notify/webhooks.js';
 import type { Logger } from '../log.js';
 import type { ApiKeys } from './keys.js';
-import type { ApiLimiter } from './rate-limit.js';
+import type { ApiLimiter, KeyWindow } from './rate-limit.js';
 import type { AllowList } from '../net/ssrf/index.js';
 
 export interface RatesView {
@@ -19,6 +19,12 @@ export interface ApiDeps {
   now: () => number;
   keys: ApiKeys;
   limiter: ApiLimiter;
+  /**
+   * A dialect's own limit (BitPay's invoices per hour), counted by every process on the
+   * database (RateLimiter.forWindow); without it, in this process's memory. A dialect may
+   * not reach the database itself.
+   */
+  window?: (namespace: string, limit: number, windowMs: number) => KeyWindow;
   invoices: InvoiceService;
   links: PaymentLinkService;
   webhooks: WebhookService;

@@ -2,7 +2,7 @@ import type { TillContext, TillMiddleware } from './state.js';
 import { TillError } from '../domain/errors.js';
 import { apiKeyOf } from './auth.js';
 import type { Database } from '../db/connection.js';
-import { takeSharedWindow } from '../db/rate-limits.js';
+import { giveBackSharedWindow, takeSharedWindow } from '../db/rate-limits.js';
 import type { Logger } from '../log.js';
 
 /** The API's window: a minute. */
@@ -85,7 +85,7 @@ function windowName(ms: number): string {
  * response says where the caller stands (IETF RateLimit fields); a 429 says when to come
  * back in Retry-After.
  */
-export class RateLimiter {
+export class RateLimiter implements ApiLimiter, KeyWindow {
   private readonly logs = new Map<number, Log>();
   private nextSweep = 0;
 
@@ -96,6 +96,16 @@ export class RateLimiter {
    */
   static forApi(db: Database, limit: number, now: () => number, log?: Logger): ApiLimiter {
     return db.engine === 'postgres' ? new SharedRateLimiter(db, limit, now, log) : new RateLimiter(limit, now);
+  }
+
+  /**
+   * Another limit of this database's processes, apart from the API's per-key one: the
+   * merchant UI's login tries, the payment link pages' invoices, BitPay's invoices per
+   * hour. In memory and synchronous with SQLite (one process); in PostgreSQL, under keys
+   * `<namespace>:<id>`, when several processes would otherwise each allow the limit.
+   */
+  static forWindow(db: Database, namespace: string, limit: number, now: () => number, windowMs: number, log?: Logger): RateLimiter | SharedRateLimiter {
+    return db.engine === 'postgres' ? new SharedRateLimiter(db, limit, now, log, { windowMs, namespace }) : new RateLimiter(limit, now, windowMs);
   }
 
   constructor(
@@ -164,7 +174,7 @@ export class RateLimiter {
   }
 }
 
-interface AdmitOptions {
+export interface AdmitOptions {
   headers: boolean;
   what: string;
 }
@@ -197,6 +207,23 @@ export interface ApiLimiter {
 }
 
 /**
+ * A limit a dialect takes inside a route (BitPay's invoices per hour per key): admit
+ * refuses with a 429, giveBack returns the slot of an operation that did not happen.
+ * Synchronous in memory (RateLimiter), a promise when shared (SharedRateLimiter).
+ */
+export interface KeyWindow {
+  admit(ctx: TillContext, opts: AdmitOptions): void | Promise<void>;
+  giveBack(id: number): void | Promise<void>;
+}
+
+export interface SharedOptions {
+  /** The window, in ms (the API's minute unless told). */
+  windowMs?: number;
+  /** The key's prefix in rate_limits, one per limit: `api` unless told. */
+  namespace?: string;
+}
+
+/**
  * The same sliding window as RateLimiter, kept in PostgreSQL so that every `till serve`
  * on one database counts a key's requests together (src/db/rate-limits.ts: one upsert a
  * request). rate-limiter-flexible's RateLimiterPostgres was the first choice, but it
@@ -209,8 +236,10 @@ export interface ApiLimiter {
  * call (the request's own work reports a real outage), and falling back per process still
  * bounds a key, at the limit per process, rather than not at all.
  */
-export class SharedRateLimiter implements ApiLimiter {
+export class SharedRateLimiter implements ApiLimiter, KeyWindow {
   private readonly local: RateLimiter;
+  private readonly windowMs: number;
+  private readonly namespace: string;
   private warnAfter = 0;
 
   constructor(
@@ -218,22 +247,20 @@ export class SharedRateLimiter implements ApiLimiter {
     private readonly limit: number,
     private readonly now: () => number,
     private readonly log?: Logger,
-    private readonly windowMs: number = WINDOW_MS,
+    opts: SharedOptions = {},
   ) {
-    this.local = new RateLimiter(limit, now, windowMs);
+    this.windowMs = opts.windowMs ?? WINDOW_MS;
+    this.namespace = opts.namespace ?? 'api';
+    this.local = new RateLimiter(limit, now, this.windowMs);
   }
 
   async take(id: number): Promise<Admission> {
     const t = this.now();
     let w;
     try {
-      w = await takeSharedWindow(this.db.write, `api:${id}`, t, this.windowMs, this.limit);
+      w = await takeSharedWindow(this.db.write, `${this.namespace}:${id}`, t, this.windowMs, this.limit);
     } catch (err) {
-      // Once a window, not once a request: a database that is down would flood the log.
-      if (t >= this.warnAfter) {
-        this.warnAfter = t + this.windowMs;
-        this.log?.warn({ err }, 'the shared API rate limit could not be read: limiting each process on its own until it can');
-      }
+      this.warn(t, err);
       return this.local.take(id);
     }
     const wms = this.windowMs;
@@ -243,11 +270,37 @@ export class SharedRateLimiter implements ApiLimiter {
     return { allowed: true, remaining: this.limit - w.count, retryAfterS: 0, resetS: secondsUntil(w.newest + wms, t) };
   }
 
+  /**
+   * RateLimiter.giveBack in the shared store. When the store fails the slot is given back
+   * in this process, where a take during the outage went; a take admitted by the store
+   * just before it failed keeps its slot there, against the client, by one.
+   */
+  async giveBack(id: number): Promise<void> {
+    try {
+      await giveBackSharedWindow(this.db.write, `${this.namespace}:${id}`);
+    } catch (err) {
+      this.warn(this.now(), err);
+      this.local.giveBack(id);
+    }
+  }
+
+  async admit(ctx: TillContext, opts: AdmitOptions): Promise<void> {
+    answer(ctx, this.limit, this.windowMs, await this.take(apiKeyOf(ctx).id), opts);
+  }
+
   middleware(): TillMiddleware {
     return async (ctx, next) => {
-      answer(ctx, this.limit, this.windowMs, await this.take(apiKeyOf(ctx).id), API_ADMIT);
+      await this.admit(ctx, API_ADMIT);
       return next();
     };
+  }
+
+  /** Once a window, not once a request: a database that is down would flood the log. */
+  private warn(t: number, err: unknown): void {
+    if (t < this.warnAfter) return;
+    this.warnAfter = t + this.windowMs;
+    const which = this.namespace === 'api' ? 'API' : this.namespace;
+    this.log?.warn({ err }, `the shared ${which} rate limit could not be read: limiting each process on its own until it can`);
   }
 }
 

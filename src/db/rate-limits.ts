@@ -53,3 +53,22 @@ export async function takeSharedWindow(knex: Knex, key: string, t: number, windo
   const row = rows[0]!;
   return { admitted: row.admitted, count: Number(row.count ?? 0), oldest: Number(row.oldest ?? 0), newest: Number(row.newest ?? 0) };
 }
+
+/**
+ * Forgets one admission at the key's newest time: the operation it admitted did not
+ * happen (a login with the right password, an invoice the core refused), and a limit on
+ * things made counts only things made. The in-memory limiter drops its newest time the
+ * same way; with other processes taking the key meanwhile the newest may be another's
+ * admission, which leaves the count the same and a time at most that much later. No row,
+ * or an empty one: nothing to give back.
+ */
+export async function giveBackSharedWindow(knex: Knex, key: string): Promise<void> {
+  await knex.raw(
+    `UPDATE rate_limits SET (times, counts) = (
+       CASE WHEN counts[cardinality(counts)] > 1 THEN times ELSE times[1:cardinality(times) - 1] END,
+       CASE WHEN counts[cardinality(counts)] > 1 THEN counts[1:cardinality(counts) - 1] || (counts[cardinality(counts)] - 1)
+            ELSE counts[1:cardinality(counts) - 1] END)
+     WHERE key = :key AND cardinality(counts) > 0`,
+    { key },
+  );
+}

@@ -111,8 +111,9 @@ function dataOf(b: CreateInvoiceBody, notificationURL: string | undefined): Bitp
 export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState> {
   const r = new Router<TillState>({ sensitive: true });
   const { invoices, now } = deps;
-  // Per key and per process, beside the per-minute API limit every request takes.
-  const perHour = new RateLimiter(INVOICES_PER_HOUR, now, HOUR_MS);
+  // Per key, beside the per-minute API limit every request takes; counted by every
+  // process on one PostgreSQL when main.ts hands in the shared window.
+  const perHour = deps.window?.('bitpay-hour', INVOICES_PER_HOUR, HOUR_MS) ?? new RateLimiter(INVOICES_PER_HOUR, now, HOUR_MS);
 
   r.use(async (ctx, next) => {
     ctx.state.errorFormat = bitpayErrorBody;
@@ -140,7 +141,7 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
     const notificationURL = b.notificationURL === undefined ? undefined : await deps.webhooks.checkReceiverUrl(b.notificationURL, 'notificationURL');
     // Counted once the request is sound, and given back when no invoice is made (no
     // wallet, no rate, dust): a plugin retrying through a fault keeps its hour.
-    perHour.admit(ctx, { headers: false, what: 'invoices' });
+    await perHour.admit(ctx, { headers: false, what: 'invoices' });
     const base = pageBase(ctx);
     const inv = await invoices.open({
       lines: [{ description: b.itemDesc ?? DEFAULT_DESCRIPTION, quantity: '1', unit_price: formatMoney(minor, currency) }],
@@ -153,8 +154,8 @@ export function bitpayRouter(deps: ApiDeps, s: BitpaySchemas): Router<TillState>
     }, {
       quoteMinutes: BITPAY_QUOTE_MINUTES,
       ...(b.transactionSpeed !== undefined && { confirmations: TRANSACTION_SPEEDS[b.transactionSpeed] }),
-    }).catch((err: unknown) => {
-      perHour.giveBack(apiKeyOf(ctx).id);
+    }).catch(async (err: unknown) => {
+      await perHour.giveBack(apiKeyOf(ctx).id);
       throw err;
     });
     send(ctx, inv, base, 0);

@@ -98,10 +98,10 @@ export const authPages: AdminModule = {
       // through a Tor onion service or a reverse proxy on this machine).
       const key = clientKey(ctx.ip || 'unknown');
       if (deps.setupCode !== null) {
-        const limited = !deps.loginLimiter.take(key).allowed;
+        const limited = !(await deps.loginLimiter.take(key)).allowed;
         if (limited) errors.push({ field: 'code', message: 'Too many tries: wait a quarter of an hour.' });
         else if (!sameToken((f.code ?? '').trim(), deps.setupCode)) errors.push({ field: 'code', message: 'That is not the code in the log.' });
-        else deps.loginLimiter.giveBack(key);
+        else await deps.loginLimiter.giveBack(key);
       }
       if ((f.password ?? '') !== (f.confirm ?? '')) errors.push({ field: 'confirm', message: 'The two passwords differ.' });
       if (errors.length === 0) {
@@ -130,7 +130,7 @@ export const authPages: AdminModule = {
       const f = formOf(ctx);
       const next = safeNext(f.next);
       const key = clientKey(ctx.ip || 'unknown');
-      const slot = deps.loginLimiter.take(key);
+      const slot = await deps.loginLimiter.take(key);
       if (!slot.allowed) {
         ctx.set('Retry-After', String(slot.retryAfterS));
         return sendPage(ctx, 429, <LoginPage csrf={csrfOf(ctx)} next={next} shopName={shop()}
@@ -141,7 +141,7 @@ export const authPages: AdminModule = {
         return sendPage(ctx, 401, <LoginPage csrf={csrfOf(ctx)} next={next} error="That password is not right." shopName={shop()} />);
       }
       // Only wrong passwords count against the address.
-      deps.loginLimiter.giveBack(key);
+      await deps.loginLimiter.giveBack(key);
       startSession(ctx, started.token);
       redirectWith(ctx, next);
     });
@@ -162,9 +162,9 @@ export const authPages: AdminModule = {
       const errors: FieldError[] = [];
       // Per session: only a logged-in merchant gets here, and Tor visitors share one address.
       const key = clientKey(`session ${ctx.state.admin!.session.id}`);
-      if (!deps.loginLimiter.take(key).allowed) errors.push({ field: 'current', message: 'Too many tries: wait a quarter of an hour.' });
+      if (!(await deps.loginLimiter.take(key)).allowed) errors.push({ field: 'current', message: 'Too many tries: wait a quarter of an hour.' });
       else if (!(await deps.auth.checkPassword(f.current ?? ''))) errors.push({ field: 'current', message: 'That is not the current password.' });
-      else deps.loginLimiter.giveBack(key);
+      else await deps.loginLimiter.giveBack(key);
       if ((f.password ?? '') !== (f.confirm ?? '')) errors.push({ field: 'confirm', message: 'The two passwords differ.' });
       if (errors.length === 0) {
         try {

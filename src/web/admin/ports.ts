@@ -12,10 +12,13 @@ import type { Delivery, DeliveryAttempt, Webhook } from '../../domain/notificati
  * api/, webhooks in notify/, the wallet in wallet/), typed here by what the pages need.
  */
 
-/** A sliding window per number key (api/rate-limit.ts's RateLimiter). */
+/**
+ * A sliding window per number key (api/rate-limit.ts's RateLimiter, or its
+ * SharedRateLimiter when several processes share a PostgreSQL: then a promise).
+ */
 export interface Limiter {
-  take(id: number): { allowed: boolean; retryAfterS: number };
-  giveBack(id: number): void;
+  take(id: number): { allowed: boolean; retryAfterS: number } | Promise<{ allowed: boolean; retryAfterS: number }>;
+  giveBack(id: number): void | Promise<void>;
 }
 
 /** A field's error, shown beside it; `field` null: the form's as a whole. */

@@ -19,11 +19,15 @@ export const LINK_MOUNTS: readonly string[] = ['/pay'];
 const PAGE = /^\/pay\/([^/]+)\/?$/;
 const PAGE_ASSETS: PageAssets = { css: STYLESHEET.path, js: SCRIPT.path };
 
-/** A sliding window of admissions per number key (api/rate-limit.ts's RateLimiter, built by main.ts). */
+/**
+ * A sliding window of admissions per number key, built by main.ts: api/rate-limit.ts's
+ * RateLimiter, or its SharedRateLimiter (a promise) when several processes share a
+ * PostgreSQL, so the total is a total.
+ */
 export interface Limiter {
-  take(id: number): { allowed: boolean; retryAfterS: number };
+  take(id: number): { allowed: boolean; retryAfterS: number } | Promise<{ allowed: boolean; retryAfterS: number }>;
   /** Gives back the last admission of a key whose invoice was not made. */
-  giveBack(id: number): void;
+  giveBack(id: number): void | Promise<void>;
 }
 
 export interface LinkPageDeps {
@@ -158,11 +162,11 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     if (typeof amount === 'string') return form(ctx, 400, view(link, b, entered, amount));
 
     const ipId = ipKey(ctx.ip);
-    const mine = perIp.take(ipId);
+    const mine = await perIp.take(ipId);
     if (!mine.allowed) return tooMany(ctx, mine.retryAfterS);
-    const all = total.take(0);
+    const all = await total.take(0);
     if (!all.allowed) {
-      perIp.giveBack(ipId);
+      await perIp.giveBack(ipId);
       return tooMany(ctx, all.retryAfterS);
     }
     try {
@@ -183,8 +187,8 @@ export function linkPages(deps: LinkPageDeps): Middleware {
       ctx.status = 303;
     } catch (e) {
       // Nothing was opened: the limits count invoices made, not attempts.
-      perIp.giveBack(ipId);
-      total.giveBack(0);
+      await perIp.giveBack(ipId);
+      await total.giveBack(0);
       if (e instanceof TillError && e.code === 'validation_failed') {
         return form(ctx, 400, view(link, b, entered, e.message));
       }
