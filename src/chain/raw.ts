@@ -22,6 +22,8 @@ export interface RawTx {
   outputs: RawOutput[];
   /** Computes the txid (display hex); costs two SHA-256 passes, so only call on a match. */
   txid(): string;
+  /** The same hash in internal byte order as latin1 (SeenTxids' key): no reversal, no hex. */
+  txidKey(): string;
   /** The outpoints it spends, as `txid:vout`; read on demand (only a match needs them). */
   prevouts(): string[];
 }
@@ -70,6 +72,55 @@ export function displayHex(hash: Buffer): string {
   return Buffer.from(hash).reverse().toString('hex');
 }
 
+/**
+ * A transaction read in place: byte offsets into the source buffer, and the outputs.
+ * A class rather than an object of closures: every mempool transaction Till is sent is
+ * read, so nothing is built per transaction beyond the outputs themselves.
+ */
+class ParsedTx implements RawTx {
+  constructor(
+    private readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly outputs: RawOutput[],
+    /** Where the inputs' count begins (after a segwit marker), and where the outputs end. */
+    private readonly bodyStart: number,
+    private readonly bodyEnd: number,
+    private readonly segwit: boolean,
+    private readonly inputsStart: number,
+    private readonly nIn: number,
+  ) {}
+
+  /** The txid's hash in internal order: of the whole tx, or of a segwit tx without its witness. */
+  private hash(): Buffer {
+    const { buf, start, end } = this;
+    return this.segwit
+      ? sha256d(buf.subarray(start, start + 4), buf.subarray(this.bodyStart, this.bodyEnd), buf.subarray(end - 4, end))
+      : sha256d(buf.subarray(start, end));
+  }
+
+  txid(): string {
+    return displayHex(this.hash());
+  }
+
+  txidKey(): string {
+    return this.hash().toString('latin1');
+  }
+
+  prevouts(): string[] {
+    const { buf } = this;
+    const out: string[] = [];
+    const ir = new Reader(buf, this.inputsStart);
+    for (let i = 0; i < this.nIn; i++) {
+      out.push(`${displayHex(buf.subarray(ir.pos, ir.pos + 32))}:${buf.readUInt32LE(ir.pos + 32)}`);
+      ir.skip(36);
+      ir.skip(ir.varint());
+      ir.skip(4);
+    }
+    return out;
+  }
+}
+
 function readTx(r: Reader): RawTx {
   const buf = r.buf;
   const start = r.pos;
@@ -107,29 +158,7 @@ function readTx(r: Reader): RawTx {
     }
   }
   r.skip(4);
-  const end = r.pos;
-  return {
-    start,
-    end,
-    outputs,
-    txid: () =>
-      displayHex(
-        segwit
-          ? sha256d(buf.subarray(start, start + 4), buf.subarray(bodyStart, bodyEnd), buf.subarray(end - 4, end))
-          : sha256d(buf.subarray(start, end)),
-      ),
-    prevouts: () => {
-      const out: string[] = [];
-      const ir = new Reader(buf, inputsStart);
-      for (let i = 0; i < nIn; i++) {
-        out.push(`${displayHex(buf.subarray(ir.pos, ir.pos + 32))}:${buf.readUInt32LE(ir.pos + 32)}`);
-        ir.skip(36);
-        ir.skip(ir.varint());
-        ir.skip(4);
-      }
-      return out;
-    },
-  };
+  return new ParsedTx(buf, start, r.pos, outputs, bodyStart, bodyEnd, segwit, inputsStart, nIn);
 }
 
 /** One serialized transaction (a ZMQ rawtx body, a getrawtransaction result). */

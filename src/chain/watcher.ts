@@ -7,7 +7,7 @@ import { SeenTxids } from './seen-txids.js';
 import { SerialQueue } from './serial.js';
 import { WatchMap } from './watch-map.js';
 import { WriteBatcher } from './write-batcher.js';
-import { dispatch, type FeedMessage } from './zmq-dispatch.js';
+import { dispatch, type Dispatch, type FeedMessage } from './zmq-dispatch.js';
 
 export type { CatchUp } from './block-follower.js';
 export type { FeedMessage, Topic } from './zmq-dispatch.js';
@@ -40,6 +40,8 @@ export class ChainWatcher {
   private readonly blocks: BlockFollower;
   private readonly mempool: MempoolReader;
   private readonly batcher: WriteBatcher;
+  /** What a ZMQ message is handed to (built once: every mempool tx goes through it). */
+  private readonly parts: Dispatch;
 
   constructor(private readonly o: WatcherOptions) {
     const serial = new SerialQueue();
@@ -56,6 +58,7 @@ export class ChainWatcher {
       sink: o.sink, seen: this.seen, log: o.log, onReport,
       inMempool: async (txid) => (await o.node.getMempoolEntryTime(txid)) !== null,
     });
+    this.parts = { watch: this.watch, seen: this.seen, batcher: this.batcher, blocks: this.blocks, mempool: this.mempool, store: o.store };
   }
 
   get currentTip(): Tip | null {
@@ -113,8 +116,8 @@ export class ChainWatcher {
   }
 
   /** A ZMQ message. In initial block download the node's view is old: the catch-up after it reads all. */
-  async handle(msg: FeedMessage): Promise<void> {
+  handle(msg: FeedMessage): Promise<void> | void {
     if (this.paused) return;
-    await dispatch(msg, { watch: this.watch, seen: this.seen, batcher: this.batcher, blocks: this.blocks, mempool: this.mempool, store: this.o.store });
+    return dispatch(msg, this.parts);
   }
 }

@@ -28,16 +28,21 @@ export interface Dispatch {
  * batcher (if it pays us), a block to the block follower, a sequence event to whichever
  * it names. Never throws for bad data: the RPC catch-up is the safety net.
  */
-export async function dispatch(msg: FeedMessage, d: Dispatch): Promise<void> {
+export function dispatch(msg: FeedMessage, d: Dispatch): Promise<void> | void {
+  // A transaction that pays no one, the bulk of what Core sends, is handled at once.
+  if (msg.topic === 'rawtx') {
+    const tx = parseTx(msg.body);
+    const seen = d.watch.match(tx);
+    // A match is remembered as read once its payment is committed (the batcher does it).
+    if (seen.length > 0) return d.batcher.record(seen);
+    d.seen.rememberKey(tx.txidKey());
+    return;
+  }
+  return dispatchOther(msg, d);
+}
+
+async function dispatchOther(msg: FeedMessage, d: Dispatch): Promise<void> {
   switch (msg.topic) {
-    case 'rawtx': {
-      const tx = parseTx(msg.body);
-      const seen = d.watch.match(tx);
-      // A match is remembered as read once its payment is committed (the batcher does it).
-      if (seen.length === 0) d.seen.remember(tx.txid());
-      else await d.batcher.record(seen);
-      return;
-    }
     case 'rawblock':
       await d.blocks.announced(parseBlock(msg.body));
       return;

@@ -8,6 +8,22 @@ import { hash } from 'node:crypto';
  * slices, a few hundred bytes).
  */
 export function sha256d(...parts: Uint8Array[]): Buffer {
-  const message = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return hash('sha256', hash('sha256', message, 'buffer'), 'buffer');
+  return hash('sha256', hash('sha256', parts.length === 1 ? parts[0]! : joined(parts), 'buffer'), 'buffer');
+}
+
+/**
+ * The parts laid end to end in a buffer kept for the purpose (the hash reads it at once
+ * and keeps nothing): a segwit transaction's three slices cost a copy, not an allocation.
+ */
+let scratch = new Uint8Array(4096);
+function joined(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total > scratch.length) scratch = new Uint8Array(Math.max(total, scratch.length * 2));
+  let at = 0;
+  for (const p of parts) {
+    scratch.set(p, at);
+    at += p.length;
+  }
+  return scratch.subarray(0, total);
 }

@@ -3,6 +3,7 @@ import { Block, Transaction, networks, payments } from 'bitcoinjs-lib';
 import { randomBytes } from 'node:crypto';
 import { parseBlock, parseTx } from '../../src/chain/raw.js';
 import { WatchMap } from '../../src/chain/watch-map.js';
+import { SeenTxids } from '../../src/chain/seen-txids.js';
 
 /** A transaction with random inputs (some segwit) paying the given scripts. */
 function tx(scripts: Buffer[], values: bigint[], witness: boolean): Transaction {
@@ -29,6 +30,13 @@ describe('chain/raw: reading transactions and blocks', () => {
       const t = tx(scripts, values, i % 2 === 0);
       const raw = parseTx(Buffer.from(t.toBuffer()));
       expect(raw.txid()).to.equal(t.getId());
+      // The seen set's key is the same hash, unreversed: remembered by key, found by txid.
+      expect(raw.txidKey()).to.equal(SeenTxids.keyOf(t.getId()));
+      const seen = new SeenTxids();
+      seen.rememberKey(raw.txidKey());
+      expect(seen.has(t.getId())).to.equal(true);
+      seen.forget(t.getId());
+      expect(seen.has(t.getId())).to.equal(false);
       expect(raw.prevouts()).to.deep.equal(t.ins.map((input) => `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`));
       expect(raw.outputs.map((o) => [o.vout, o.value, o.script.toString('hex')])).to.deep.equal(
         t.outs.map((o, vout) => [vout, o.value, Buffer.from(o.script).toString('hex')]),
