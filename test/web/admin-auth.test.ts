@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { captureLog } from '../helpers/capture-log.js';
 import { tillCliArgs } from '../helpers/spawn.js';
-import { startTill, type TestTill } from '../helpers/till.js';
+import { engineEnv, startTill, type TestTill } from '../helpers/till.js';
 import { AdminClient, adminTill, PASSWORD } from './admin-client.js';
 
 describe('merchant UI: access', function () {
@@ -184,7 +184,7 @@ describe('merchant UI: access', function () {
     t = s.t;
     const r = spawnSync(process.execPath, tillCliArgs('admin', 'set-password'), {
       input: 'another long password\n',
-      env: { ...process.env, TILL_DATA_DIR: t.dir, TILL_LOG_LEVEL: 'silent' },
+      env: { ...process.env, ...(await engineEnv(t.dir)), TILL_DATA_DIR: t.dir, TILL_LOG_LEVEL: 'silent' },
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).to.equal(0);
