@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 
 /**
- * The API's per-key rate limit, shared by every Till process on one PostgreSQL
+ * The rate limits (API requests per key, login tries, payment-link invoices, BitPay's
+ * invoices per hour), shared by every Till process on one PostgreSQL
  * (src/db/rate-limits.ts): a row per limited key holding the times of its requests still
  * in the window. SQLite has one process, whose limiter stays in memory: nothing to do.
  * UNLOGGED: a count is worth no WAL, and a transaction that writes no WAL commits without
