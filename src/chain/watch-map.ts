@@ -1,5 +1,6 @@
 import type { RawTx } from './raw.js';
 import type { SeenOutput } from './ports.js';
+import { ScriptTable } from './script-table.js';
 
 /**
  * Every script Till ever handed out, in memory, so an output is matched with one map
@@ -7,13 +8,9 @@ import type { SeenOutput } from './ports.js';
  * still seen (no gap-limit blind spot).
  */
 export class WatchMap {
-  /**
-   * Keyed by the script's bytes as a latin1 string (one character a byte): half the
-   * memory of a hex key (100,000 addresses are a few MB), and cheaper to build from an
-   * output's script than hex.
-   */
-  private readonly byScript = new Map<string, number>();
-  /** Script lengths in the map: most outputs are skipped without building a key. */
+  /** The scripts' bytes, each with its address id (ScriptTable: compact, and a lookup allocates nothing). */
+  private readonly byScript = new ScriptTable();
+  /** Script lengths in the map: most outputs are skipped without hashing. */
   private readonly lengths = new Set<number>();
 
   get size(): number {
@@ -21,13 +18,13 @@ export class WatchMap {
   }
 
   add(scriptHex: string, addressId: number): void {
-    this.byScript.set(Buffer.from(scriptHex, 'hex').toString('latin1'), addressId);
+    this.byScript.set(Buffer.from(scriptHex, 'hex'), addressId);
     this.lengths.add(scriptHex.length / 2);
   }
 
   addressOf(script: Buffer): number | undefined {
     if (!this.lengths.has(script.length)) return undefined;
-    return this.byScript.get(script.toString('latin1'));
+    return this.byScript.get(script);
   }
 
   /** The outputs of `tx` that pay a watched script. */
