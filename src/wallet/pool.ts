@@ -8,8 +8,11 @@ import {
 import type { Chain } from './chain.js';
 import { INDEX_LIMIT, parseWallet, type DerivedAddress, type WatchOnlyWallet } from './watch-only-wallet.js';
 
-/** Addresses derived ahead of the wallet's next index: enough for a burst of finalizes sharing one commit. */
-const LOOKAHEAD = 16;
+/**
+ * Addresses derived ahead of the wallet's next index: enough for the most finalizes one
+ * commit carries (the group commit's batch of 64), so none derives while the writer waits.
+ */
+const LOOKAHEAD = 64;
 /** Indexes skipped in one take because an earlier entry of the same key handed them out. */
 const SKIP_LIMIT = 1000;
 
