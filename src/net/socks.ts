@@ -1,6 +1,12 @@
 import type http from 'node:http';
-import { SocksProxyAgent } from 'socks-proxy-agent';
+import { createRequire } from 'node:module';
+import type { SocksProxyAgent as Agent } from 'socks-proxy-agent';
 import { TillError } from '../domain/errors.js';
+
+/** Loaded when a proxy is set (TILL_PROXY): without one, Till never carries it in memory. */
+function socksProxyAgent(): typeof Agent {
+  return (createRequire(import.meta.url)('socks-proxy-agent') as { SocksProxyAgent: typeof Agent }).SocksProxyAgent;
+}
 
 /**
  * An agent that sends requests through a SOCKS5 proxy such as Tor (TILL_PROXY): every rate
@@ -21,5 +27,5 @@ export function createSocksAgent(proxyUrl: string): http.Agent {
   if (url.hostname === '' || url.port === '') {
     throw new TillError('config_invalid', `proxy: "${proxyUrl}" needs a host and a port, e.g. socks5h://127.0.0.1:9050`);
   }
-  return new SocksProxyAgent(url);
+  return new (socksProxyAgent())(url);
 }

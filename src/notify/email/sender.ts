@@ -1,4 +1,5 @@
-import { createTransport, type NodemailerError, type SMTPTransportOptions, type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { NodemailerError, SMTPTransportOptions, Transporter, createTransport as CreateTransport } from 'nodemailer';
 import { TillError } from '../../domain/errors.js';
 import { hasControlChars, headersProblem, parseMailbox, plainAddressProblem, type Mailbox } from './address.js';
 import { DEFAULT_SMTP_TIMEOUT_MS, type SmtpSettings } from './settings.js';
@@ -99,6 +100,8 @@ export class EmailSender {
     }
     this.#from = checkSettings(settings);
     this.#secrets = secretsOf(settings);
+    // Loaded only when an SMTP server is set: without one, Till never carries nodemailer.
+    const { createTransport } = createRequire(import.meta.url)('nodemailer') as { createTransport: typeof CreateTransport };
     this.#transport = createTransport(transportOptions(settings));
   }
 
