@@ -237,6 +237,9 @@ export class ChainFollower {
         connected: s.connected,
         messages: s.messages,
         gaps: s.gaps,
+        // Messages whose handling failed (a malformed body, a block the node would not give):
+        // the catch-up covers them, but an operator should see they happen.
+        handler_errors: s.handlerErrors,
         last_message_age_seconds: s.lastMessageAt ? Math.round((now - s.lastMessageAt.getTime()) / 1000) : null,
       };
     }

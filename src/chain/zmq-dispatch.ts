@@ -26,7 +26,9 @@ export interface Dispatch {
 /**
  * One ZMQ message to the part of the watcher it concerns: a transaction to the write
  * batcher (if it pays us), a block to the block follower, a sequence event to whichever
- * it names. Never throws for bad data: the RPC catch-up is the safety net.
+ * it names. Bad data throws (a malformed transaction at once, synchronously; the rest as a
+ * rejected promise): the feed counts it (`handler_errors` on /health) and goes on, and the
+ * RPC catch-up is the safety net.
  */
 export function dispatch(msg: FeedMessage, d: Dispatch): Promise<void> | void {
   // A transaction that pays no one, the bulk of what Core sends, is handled at once.

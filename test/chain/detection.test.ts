@@ -256,6 +256,8 @@ describeEachNode('payment detection: lost messages and restarts', ['restart'], (
     expect(h.body.node).to.include({ reachable: true, chain: 'regtest' });
     expect(h.body.tip.height).to.equal(await node().tipHeight());
     expect(h.body.mode).to.equal(node().caps.zmq ? 'zmq' : 'polling');
+    // Each topic says what it received and how much of it could not be handled.
+    if (node().caps.zmq) expect(h.body.zmq.rawtx).to.include({ connected: true, gaps: 0, handler_errors: 0 });
     expect(JSON.stringify(h.body)).to.not.contain(node().rpc.password);
     await waitFor(async () => (await t.till.health()).tip?.height === (await node().tipHeight()), 'tip');
   });

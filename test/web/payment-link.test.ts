@@ -275,6 +275,20 @@ describe('payment link page /pay/<slug>', function () {
     expect((await submitFrom('127.0.0.3', t, 'coffee', { 'X-Forwarded-For': '198.51.100.2' })).status).to.equal(429);
     expect(await t.count('invoices')).to.equal(3);
   });
+
+  it('counts an IPv6 payer by its /64: one host cannot pass for many payers', async () => {
+    t = await startTill({ env: { TILL_LINK_RATE_PER_IP: '2', TILL_LINK_RATE_TOTAL: '100', TILL_TRUST_PROXY: '127.0.0.1' } });
+    await t.setWallet(testTpub(9));
+    await link(t, { title: 'Coffee', slug: 'coffee', amount: '3.50', currency: 'USD' });
+    const from = (ip: string) => submitFrom('127.0.0.1', t, 'coffee', { 'X-Forwarded-For': ip });
+    expect((await from('2001:db8:1:2::1')).status).to.equal(303);
+    expect((await from('2001:db8:1:2::2')).status).to.equal(303);
+    // Another address of the same /64 is the same payer.
+    expect((await from('2001:db8:1:2:ffff::8')).status).to.equal(429);
+    // Another /64 is another payer.
+    expect((await from('2001:db8:1:3::1')).status).to.equal(303);
+    expect(await t.count('invoices')).to.equal(3);
+  });
 });
 
 

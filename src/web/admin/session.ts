@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { Context } from 'koa';
 import type { UiSession } from '../../invoicing/merchant-auth.js';
 
@@ -63,16 +62,4 @@ export function sameToken(a: string | null | undefined, b: string | null | undef
   return timingSafeEqual(x, y);
 }
 
-/**
- * A client address as a number key of a sliding window (48 bits of its SHA-256). An IPv6
- * client counts by its /64: one home or one server holds a whole /64, and would
- * otherwise have 2^64 addresses to guess from.
- */
-export function clientKey(ip: string): number {
-  let who = ip;
-  if (ipaddr.isValid(ip)) {
-    const a = ipaddr.process(ip);
-    who = a.kind() === 'ipv6' ? `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64` : a.toString();
-  }
-  return createHash('sha256').update(who).digest().readUIntBE(0, 6);
-}
+export { clientKey } from '../client-key.js';

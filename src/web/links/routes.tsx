@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import { BTC } from '../../domain/currency.js';
+import { clientKey } from '../client-key.js';
 import { TillError } from '../../domain/errors.js';
 import { fiatToSats, formatMoney, parseMoney, satsToFiatMinor } from '../../domain/money.js';
 import type { PaymentLink } from '../../domain/payment-link.js';
@@ -48,10 +48,6 @@ export interface LinkPageDeps {
   onError?: (err: unknown) => void;
 }
 
-/** The client address as a number key of the sliding window (48 bits of its SHA-256). */
-function ipKey(ip: string): number {
-  return createHash('sha256').update(ip).digest().readUIntBE(0, 6);
-}
 
 interface Bounds {
   /** Minor units of the link's currency; no `max`: any amount above `min`. */
@@ -161,7 +157,8 @@ export function linkPages(deps: LinkPageDeps): Middleware {
     const amount = await amountOf(link, entered, b);
     if (typeof amount === 'string') return form(ctx, 400, view(link, b, entered, amount));
 
-    const ipId = ipKey(ctx.ip);
+    // By its /64 for IPv6, as the login limit counts: one host must not pass for many payers.
+    const ipId = clientKey(ctx.ip);
     const mine = await perIp.take(ipId);
     if (!mine.allowed) return tooMany(ctx, mine.retryAfterS);
     const all = await total.take(0);
