@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { formatBtcTrimmed } from '../../domain/money.js';
 
 /** BIP21: `bitcoin:<address>?amount=<btc>`, the amount without trailing zeros. */
@@ -11,6 +10,8 @@ export function bip21(address: string, sats: bigint): string {
  * (no network, no canvas). Medium error correction and a quiet zone of 2 modules keep it
  * readable on a phone screen at ~250 px.
  */
-export function qrDataUri(uri: string): Promise<string> {
+export async function qrDataUri(uri: string): Promise<string> {
+  // Loaded at the first code drawn, not at every start.
+  const QRCode = (await import('qrcode')).default;
   return QRCode.toDataURL(uri, { type: 'image/png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
 }

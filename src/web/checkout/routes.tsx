@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
-import QRCode from 'qrcode';
 import { isPublicId } from '../../domain/ids.js';
 import type { Invoice } from '../../domain/invoice.js';
 import type { InvoiceService } from '../../invoicing/invoices.js';
@@ -64,6 +63,8 @@ function pageHeaders(ctx: Context, deps: WebDeps): void {
 
 async function qrSvg(uri: string | null): Promise<string | null> {
   if (uri === null) return null;
+  // Loaded at the first page that shows a code: a Till nobody pays yet does not carry it.
+  const QRCode = (await import('qrcode')).default;
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 
