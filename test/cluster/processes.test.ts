@@ -177,8 +177,15 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
       return { ref: c.body.ref, uuid: f.body.uuid, number: f.body.invoice_number, address: f.body.payment_address, sats, via: p };
     }
 
+    /**
+     * Each process's role once one leads. /health answers before a process's first try for
+     * the lock has returned, so right after start both may still say standby; two leaders
+     * end the wait as well, and fail the caller's check.
+     */
     async function roles(ps: Proc[]): Promise<string[]> {
-      return Promise.all(ps.map(async (p) => (await health(p)).role as string));
+      const now = () => Promise.all(ps.map(async (p) => (await health(p)).role as string));
+      await waitFor(async () => (await now()).includes('leader'), 'one process to lead', 10_000, 50);
+      return now();
     }
 
     it('two processes making 200 invoices at once: numbers INV-0001…INV-0200 gap-free, addresses unique, one leader', async () => {
