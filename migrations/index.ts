@@ -9,6 +9,7 @@ import * as merchantUi from './0007_merchant_ui.js';
 import * as reports from './0008_reports.js';
 import * as postgresNews from './0009_postgres_news.js';
 import * as rateLimits from './0010_rate_limits.js';
+import * as paymentSpends from './0011_payment_spends.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0008_reports': reports,
   '0009_postgres_news': postgresNews,
   '0010_rate_limits': rateLimits,
+  '0011_payment_spends': paymentSpends,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -61,15 +61,27 @@ export async function mempoolPayments(q: Q): Promise<Payment[]> {
   return ((await q('payments').where({ status: 'mempool' })) as Row[]).map(map);
 }
 
+const OUTPOINTS_PER_STATEMENT = 500;
+
 /**
  * Standing mempool payments of other transactions that spend any of `outpoints`: a
  * transaction that spends one of them replaces them (RBF) or double-spends them.
  */
 export async function mempoolPaymentsSpending(q: Q, outpoints: readonly string[], exceptTxid: string): Promise<Payment[]> {
   if (outpoints.length === 0) return [];
-  // Outpoints are hex and digits: no LIKE wildcard can hide in them.
-  const likes = outpoints.map(() => 'spends LIKE ?').join(' OR ');
-  return (await rowsOf(q, `SELECT * FROM payments WHERE status = ? AND txid <> ? AND (${likes})`, ['mempool', exceptTxid, ...outpoints.map((o) => `%"${o}"%`)])).map(map);
+  // By payment_spends' key, not by reading every unconfirmed payment's list; a few
+  // hundred outpoints a statement (a transaction may spend thousands).
+  const found = new Map<number, Payment>();
+  for (let i = 0; i < outpoints.length; i += OUTPOINTS_PER_STATEMENT) {
+    const some = outpoints.slice(i, i + OUTPOINTS_PER_STATEMENT);
+    const rows = await rowsOf(
+      q,
+      `SELECT * FROM payments WHERE id IN (SELECT payment_id FROM payment_spends WHERE outpoint IN (${some.map(() => '?').join(', ')})) AND status = ? AND txid <> ?`,
+      [...some, 'mempool', exceptTxid],
+    );
+    for (const r of rows) found.set(toNum(r.id), map(r));
+  }
+  return [...found.values()].sort((a, b) => a.id - b.id);
 }
 
 /** Inserts a payment unless txid:vout is known already (then null): idempotent by the unique key. */

@@ -5,7 +5,7 @@ import type { Invoice } from '../domain/invoice.js';
 import { WriteConflict } from '../db/errors.js';
 import { findInvoice, updateInvoice } from '../db/invoices.js';
 import { paymentsForInvoice, type Payment } from '../db/payments.js';
-import { appendEvent } from '../db/outbox.js';
+import { appendEvents } from '../db/outbox.js';
 import { releaseAddress } from '../db/wallets.js';
 
 export function presentPaymentForEvent(p: Payment) {
@@ -71,14 +71,12 @@ export async function settleInvoice(
     }
   }
   // Payment events first: a shop sees the money, then what it did to the invoice.
-  for (const e of extraEvents) {
-    await appendEvent(trx, {
+  await appendEvents(trx, [
+    ...extraEvents.map((e) => ({
       type: e.type, invoiceId: inv.id, createdAt: now,
       payload: { invoice: current, payment: presentPaymentForEvent(e.payment), ...(e.reason && { reason: e.reason }) },
-    });
-  }
-  for (const type of r.events) {
-    await appendEvent(trx, { type, invoiceId: inv.id, createdAt: now, payload: { invoice: current } });
-  }
+    })),
+    ...r.events.map((type) => ({ type, invoiceId: inv.id, createdAt: now, payload: { invoice: current } })),
+  ]);
   return { invoice: current, payments, changed };
 }

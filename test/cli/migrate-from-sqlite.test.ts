@@ -17,6 +17,9 @@ import { startPostgres, withPostgres, type PgCluster } from '../helpers/postgres
 import { tillCliArgs } from '../helpers/spawn.js';
 import { SEED_INVOICE, startTill, type TestTill } from '../helpers/till.js';
 
+/** What the copied payment's transaction spends: payment_spends' rows on both sides. */
+const SPENDS = [`${'a'.repeat(64)}:0`, `${'b'.repeat(64)}:3`];
+
 function till(cwd: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, tillCliArgs(...args), {
     cwd,
@@ -77,7 +80,7 @@ withPostgres('till migrate --from-sqlite', () => {
       const paid = (await source.request('POST', `/api/v1/invoices/${btc.body.ref}/finalize`)).body;
       const addressId = (await source.till.db.read('addresses').where({ address: paid.payment_address }).first()).id as number;
       await source.till.services.payments.apply({
-        seen: [{ txid: randomBytes(32).toString('hex'), vout: 1, sats: 100_000n, addressId }],
+        seen: [{ txid: randomBytes(32).toString('hex'), vout: 1, sats: 100_000n, addressId, spends: SPENDS }],
       });
       const wire = await source.request('POST', '/api/v1/invoices', {
         body: { currency: 'USD', payment_methods: ['wire'], lines: [{ description: 'x', quantity: 1, unit_price: '120.00' }] },
@@ -119,10 +122,13 @@ withPostgres('till migrate --from-sqlite', () => {
       expect(r.code, r.err + r.out).to.equal(0);
       expect(r.out).to.match(/invoices\s+6\n/).and.match(/payments\s+1\n/).and.match(/api_keys\s+2\n/);
       expect(r.out).to.match(/payments SUM\(sats\)\s+100000\n/).and.match(/deliveries delivered\s+\d+\n/);
+      // Filled by PostgreSQL's trigger as the payments land, not copied twice.
+      expect(r.out).to.match(/payment_spends\s+2\n/);
 
       const t = await startTill({ env: { TILL_DATABASE_URL: url } });
       try {
         expect(t.till.db.engine).to.equal('postgres');
+        expect((await t.till.db.read('payment_spends').orderBy('outpoint').select('outpoint')).map((x) => x.outpoint)).to.deep.equal([...SPENDS].sort());
         const list = (await t.request('GET', '/api/v1/invoices')).body;
         expect(portable(list, t.url)).to.deep.equal(snapshot.list);
         for (const [ref, body] of Object.entries(snapshot.each)) {

@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+
+/**
+ * The outpoints each payment's transaction spends, one row each, looked up by outpoint:
+ * every payment found asks which standing payments spend what it spends (a replacement
+ * or a double spend retires them). Asked of `payments.spends` (a JSON list) with LIKE,
+ * that read every unconfirmed payment each time, which grows with a busy shop's mempool.
+ *
+ * A trigger fills it from `payments.spends`, which is written once with its payment and
+ * never changed, so the two cannot disagree whoever inserts the payment (the watcher,
+ * or `till migrate --from-sqlite`, which leaves this table to it).
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('payment_spends', (t) => {
+    t.string('outpoint', 75).notNullable();
+    t.integer('payment_id').notNullable().references('id').inTable('payments');
+    t.primary(['outpoint', 'payment_id']);
+  });
+  if (knex.client.config.client === 'pg') {
+    await knex.raw(`
+      CREATE FUNCTION till_payment_spends() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO payment_spends (outpoint, payment_id)
+          SELECT DISTINCT o, NEW.id FROM jsonb_array_elements_text(NEW.spends::jsonb) AS o
+          ON CONFLICT DO NOTHING;
+        RETURN NULL;
+      END $$`);
+    await knex.raw(`
+      CREATE TRIGGER payments_spends AFTER INSERT ON payments
+        FOR EACH ROW WHEN (NEW.spends IS NOT NULL) EXECUTE FUNCTION till_payment_spends()`);
+    await knex.raw(`
+      INSERT INTO payment_spends (outpoint, payment_id)
+        SELECT DISTINCT o, p.id FROM payments p, jsonb_array_elements_text(p.spends::jsonb) AS o
+        WHERE p.spends IS NOT NULL`);
+  } else {
+    await knex.raw(`
+      CREATE TRIGGER payments_spends AFTER INSERT ON payments WHEN NEW.spends IS NOT NULL
+      BEGIN
+        INSERT OR IGNORE INTO payment_spends (outpoint, payment_id) SELECT value, NEW.id FROM json_each(NEW.spends);
+      END`);
+    await knex.raw(`
+      INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
+        SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j WHERE p.spends IS NOT NULL`);
+  }
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('DROP TRIGGER IF EXISTS payments_spends' + (knex.client.config.client === 'pg' ? ' ON payments' : ''));
+  if (knex.client.config.client === 'pg') await knex.raw('DROP FUNCTION IF EXISTS till_payment_spends()');
+  await knex.schema.dropTable('payment_spends');
+}

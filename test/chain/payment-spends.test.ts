@@ -1,0 +1,70 @@
+/**
+ * payment_spends (migration 0011): the outpoints each payment's transaction spends, kept
+ * by a trigger and read by key when a new payment retires what it replaces.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { migrationSource } from '../../migrations/index.js';
+import { startTill, type TestTill } from '../helpers/till.js';
+
+const rnd = () => randomBytes(32).toString('hex');
+const btcBody = { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] };
+
+describe('payment_spends', function () {
+  this.timeout(30_000);
+  let t: TestTill;
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  async function paymentTarget(): Promise<{ ref: string; addressId: number }> {
+    const c = await t.request('POST', '/api/v1/invoices', { body: btcBody });
+    const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+    expect(f.status, f.text).to.equal(200);
+    return { ref: c.body.ref, addressId: (await t.till.db.read('addresses').where({ address: f.body.payment_address }).first()).id };
+  }
+
+  const rows = async () =>
+    ((await t.till.db.read('payment_spends').join('payments', 'payments.id', 'payment_spends.payment_id')
+      .select('payment_spends.outpoint', 'payments.txid').orderBy(['payment_spends.outpoint', 'payments.txid'])) as { outpoint: string; txid: string }[])
+      .map((r) => `${r.outpoint} ${r.txid}`);
+  const statusOf = async (txid: string) => (await t.till.db.read('payments').where({ txid }).first()).status as string;
+
+  it('is filled as payments land, rebuilt from payments by the migration, and finds replacements by key', async () => {
+    t = await startTill();
+    await t.setWallet();
+    const a = await paymentTarget();
+    const b = await paymentTarget();
+    const [x, y, z] = [`${rnd()}:0`, `${rnd()}:1`, `${rnd()}:2`];
+    const ta = rnd();
+    const tb = rnd();
+    await t.till.services.payments.apply({ seen: [{ txid: ta, vout: 0, sats: 100_000n, addressId: a.addressId, spends: [x, y] }] });
+    await t.till.services.payments.apply({ seen: [{ txid: tb, vout: 0, sats: 100_000n, addressId: b.addressId, spends: [z] }] });
+    // A payment whose transaction the node gave no inputs for (found in a block by a scan) has no rows.
+    const c = await paymentTarget();
+    await t.till.services.payments.apply({ seen: [{ txid: rnd(), vout: 0, sats: 1n, addressId: c.addressId }] });
+    const expected = [`${x} ${ta}`, `${y} ${ta}`, `${z} ${tb}`].sort();
+    expect(await rows()).to.deep.equal(expected);
+
+    // An installation upgrading to 0011 gets the rows of the payments it already had.
+    const knex = t.till.db.write;
+    await knex.migrate.down({ migrationSource });
+    expect(await knex.schema.hasTable('payment_spends')).to.equal(false);
+    await knex.migrate.latest({ migrationSource });
+    expect(await rows()).to.deep.equal(expected);
+
+    // A replacement spending y retires ta, and only ta; the replaced payment's invoice is told.
+    const ta2 = rnd();
+    await t.till.services.payments.apply({ seen: [{ txid: ta2, vout: 0, sats: 100_000n, addressId: a.addressId, spends: [y] }] });
+    expect(await statusOf(ta)).to.equal('replaced');
+    expect(await statusOf(ta2)).to.equal('mempool');
+    expect(await statusOf(tb)).to.equal('mempool');
+    // One spending more outpoints than one statement asks about (z last) still finds tb.
+    const many = [...Array.from({ length: 1200 }, (_, i) => `${rnd()}:${i}`), z];
+    await t.till.services.payments.apply({ seen: [{ txid: rnd(), vout: 0, sats: 100_000n, addressId: b.addressId, spends: many }] });
+    expect(await statusOf(tb)).to.equal('replaced');
+    expect(await statusOf(ta2)).to.equal('mempool');
+    const events = (await t.till.db.read('outbox').where({ type: 'payment.reverted' }).select('payload')).map((r) => JSON.parse(r.payload).payment.txid);
+    expect(events.sort()).to.deep.equal([ta, tb].sort());
+  });
+});
