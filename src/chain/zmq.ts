@@ -54,12 +54,14 @@ export interface ZmqFeedOptions {
    * a gap. Default 100,000.
    */
   highWaterMark?: number;
-  now?: () => Date;
+  /** Milliseconds since the epoch, as Date.now. */
+  now?: () => number;
 }
 
 interface TopicState {
   lastSeq: number | null;
-  lastMessageAt: Date | null;
+  /** A number, not a Date: it is set on every message, thousands a second. */
+  lastMessageAt: number | null;
   messages: number;
   gaps: number;
   handlerErrors: number;
@@ -83,14 +85,14 @@ interface Link {
  */
 export class ZmqFeed {
   private readonly opts: ZmqFeedOptions;
-  private readonly now: () => Date;
+  private readonly now: () => number;
   private readonly topicState = new Map<ZmqTopic, TopicState>();
   private links: Link[] = [];
   private stopped = false;
 
   constructor(opts: ZmqFeedOptions) {
     this.opts = opts;
-    this.now = opts.now ?? (() => new Date());
+    this.now = opts.now ?? Date.now;
     for (const topic of ZMQ_TOPICS) {
       if (opts.endpoints[topic]) this.topicState.set(topic, { lastSeq: null, lastMessageAt: null, messages: 0, gaps: 0, handlerErrors: 0 });
     }
@@ -159,7 +161,8 @@ export class ZmqFeed {
     for (const [topic, st] of this.topicState) {
       const endpoint = this.opts.endpoints[topic] as string;
       const link = this.links.find((l) => l.endpoint === endpoint);
-      out[topic] = { endpoint, connected: link?.connected ?? false, ...st };
+      const { lastMessageAt, ...rest } = st;
+      out[topic] = { endpoint, connected: link?.connected ?? false, ...rest, lastMessageAt: lastMessageAt === null ? null : new Date(lastMessageAt) };
     }
     return out;
   }
@@ -254,8 +257,7 @@ export class ZmqFeed {
     }
   }
 
-  /** A callback that throws must not stop the feed: log it; false when it failed. */
-  /** Whether `fn` succeeded: at once when it answered without a promise, else when it settles. */
+  /** A callback that throws must not stop the feed: it is logged. Whether `fn` succeeded: at once when it answered without a promise, else when it settles. */
   private safely<T>(name: string, fn: Callback<T>, value: T): boolean | Promise<boolean> {
     const failed = (err: unknown) => {
       this.opts.log?.error({ err, callback: name }, 'ZMQ callback failed; the watcher catch-up covers it');

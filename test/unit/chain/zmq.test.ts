@@ -32,7 +32,7 @@ describe('chain/zmq ZmqFeed', function () {
     const pub = await publisher({ rawtx: 5000, sequence: 70 });
     const rec = new Recorder();
     const now = new Date('2030-01-02T03:04:05Z');
-    const f = feed({ endpoints: { rawtx: pub.endpoint, sequence: pub.endpoint }, onMessage: rec.onMessage, onGap: rec.onGap, now: () => now });
+    const f = feed({ endpoints: { rawtx: pub.endpoint, sequence: pub.endpoint }, onMessage: rec.onMessage, onGap: rec.onGap, now: () => now.getTime() });
     expect(f.endpoints()).to.deep.equal([{ endpoint: pub.endpoint, topics: ['rawtx', 'sequence'] }]);
     f.start();
     await prime(pub, 'rawtx', () => rec.messages('rawtx').length > 0);
