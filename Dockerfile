@@ -50,4 +50,7 @@ USER 1000:1000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TILL_PORT || 5000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "bin/till.js", "start"]
+# The command of `npm start`: a young generation of 8 MB semi-spaces instead of V8's 16
+# keeps about 13 MB less resident (on a Raspberry Pi that matters) for a few per cent of
+# request throughput. test/packaging/docker.test.ts holds the two to the same command.
+CMD ["node", "--max-semi-space-size=8", "bin/till.js", "start"]

@@ -434,7 +434,10 @@ async function rssBench(node: RegtestNode): Promise<void> {
     return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
   };
   const settle = () => new Promise((r) => setTimeout(r, 4000));
-  const proc = spawn(process.execPath, [path.join(root, 'bin/till.js'), 'start'], { env: { ...env, TILL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Exactly what `npm start` runs (its node flags too), with this node.
+  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  if (start[0] !== 'node') throw new Error(`npm start runs ${start[0]}, not node: measure it by hand`);
+  const proc = spawn(process.execPath, start.slice(1), { cwd: root, env: { ...env, TILL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 300 && !out.includes('Till is listening'); i++) await new Promise((r) => setTimeout(r, 100));
@@ -447,7 +450,7 @@ async function rssBench(node: RegtestNode): Promise<void> {
   const idleRss = rssOf(idle.pid!);
   idle.kill();
   rows.push([
-    `resident memory of \`npm start\` (compiled, node bin/till.js start) with ${N.toLocaleString('en')} watched addresses, 4 s after start`,
+    `resident memory of \`npm start\` (compiled: ${start.join(' ')}) with ${N.toLocaleString('en')} watched addresses, 4 s after start`,
     `${tillRss.rss.toFixed(0)} MB (peak ${tillRss.peak.toFixed(0)} MB; aim: under 150 MB); an idle node process: ${idleRss.rss.toFixed(0)} MB`,
   ]);
   fs.rmSync(dir, { recursive: true, force: true });

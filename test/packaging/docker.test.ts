@@ -79,7 +79,10 @@ describe('container image', () => {
     const entry = JSON.parse(exec(runtime, 'ENTRYPOINT').at(-1)!.args) as string[];
     expect(entry).to.deep.equal(['/usr/bin/tini', '--']);
     expect(exec(runtime, 'RUN').map((r) => r.args).join(' ')).to.match(/apt-get install[^&]*\btini\b/);
-    expect(JSON.parse(exec(runtime, 'CMD').at(-1)!.args)).to.deep.equal(['node', 'bin/till.js', 'start']);
+    // The image runs what `npm start` runs, flags and all.
+    const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(JSON.parse(exec(runtime, 'CMD').at(-1)!.args)).to.deep.equal(start.split(' '));
+    expect(start).to.match(/^node (--\S+ )*bin\/till\.js start$/);
     const env = exec(runtime, 'ENV').map((e) => e.args).join(' ');
     expect(env).to.contain('TILL_DATA_DIR=/data').and.contain('TILL_PORT=5000').and.contain('TILL_HOST=0.0.0.0');
     expect(exec(runtime, 'VOLUME').map((v) => v.args)).to.deep.equal(['/data']);
