@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Block, Transaction, networks, payments as bjsPayments } from 'bitcoinjs-lib';
 import { Session } from 'node:inspector/promises';
-import { Publisher, Subscriber } from 'zeromq';
+import { Subscriber } from 'zeromq';
 import { loadConfig } from '../src/config/load.js';
 import { createTill, type Till } from '../src/main.js';
 import { createLogger } from '../src/log.js';
@@ -124,11 +124,11 @@ async function startTillOn(node: RegtestNode, dir: string, zmqRawTx: string): Pr
 
 async function detectionBench(node: RegtestNode, RATE: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-chain-'));
-  // Frames come from a publisher of the benchmark's own, so the clock starts at the send.
-  const pub = new Publisher({ linger: 0, sendHighWaterMark: 100_000 });
-  await pub.bind('tcp://127.0.0.1:0');
-  const endpoint = pub.lastEndpoint!;
-  const till = await startTillOn(node, dir, endpoint);
+  // Frames come from a process of their own, as Core's do (sending costs Till's process
+  // nothing), which notes when each left on the clock both processes share.
+  const bodiesFile = path.join(dir, 'bodies.hex');
+  const pub = await publisherChild('zmq-payments.ts', [bodiesFile, String(RATE)]);
+  const till = await startTillOn(node, dir, pub.endpoint);
   await till.services.pool.setWallet(till.db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
   await till.listen();
   for (let i = 0; i < 200 && !(await till.health()).ok; i++) await new Promise((r) => setTimeout(r, 50));
@@ -143,36 +143,20 @@ async function detectionBench(node: RegtestNode, RATE: number): Promise<void> {
     }));
   }
 
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const committed = new Set<string>();
+  // When each payment was committed, on the monotonic clock the publisher reads too.
+  const committedAt = new Map<string, bigint>();
   const payments = till.services.payments;
   const apply = payments.apply.bind(payments);
   payments.apply = async (changes) => {
     const r = await apply(changes);
-    const t = performance.now();
-    for (const p of r.newPayments) {
-      const t0 = sentAt.get(p.txid);
-      if (t0 !== undefined && !committed.has(p.txid)) {
-        committed.add(p.txid);
-        latencies.push(t - t0);
-      }
-    }
+    const t = process.hrtime.bigint();
+    for (const p of r.newPayments) if (!committedAt.has(p.txid)) committedAt.set(p.txid, t);
     return r;
   };
 
-  // Slow joiner: send one warm-up frame until the subscriber is there.
-  let seq = 0;
-  const frame = async (body: Buffer) => {
-    const n = Buffer.alloc(4);
-    n.writeUInt32LE(seq++ >>> 0);
-    await pub.send([Buffer.from('rawtx'), body, n]);
-  };
-  const feedSeen = async () => ((await till.health()).zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
-  for (let i = 0; i < 100 && (await feedSeen()) === 0; i++) {
-    await frame(fakeTx([{ script: p2wpkh(), sats: 1n }]).toBuffer() as unknown as Buffer);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // Slow joiner: the publisher's trickle of frames that pay no one reaches Till.
+  const feedSeen = () => (till.services.follower.health().zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
+  for (let i = 0; i < 250 && feedSeen() === 0; i++) await new Promise((r) => setTimeout(r, 20));
 
   const txs = addresses.map((a) => fakeTx([{ script: Buffer.from(a.scriptHex, 'hex'), sats: a.sats }, { script: p2wpkh(), sats: 5_000n }]));
   const session = PROFILE ? new Session() : null;
@@ -192,18 +176,21 @@ async function detectionBench(node: RegtestNode, RATE: number): Promise<void> {
       applyTimes.push(performance.now() - t0);
     }
   };
-  const bodies = txs.map((t) => ({ id: t.getId(), body: Buffer.from(t.toBuffer()) }));
+  const ids = txs.map((t) => t.getId());
+  fs.writeFileSync(bodiesFile, txs.map((t) => t.toHex()).join('\n'));
   const started = performance.now();
-  // Paced to the clock (frame i is due at i / RATE seconds), so timer slack does not
-  // change the rate; the clock of each frame starts when it is actually sent.
-  for (const [i, t] of bodies.entries()) {
-    const wait = started + (i * 1000) / RATE - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sentAt.set(t.id, performance.now());
-    await frame(t.body);
-  }
-  for (let i = 0; i < 400 && committed.size < txs.length; i++) await new Promise((r) => setTimeout(r, 25));
+  // Paced by the publisher to its clock (frame i is due at i / RATE seconds), so timer
+  // slack does not change the rate; each frame's clock starts when it actually left.
+  pub.go();
+  const sentLine = (await pub.nextLine()).split(' ');
+  const sentAt = new Map(ids.map((id, i) => [id, BigInt(sentLine[i + 1]!)]));
+  for (let i = 0; i < 400 && committedAt.size < txs.length; i++) await new Promise((r) => setTimeout(r, 25));
   const elapsed = performance.now() - started;
+  const latencies: number[] = [];
+  for (const [txid, t] of committedAt) {
+    const t0 = sentAt.get(txid);
+    if (t0 !== undefined) latencies.push(Number(t - t0) / 1e6);
+  }
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     fs.mkdirSync(PROFILE!, { recursive: true });
@@ -224,7 +211,7 @@ async function detectionBench(node: RegtestNode, RATE: number): Promise<void> {
   ]);
 
   await till.close();
-  pub.close();
+  pub.kill();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -262,9 +249,9 @@ async function detectionCeiling(): Promise<void> {
   ]);
 }
 
-/** A zmq-flood.ts publisher in a child process: its endpoint, and a burst on demand. */
-async function floodPublisher(rate: number, seconds: number): Promise<{ endpoint: string; burst(): Promise<number>; kill(): void }> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(import.meta.dirname, 'zmq-flood.ts'), String(rate), String(seconds)], {
+/** A publisher script of bench/ in a child process: its endpoint, a line on its stdin, its next line out. */
+async function publisherChild(script: string, argv: string[]): Promise<{ endpoint: string; go(): void; nextLine(): Promise<string>; kill(): void }> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(import.meta.dirname, script), ...argv], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -282,13 +269,19 @@ async function floodPublisher(rate: number, seconds: number): Promise<{ endpoint
     return lines.shift()!;
   };
   const endpoint = await nextLine();
+  return { endpoint, go: () => child.stdin!.write('go\n'), nextLine, kill: () => child.kill() };
+}
+
+/** A zmq-flood.ts publisher in a child process: its endpoint, and a burst on demand. */
+async function floodPublisher(rate: number, seconds: number): Promise<{ endpoint: string; burst(): Promise<number>; kill(): void }> {
+  const child = await publisherChild('zmq-flood.ts', [String(rate), String(seconds)]);
   return {
-    endpoint,
+    endpoint: child.endpoint,
     burst: async () => {
-      child.stdin!.write('go\n');
-      return Number((await nextLine()).split(' ')[1]);
+      child.go();
+      return Number((await child.nextLine()).split(' ')[1]);
     },
-    kill: () => child.kill(),
+    kill: child.kill,
   };
 }
 
