@@ -20,9 +20,11 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw(`
       CREATE FUNCTION till_payment_spends() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO payment_spends (outpoint, payment_id)
-          SELECT DISTINCT o, NEW.id FROM jsonb_array_elements_text(NEW.spends::jsonb) AS o
-          ON CONFLICT DO NOTHING;
+        IF jsonb_typeof(NEW.spends::jsonb) = 'array' THEN
+          INSERT INTO payment_spends (outpoint, payment_id)
+            SELECT DISTINCT o, NEW.id FROM jsonb_array_elements_text(NEW.spends::jsonb) AS o
+            ON CONFLICT DO NOTHING;
+        END IF;
         RETURN NULL;
       END $$`);
     await knex.raw(`
@@ -30,17 +32,18 @@ export async function up(knex: Knex): Promise<void> {
         FOR EACH ROW WHEN (NEW.spends IS NOT NULL) EXECUTE FUNCTION till_payment_spends()`);
     await knex.raw(`
       INSERT INTO payment_spends (outpoint, payment_id)
-        SELECT DISTINCT o, p.id FROM payments p, jsonb_array_elements_text(p.spends::jsonb) AS o
-        WHERE p.spends IS NOT NULL`);
+        SELECT DISTINCT o, p.id
+        FROM (SELECT id, spends::jsonb AS list FROM payments WHERE spends IS NOT NULL) p,
+             jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.list) = 'array' THEN p.list ELSE '[]'::jsonb END) AS o`);
   } else {
     await knex.raw(`
-      CREATE TRIGGER payments_spends AFTER INSERT ON payments WHEN NEW.spends IS NOT NULL
+      CREATE TRIGGER payments_spends AFTER INSERT ON payments WHEN json_valid(NEW.spends) AND json_type(NEW.spends) = 'array'
       BEGIN
         INSERT OR IGNORE INTO payment_spends (outpoint, payment_id) SELECT value, NEW.id FROM json_each(NEW.spends);
       END`);
     await knex.raw(`
       INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
-        SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j WHERE p.spends IS NOT NULL`);
+        SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j WHERE json_valid(p.spends) AND json_type(p.spends) = 'array'`);
   }
 }
 
