@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Block, Transaction, networks, payments as bjsPayments } from 'bitcoinjs-lib';
 import { Session } from 'node:inspector/promises';
-import { Subscriber } from 'zeromq';
 import { loadConfig } from '../src/config/load.js';
 import { createTill, type Till } from '../src/main.js';
 import { createLogger } from '../src/log.js';
@@ -22,6 +21,7 @@ import { SeenTxids } from '../src/chain/seen-txids.js';
 import { spawn } from 'node:child_process';
 import { TSX_LOADER } from '../test/helpers/spawn.js';
 import { durableCommitCeiling } from './ceilings.js';
+import { childEnv, cpuSeconds, ensureBuilt, rssOf, seedWatched, startCommand, startNodeFlags, startTillChild, tempDir } from './till-child.js';
 import { startSimNode } from '../regtest/sim-node.js';
 import type { RegtestNode } from '../regtest/node.js';
 import { testTpub } from '../test/helpers/till.js';
@@ -249,9 +249,13 @@ async function detectionCeiling(): Promise<void> {
   ]);
 }
 
-/** A publisher script of bench/ in a child process: its endpoint, a line on its stdin, its next line out. */
-async function publisherChild(script: string, argv: string[]): Promise<{ endpoint: string; go(): void; nextLine(): Promise<string>; kill(): void }> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(import.meta.dirname, script), ...argv], {
+/** A script of bench/ in a child process: its first line (a publisher's endpoint), a line on its stdin, its next line out. */
+async function publisherChild(
+  script: string,
+  argv: string[],
+  nodeFlags: string[] = [],
+): Promise<{ endpoint: string; pid: number; go(): void; nextLine(): Promise<string>; kill(): void }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', TSX_LOADER, path.join(import.meta.dirname, script), ...argv], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -269,7 +273,7 @@ async function publisherChild(script: string, argv: string[]): Promise<{ endpoin
     return lines.shift()!;
   };
   const endpoint = await nextLine();
-  return { endpoint, go: () => child.stdin!.write('go\n'), nextLine, kill: () => child.kill() };
+  return { endpoint, pid: child.pid!, go: () => child.stdin!.write('go\n'), nextLine, kill: () => child.kill() };
 }
 
 /** A zmq-flood.ts publisher in a child process: its endpoint, and a burst on demand. */
@@ -285,168 +289,109 @@ async function floodPublisher(rate: number, seconds: number): Promise<{ endpoint
   };
 }
 
-/** CPU share of this process over `run` (user + system, both of ZMQ's threads included). */
-async function cpuShare(run: () => Promise<void>): Promise<number> {
-  const wall0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  await run();
-  const cpu = process.cpuUsage(cpu0);
-  return (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
-}
-
 /**
  * The floor under the flood: the same frames received by a bare zeromq subscriber that
- * does nothing with them, in this process. Till cannot spend less than the binding does.
+ * does nothing with them, in a process of its own run with npm start's node flags. Till
+ * cannot spend less than the binding does.
  */
-async function bareReceiveShare(rate: number, seconds: number): Promise<number> {
+async function bareReceiveShare(rate: number, seconds: number): Promise<{ share: number; got: number; sent: number }> {
   const pub = await floodPublisher(rate, seconds);
-  const sock = new Subscriber({ receiveHighWaterMark: 1_000_000 });
-  sock.connect(pub.endpoint);
-  sock.subscribe('rawtx');
-  let got = 0;
-  let expected = Infinity;
-  const receiving = (async () => {
-    while (got < expected) {
-      await sock.receive();
-      got++;
-    }
-  })();
-  // Wait for the trickle to arrive: the subscription is live.
-  while (got === 0) await new Promise((r) => setTimeout(r, 25));
-  const session = PROFILE ? new Session() : null;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
-  const share = await cpuShare(async () => {
-    const before = got;
-    const sent = await pub.burst();
-    expected = before + sent;
-    for (let i = 0; i < 40 && got < expected; i++) await new Promise((r) => setTimeout(r, 25));
+  const bare = await publisherChild('zmq-bare.ts', [pub.endpoint], startNodeFlags());
+  const count = async () => {
+    bare.go();
+    return Number(await bare.nextLine());
+  };
+  // The trickle arrives: the subscription is live.
+  for (let i = 0; i < 400 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  const before = await count();
+  // As Till's below: the burst and 300 ms for the frames still in flight.
+  let sent = 0;
+  const share = await childCpuShare(bare.pid, async () => {
+    sent = await pub.burst();
+    await new Promise((r) => setTimeout(r, 300));
   });
-  if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    fs.mkdirSync(PROFILE!, { recursive: true });
-    fs.writeFileSync(path.join(PROFILE!, 'flood-floor.cpuprofile'), JSON.stringify(profile));
-    session.disconnect();
-  }
-  expected = 0;
-  sock.close();
-  await receiving.catch(() => undefined);
+  const got = (await count()) - before;
+  bare.kill();
   pub.kill();
-  return share;
+  return { share, got, sent };
+}
+
+/** CPU share of process `pid` over `run` (user + system, every thread), read from /proc. */
+async function childCpuShare(pid: number, run: () => Promise<void>): Promise<number> {
+  const wall0 = performance.now();
+  const cpu0 = cpuSeconds(pid);
+  await run();
+  return (cpuSeconds(pid) - cpu0) / ((performance.now() - wall0) / 1000);
 }
 
 /**
- * 10,000 mempool transactions a second that pay no one, sent from a process of its own:
- * the CPU this process (Till, with ZMQ's I/O thread) spends on them, beside what the
- * same frames cost parsed with no database and what a bare zeromq subscriber spends
- * receiving them.
+ * 10,000 mempool transactions a second that pay no one, sent from a process of its own
+ * to Till as `npm start` runs it (compiled, in its own process, watching 100,000
+ * addresses): the CPU Till's process (ZMQ's I/O thread included) spends on them, beside
+ * what the same frames cost parsed with no database and what a bare zeromq subscriber in
+ * a process of its own spends receiving them.
  */
 async function floodBench(node: RegtestNode): Promise<void> {
   const RATE_FLOOD = opt('flood', 10_000);
   const SECONDS = 3;
+  const WATCHED = opt('watched', 100_000);
+  await ensureBuilt(args.includes('--no-build'));
   const floor = await bareReceiveShare(RATE_FLOOD, SECONDS);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-flood-'));
   const pub = await floodPublisher(RATE_FLOOD, SECONDS);
-  const till = await startTillOn(node, dir, pub.endpoint);
-  await till.listen();
-  // Read from the follower itself: /health also asks the database, which the flood does not.
-  const received = async () => (till.services.follower.health().zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
-  for (let i = 0; i < 200 && (await received()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  const env = childEnv(node, tempDir('till-bench-flood-'), pub.endpoint);
+  await seedWatched(env, WATCHED);
+  const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, '--cpu-prof-name=flood-till.cpuprofile'] : [];
+  const till = await startTillChild(env, prof);
+  const received = async () => ((await till.health()).zmq as Record<string, { messages: number }>).rawtx?.messages ?? 0;
+  for (let i = 0; i < 400 && (await received()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
   const before = await received();
-  const session = PROFILE ? new Session() : null;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
   let sent = 0;
   const wall0 = performance.now();
-  const share = await cpuShare(async () => {
+  // The burst and 300 ms for the frames still in flight, with nothing asked of Till meanwhile
+  // (/health reads the database); how many arrived is asked after.
+  const share = await childCpuShare(till.proc.pid!, async () => {
     sent = await pub.burst();
-    // The last frames still in flight.
-    for (let i = 0; i < 40 && (await received()) - before < sent; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
   });
   const wall = performance.now() - wall0;
   const got = (await received()) - before;
-  if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    fs.mkdirSync(PROFILE!, { recursive: true });
-    fs.writeFileSync(path.join(PROFILE!, 'flood.cpuprofile'), JSON.stringify(profile));
-    session.disconnect();
+  if (PROFILE) {
+    const from = (wall0 - till.spawnedAt) / 1000;
+    console.log(`flood profile: ${path.join(PROFILE, 'flood-till.cpuprofile')} (the whole process; the burst: --from ${from.toFixed(1)} --to ${(from + wall / 1000).toFixed(1)})`);
   }
   const ceiling = parseCeiling ? (parseCeiling.usPerFrame * got) / 1000 / wall : NaN;
   rows.push([
-    `${RATE_FLOOD.toLocaleString('en')} non-matching mempool txs/s for ${SECONDS} s over ZMQ from another process (${got} of ${sent} received)`,
-    `${(100 * share).toFixed(1)} % of one core (aim: under 20 %); a bare zeromq subscriber receiving the same: ${(100 * floor).toFixed(1)} % (${(share / floor).toFixed(2)}×); parsing alone ${(100 * ceiling).toFixed(1)} %`,
+    `${RATE_FLOOD.toLocaleString('en')} non-matching mempool txs/s for ${SECONDS} s over ZMQ from another process to \`npm start\` watching ${WATCHED.toLocaleString('en')} addresses (${got} of ${sent} received)`,
+    `${(100 * share).toFixed(1)} % of one core (aim: under 20 %); a bare zeromq subscriber receiving the same (${floor.got} of ${floor.sent}): ${(100 * floor.share).toFixed(1)} % (${(share / floor.share).toFixed(2)}×); parsing alone ${(100 * ceiling).toFixed(1)} %`,
   ]);
   pub.kill();
-  await till.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await till.stop();
+  fs.rmSync(env.TILL_DATA_DIR!, { recursive: true, force: true });
 }
 
 /**
- * Resident memory of Till as `npm start` runs it (compiled: node bin/till.js start, built
- * first unless --no-build) with 100,000 issued addresses in its database, all of them in
- * its watch map, beside an idle `node` process on the same machine.
+ * Resident memory of Till as `npm start` runs it (package.json's own command, compiled:
+ * built first unless --no-build) with 100,000 issued addresses in its database, all of
+ * them in its watch map, beside an idle `node` process on the same machine.
  */
 async function rssBench(node: RegtestNode): Promise<void> {
   const N = opt('watched', 100_000);
-  const root = path.resolve(import.meta.dirname, '..');
-  if (!args.includes('--no-build')) {
-    const build = spawn('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-    await new Promise((r) => build.on('exit', r));
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-rss-'));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '', TILL_DATA_DIR: dir, TILL_PORT: '0', TILL_HOST: '127.0.0.1', TILL_CHAIN: 'regtest',
-    TILL_RPC_HOST: node.rpc.host, TILL_RPC_PORT: String(node.rpc.port), TILL_RPC_USER: node.rpc.user, TILL_RPC_PASSWORD: node.rpc.password,
-    TILL_ZMQ_RAWTX: node.zmq.rawtx ?? '', TILL_ZMQ_RAWBLOCK: node.zmq.rawblock ?? '', TILL_ZMQ_SEQUENCE: node.zmq.sequence ?? '',
-    TILL_LOG_LEVEL: 'warn',
-  };
-  // The database with N issued addresses, written straight into the table.
-  const till = await createTill({ config: loadConfig(env, dir), log: createLogger('warn'), followChain: false, notify: false, rateProviders: [createFixedRateProvider('USD=70000')] });
-  await till.services.pool.setWallet(till.db, `wpkh(${testTpub(randomBytes(32))}/0/*)`, 0, Date.now());
-  const wallet = await till.db.read('wallets').where({ active: true }).first();
-  for (let start = 0; start < N; start += 1000) {
-    await till.db.write.transaction(async (trx) => {
-      const rowsIn = [];
-      for (let i = start; i < Math.min(N, start + 1000); i++) {
-        rowsIn.push({ wallet_id: wallet.id, derivation_index: 1_000_000 + i, address: `bcrt1rss${i}`, script_hex: `0014${randomBytes(20).toString('hex')}`, state: 'used', created_at: Date.now() });
-      }
-      await trx.batchInsert('addresses', rowsIn, 500);
-    });
-  }
-  await till.close();
-
-  const rssOf = (pid: number) => {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  };
-  const settle = () => new Promise((r) => setTimeout(r, 4000));
-  // Exactly what `npm start` runs (its node flags too), with this node.
-  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
-  if (start[0] !== 'node') throw new Error(`npm start runs ${start[0]}, not node: measure it by hand`);
-  const proc = spawn(process.execPath, start.slice(1), { cwd: root, env: { ...env, TILL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 300 && !out.includes('Till is listening'); i++) await new Promise((r) => setTimeout(r, 100));
-  await settle();
-  const tillRss = rssOf(proc.pid!);
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.on('exit', r));
+  await ensureBuilt(args.includes('--no-build'));
+  const env = childEnv(node, tempDir('till-bench-rss-'), node.zmq.rawtx ?? '');
+  await seedWatched(env, N);
+  const till = await startTillChild(env);
+  await new Promise((r) => setTimeout(r, 4000));
+  const tillRss = rssOf(till.proc.pid!);
+  await till.stop();
   const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1000));
   const idleRss = rssOf(idle.pid!);
   idle.kill();
   rows.push([
-    `resident memory of \`npm start\` (compiled: ${start.join(' ')}) with ${N.toLocaleString('en')} watched addresses, 4 s after start`,
+    `resident memory of \`npm start\` (compiled: ${startCommand().join(' ')}) with ${N.toLocaleString('en')} watched addresses, 4 s after start`,
     `${tillRss.rss.toFixed(0)} MB (peak ${tillRss.peak.toFixed(0)} MB; aim: under 150 MB); an idle node process: ${idleRss.rss.toFixed(0)} MB`,
   ]);
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(env.TILL_DATA_DIR!, { recursive: true, force: true });
 }
 
 async function catchUpBench(node: RegtestNode): Promise<void> {
