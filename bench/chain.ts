@@ -227,7 +227,7 @@ async function detectionCeiling(): Promise<void> {
   const once = () => {
     for (const b of bodies) {
       const tx = parseTx(b);
-      if (watch.match(tx).length === 0) seen.rememberKey(tx.txidKey());
+      if (watch.match(tx).length === 0) seen.rememberHash(tx.hash());
     }
   };
   once();

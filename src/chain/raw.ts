@@ -22,8 +22,8 @@ export interface RawTx {
   outputs: RawOutput[];
   /** Computes the txid (display hex); costs two SHA-256 passes, so only call on a match. */
   txid(): string;
-  /** The same hash in internal byte order as latin1 (SeenTxids' key): no reversal, no hex. */
-  txidKey(): string;
+  /** The same hash in internal byte order (SeenTxids' key): no reversal, no hex. */
+  hash(): Buffer;
   /** The outpoints it spends, as `txid:vout`; read on demand (only a match needs them). */
   prevouts(): string[];
 }
@@ -92,7 +92,7 @@ class ParsedTx implements RawTx {
   ) {}
 
   /** The txid's hash in internal order: of the whole tx, or of a segwit tx without its witness. */
-  private hash(): Buffer {
+  hash(): Buffer {
     const { buf, start, end } = this;
     return this.segwit
       ? sha256d(buf.subarray(start, start + 4), buf.subarray(this.bodyStart, this.bodyEnd), buf.subarray(end - 4, end))
@@ -101,10 +101,6 @@ class ParsedTx implements RawTx {
 
   txid(): string {
     return displayHex(this.hash());
-  }
-
-  txidKey(): string {
-    return this.hash().toString('latin1');
   }
 
   prevouts(): string[] {

@@ -37,7 +37,7 @@ export function dispatch(msg: FeedMessage, d: Dispatch): Promise<void> | void {
     const seen = d.watch.match(tx);
     // A match is remembered as read once its payment is committed (the batcher does it).
     if (seen.length > 0) return d.batcher.record(seen);
-    d.seen.rememberKey(tx.txidKey());
+    d.seen.rememberHash(tx.hash());
     return;
   }
   return dispatchOther(msg, d);

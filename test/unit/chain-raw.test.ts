@@ -31,9 +31,9 @@ describe('chain/raw: reading transactions and blocks', () => {
       const raw = parseTx(Buffer.from(t.toBuffer()));
       expect(raw.txid()).to.equal(t.getId());
       // The seen set's key is the same hash, unreversed: remembered by key, found by txid.
-      expect(raw.txidKey()).to.equal(SeenTxids.keyOf(t.getId()));
+      expect(raw.hash()).to.deep.equal(SeenTxids.keyOf(t.getId()));
       const seen = new SeenTxids();
-      seen.rememberKey(raw.txidKey());
+      seen.rememberHash(raw.hash());
       expect(seen.has(t.getId())).to.equal(true);
       seen.forget(t.getId());
       expect(seen.has(t.getId())).to.equal(false);
