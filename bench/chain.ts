@@ -260,6 +260,7 @@ async function publisherChild(
   });
   const lines: string[] = [];
   let waiting: (() => void) | null = null;
+  let exited: string | null = null;
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -268,8 +269,15 @@ async function publisherChild(
     lines.push(...parts);
     waiting?.();
   });
+  child.on('exit', (code, signal) => {
+    exited = `${script} exited (${signal ?? code})`;
+    waiting?.();
+  });
   const nextLine = async (): Promise<string> => {
-    while (lines.length === 0) await new Promise<void>((r) => (waiting = r));
+    while (lines.length === 0) {
+      if (exited) throw new Error(exited);
+      await new Promise<void>((r) => (waiting = r));
+    }
     return lines.shift()!;
   };
   const endpoint = await nextLine();

@@ -33,6 +33,8 @@ const send = (body: Buffer) => {
 
 let go = false;
 process.stdin.once('data', () => (go = true));
+// The benchmark gone (its end of the pipe closed): so is this.
+process.stdin.on('end', () => process.exit(0));
 console.log(pub.lastEndpoint);
 while (!go) {
   await send(frame());

@@ -17,14 +17,26 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['outpoint', 'payment_id']);
   });
   if (knex.client.config.client === 'pg') {
+    // The outpoints of a spends value: none for one that is not a JSON list of strings
+    // (Till writes nothing else; a row written by hand must not stop inserts or migrations).
+    await knex.raw(`
+      CREATE FUNCTION till_spends_outpoints(spends text) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE AS $$
+      DECLARE list jsonb;
+      BEGIN
+        BEGIN
+          list := spends::jsonb;
+        EXCEPTION WHEN others THEN
+          RETURN;
+        END;
+        IF jsonb_typeof(list) IS DISTINCT FROM 'array' THEN RETURN; END IF;
+        RETURN QUERY SELECT DISTINCT e #>> '{}' FROM jsonb_array_elements(list) AS e WHERE jsonb_typeof(e) = 'string';
+      END $$`);
     await knex.raw(`
       CREATE FUNCTION till_payment_spends() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF jsonb_typeof(NEW.spends::jsonb) = 'array' THEN
-          INSERT INTO payment_spends (outpoint, payment_id)
-            SELECT DISTINCT o, NEW.id FROM jsonb_array_elements_text(NEW.spends::jsonb) AS o
-            ON CONFLICT DO NOTHING;
-        END IF;
+        INSERT INTO payment_spends (outpoint, payment_id)
+          SELECT o, NEW.id FROM till_spends_outpoints(NEW.spends) AS o
+          ON CONFLICT DO NOTHING;
         RETURN NULL;
       END $$`);
     await knex.raw(`
@@ -32,23 +44,27 @@ export async function up(knex: Knex): Promise<void> {
         FOR EACH ROW WHEN (NEW.spends IS NOT NULL) EXECUTE FUNCTION till_payment_spends()`);
     await knex.raw(`
       INSERT INTO payment_spends (outpoint, payment_id)
-        SELECT DISTINCT o, p.id
-        FROM (SELECT id, spends::jsonb AS list FROM payments WHERE spends IS NOT NULL) p,
-             jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.list) = 'array' THEN p.list ELSE '[]'::jsonb END) AS o`);
+        SELECT o, p.id FROM payments p, till_spends_outpoints(p.spends) AS o WHERE p.spends IS NOT NULL
+        ON CONFLICT DO NOTHING`);
   } else {
     await knex.raw(`
       CREATE TRIGGER payments_spends AFTER INSERT ON payments WHEN json_valid(NEW.spends) AND json_type(NEW.spends) = 'array'
       BEGIN
-        INSERT OR IGNORE INTO payment_spends (outpoint, payment_id) SELECT value, NEW.id FROM json_each(NEW.spends);
+        INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
+          SELECT value, NEW.id FROM json_each(NEW.spends) WHERE type = 'text';
       END`);
     await knex.raw(`
       INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
-        SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j WHERE json_valid(p.spends) AND json_type(p.spends) = 'array'`);
+        SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j
+        WHERE json_valid(p.spends) AND json_type(p.spends) = 'array' AND j.type = 'text'`);
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TRIGGER IF EXISTS payments_spends' + (knex.client.config.client === 'pg' ? ' ON payments' : ''));
-  if (knex.client.config.client === 'pg') await knex.raw('DROP FUNCTION IF EXISTS till_payment_spends()');
+  if (knex.client.config.client === 'pg') {
+    await knex.raw('DROP FUNCTION IF EXISTS till_payment_spends()');
+    await knex.raw('DROP FUNCTION IF EXISTS till_spends_outpoints(text)');
+  }
   await knex.schema.dropTable('payment_spends');
 }

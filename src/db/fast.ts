@@ -11,10 +11,12 @@ interface SqliteStatement {
   run(params: unknown[], cb: (this: { changes: number }, err: Error | null) => void): void;
 }
 interface SqliteConnection {
-  prepare(sql: string): SqliteStatement;
+  prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
 }
 
-const statements = new WeakMap<object, Map<string, SqliteStatement>>();
+const statements = new WeakMap<object, Map<string, Promise<SqliteStatement>>>();
+/** Prepared statements kept per connection; the oldest goes first (multi-row inserts vary in size). */
+const MAX_PREPARED = 256;
 
 async function sqliteConnection(q: Knex | Knex.Transaction): Promise<SqliteConnection | null> {
   if (q.client.config.client !== undefined && typeof q.client.config.client === 'string' && q.client.config.client !== 'sqlite3') return null;
@@ -26,11 +28,26 @@ async function sqliteConnection(q: Knex | Knex.Transaction): Promise<SqliteConne
   return typeof conn.prepare === 'function' ? (conn as SqliteConnection) : null;
 }
 
-function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
+/**
+ * The statement for `sql` on `conn`, prepared once. A statement SQLite refuses to prepare
+ * (too many parameters, a syntax error) rejects here: without a callback node-sqlite3
+ * would emit its error as an event nobody handles, which ends the process.
+ */
+function prepared(conn: SqliteConnection, sql: string): Promise<SqliteStatement> {
   let cache = statements.get(conn);
   if (!cache) statements.set(conn, (cache = new Map()));
-  let st = cache.get(sql);
-  if (!st) cache.set(sql, (st = conn.prepare(sql)));
+  const known = cache.get(sql);
+  if (known) return known;
+  const kept = cache;
+  const st = new Promise<SqliteStatement>((resolve, reject) => {
+    const statement = conn.prepare(sql, (err) => {
+      if (!err) return resolve(statement);
+      kept.delete(sql);
+      reject(err);
+    });
+  });
+  if (cache.size >= MAX_PREPARED) cache.delete(cache.keys().next().value as string);
+  cache.set(sql, st);
   return st;
 }
 
@@ -55,7 +72,7 @@ export async function rowsOf(trx: Knex | Knex.Transaction, sql: string, params: 
     const pooled = (await trx.client.acquireConnection()) as Partial<SqliteConnection>;
     try {
       if (typeof pooled.prepare === 'function') {
-        const st = prepared(pooled as SqliteConnection, sql);
+        const st = await prepared(pooled as SqliteConnection, sql);
         return await new Promise((resolve, reject) => st.all(params, (err, rows) => (err ? reject(err) : resolve(rows))));
       }
     } finally {
@@ -67,7 +84,7 @@ export async function rowsOf(trx: Knex | Knex.Transaction, sql: string, params: 
     const r = (await trx.raw(sql, params as Knex.RawBinding[])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
     return Array.isArray(r) ? r : (r.rows ?? []);
   }
-  const st = prepared(conn, sql);
+  const st = await prepared(conn, sql);
   return new Promise((resolve, reject) => st.all(params, (err, rows) => (err ? reject(err) : resolve(rows))));
 }
 
@@ -78,7 +95,7 @@ export async function execute(trx: Knex.Transaction, sql: string, params: unknow
     const r = (await trx.raw(sql, params as Knex.RawBinding[])) as { rowCount?: number };
     return r.rowCount ?? 0;
   }
-  const st = prepared(conn, sql);
+  const st = await prepared(conn, sql);
   return new Promise((resolve, reject) =>
     st.run(params, function (err) {
       if (err) reject(err);

@@ -12,6 +12,9 @@ export interface OutboxEvent {
   createdAt: number;
 }
 
+/** Rows per INSERT (5 parameters each; SQLite takes 32,766 in a statement, PostgreSQL 65,535). */
+const EVENTS_PER_INSERT = 100;
+
 type NewEvent = { type: EventType; invoiceId: number | null; payload: unknown; createdAt: number };
 
 /** Written in the same transaction as the change it announces, never after. */
@@ -31,12 +34,18 @@ export async function appendEvents(trx: Knex.Transaction, list: readonly NewEven
   // and its event would never be sent. Held until this transaction ends, the lock makes
   // outbox ids commit in the order they are drawn. SQLite has one writer: ids are in order.
   if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.outbox]);
-  // Rows of one INSERT take their ids in the order of its VALUES on both engines.
-  await execute(
-    trx,
-    `INSERT INTO outbox (event_id, type, invoice_id, payload, created_at) VALUES ${events.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-    events.flatMap((e) => [e.eventId, e.type, e.invoiceId, JSON.stringify(e.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), e.createdAt]),
-  );
+  // Rows of one INSERT take their ids in the order of its VALUES on both engines, and the
+  // statements of one transaction in the order they run. A block may pay one invoice
+  // thousands of times: a statement per EVENTS_PER_INSERT stays far below either engine's
+  // limit on parameters.
+  for (let i = 0; i < events.length; i += EVENTS_PER_INSERT) {
+    const some = events.slice(i, i + EVENTS_PER_INSERT);
+    await execute(
+      trx,
+      `INSERT INTO outbox (event_id, type, invoice_id, payload, created_at) VALUES ${some.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      some.flatMap((e) => [e.eventId, e.type, e.invoiceId, JSON.stringify(e.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), e.createdAt]),
+    );
+  }
   return events;
 }
 

@@ -67,4 +67,19 @@ describe('payment_spends', function () {
     const events = (await t.till.db.read('outbox').where({ type: 'payment.reverted' }).select('payload')).map((r) => JSON.parse(r.payload).payment.txid);
     expect(events.sort()).to.deep.equal([ta, tb].sort());
   });
+
+  it('a spends value that is not a list of outpoints (written by hand) stops neither an insert nor the migration, on either engine', async () => {
+    t = await startTill();
+    await t.setWallet();
+    const a = await paymentTarget();
+    const now = Date.now();
+    const row = (spends: string | null) => ({ invoice_id: null, address_id: a.addressId, txid: rnd(), vout: 0, sats: 1, status: 'mempool', seen_at: now, updated_at: now, spends });
+    const good = `${rnd()}:4`;
+    await t.till.db.write('payments').insert([row('not json'), row('{"a":1}'), row(`[null, 7, "${good}"]`), row('[]'), row(null)]);
+    expect((await t.till.db.read('payment_spends').select('outpoint')).map((r) => r.outpoint)).to.deep.equal([good]);
+    const knex = t.till.db.write;
+    await knex.migrate.down({ migrationSource });
+    await knex.migrate.latest({ migrationSource });
+    expect((await t.till.db.read('payment_spends').select('outpoint')).map((r) => r.outpoint)).to.deep.equal([good]);
+  });
 });
