@@ -26,6 +26,22 @@ export interface RawTx {
   hash(): Buffer;
   /** The outpoints it spends, as `txid:vout`; read on demand (only a match needs them). */
   prevouts(): string[];
+  /**
+   * The outputs whose script `lookup` knows (its bytes are `buf[start, end)`), with what
+   * it answered; null if none. The outputs are walked in place: nothing is built for one
+   * that matches nothing, which is nearly every output Till is sent.
+   */
+  matchOutputs(lookup: ScriptLookup): OutputMatch[] | null;
+}
+
+export type ScriptLookup = (buf: Uint8Array, start: number, end: number) => number | undefined;
+
+export interface OutputMatch {
+  vout: number;
+  /** Satoshis. */
+  value: bigint;
+  /** What the lookup answered. */
+  id: number;
 }
 
 class Reader {
@@ -78,11 +94,15 @@ export function displayHex(hash: Buffer): string {
  * read, so nothing is built per transaction beyond the outputs themselves.
  */
 class ParsedTx implements RawTx {
+  private read: RawOutput[] | null = null;
+
   constructor(
     private readonly buf: Buffer,
     readonly start: number,
     readonly end: number,
-    readonly outputs: RawOutput[],
+    /** Where the first output begins, and how many there are. */
+    private readonly outputsStart: number,
+    private readonly nOut: number,
     /** Where the inputs' count begins (after a segwit marker), and where the outputs end. */
     private readonly bodyStart: number,
     private readonly bodyEnd: number,
@@ -101,6 +121,37 @@ class ParsedTx implements RawTx {
 
   txid(): string {
     return displayHex(this.hash());
+  }
+
+  /** Built on first use (a block's transactions, tests): the flood path never asks. */
+  get outputs(): RawOutput[] {
+    if (this.read) return this.read;
+    const { buf } = this;
+    const r = new Reader(buf, this.outputsStart);
+    const outputs: RawOutput[] = new Array(this.nOut);
+    for (let i = 0; i < this.nOut; i++) {
+      const value = buf.readBigUInt64LE(r.pos);
+      r.pos += 8;
+      const len = r.varint();
+      outputs[i] = { vout: i, value, script: buf.subarray(r.pos, r.pos + len) };
+      r.pos += len;
+    }
+    return (this.read = outputs);
+  }
+
+  matchOutputs(lookup: ScriptLookup): OutputMatch[] | null {
+    const { buf } = this;
+    const r = new Reader(buf, this.outputsStart);
+    let found: OutputMatch[] | null = null;
+    for (let i = 0; i < this.nOut; i++) {
+      const valueAt = r.pos;
+      r.pos += 8;
+      const len = r.varint();
+      const id = lookup(buf, r.pos, r.pos + len);
+      if (id !== undefined) (found ??= []).push({ vout: i, value: buf.readBigUInt64LE(valueAt), id });
+      r.pos += len;
+    }
+    return found;
   }
 
   prevouts(): string[] {
@@ -136,15 +187,11 @@ function readTx(r: Reader): RawTx {
     r.skip(4);
   }
   const nOut = r.varint();
-  const outputs: RawOutput[] = new Array(nOut);
+  // Walked here only to check the bounds and find the end: read again on demand.
+  const outputsStart = r.pos;
   for (let i = 0; i < nOut; i++) {
-    r.need(8);
-    const value = buf.readBigUInt64LE(r.pos);
-    r.pos += 8;
-    const len = r.varint();
-    r.need(len);
-    outputs[i] = { vout: i, value, script: buf.subarray(r.pos, r.pos + len) };
-    r.pos += len;
+    r.skip(8);
+    r.skip(r.varint());
   }
   const bodyEnd = r.pos;
   if (segwit) {
@@ -154,7 +201,7 @@ function readTx(r: Reader): RawTx {
     }
   }
   r.skip(4);
-  return new ParsedTx(buf, start, r.pos, outputs, bodyStart, bodyEnd, segwit, inputsStart, nIn);
+  return new ParsedTx(buf, start, r.pos, outputsStart, nOut, bodyStart, bodyEnd, segwit, inputsStart, nIn);
 }
 
 /** One serialized transaction (a ZMQ rawtx body, a getrawtransaction result). */

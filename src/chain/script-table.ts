@@ -32,11 +32,16 @@ export class ScriptTable {
 
   /** The number kept with `script`, or undefined. */
   get(script: Uint8Array): number | undefined {
+    return this.getAt(script, 0, script.length);
+  }
+
+  /** The same for the script at `bytes[start, end)`, read in place (an output inside its transaction). */
+  getAt(bytes: Uint8Array, start: number, end: number): number | undefined {
     const mask = this.slots.length - 1;
-    for (let slot = hash(script) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = hashAt(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
       const e = this.slots[slot]!;
       if (e === 0) return undefined;
-      if (this.equals(e - 1, script)) return this.ids[e - 1];
+      if (this.equalsAt(e - 1, bytes, start, end)) return this.ids[e - 1];
     }
   }
 
@@ -65,10 +70,14 @@ export class ScriptTable {
   }
 
   private equals(entry: number, script: Uint8Array): boolean {
-    const start = this.starts[entry]!;
-    if (this.starts[entry + 1]! - start !== script.length) return false;
+    return this.equalsAt(entry, script, 0, script.length);
+  }
+
+  private equalsAt(entry: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const at = this.starts[entry]!;
+    if (this.starts[entry + 1]! - at !== end - start) return false;
     const arena = this.arena;
-    for (let i = 0; i < script.length; i++) if (arena[start + i] !== script[i]) return false;
+    for (let i = 0; i < end - start; i++) if (arena[at + i] !== bytes[start + i]) return false;
     return true;
   }
 
@@ -103,7 +112,11 @@ export class ScriptTable {
 
 /** FNV-1a over the bytes, as an unsigned 32-bit number. */
 function hash(bytes: Uint8Array): number {
+  return hashAt(bytes, 0, bytes.length);
+}
+
+function hashAt(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
 }

@@ -1,4 +1,4 @@
-import type { RawTx } from './raw.js';
+import type { RawTx, ScriptLookup } from './raw.js';
 import type { SeenOutput } from './ports.js';
 import { ScriptTable } from './script-table.js';
 
@@ -7,6 +7,9 @@ import { ScriptTable } from './script-table.js';
  * lookup. Addresses are never removed: money sent to an old or released address is
  * still seen (no gap-limit blind spot).
  */
+/** The answer for a transaction that pays no one: one frozen array, not a new one each time. */
+const NONE: readonly SeenOutput[] = Object.freeze([]);
+
 export class WatchMap {
   /** The scripts' bytes, each with its address id (ScriptTable: compact, and a lookup allocates nothing). */
   private readonly byScript = new ScriptTable();
@@ -23,23 +26,20 @@ export class WatchMap {
   }
 
   addressOf(script: Buffer): number | undefined {
-    if (!this.lengths.has(script.length)) return undefined;
-    return this.byScript.get(script);
+    return this.addressAt(script, 0, script.length);
   }
 
-  /** The outputs of `tx` that pay a watched script. */
-  match(tx: RawTx): SeenOutput[] {
-    let out: SeenOutput[] | null = null;
-    let txid: string | null = null;
-    let spends: string[] | null = null;
-    for (const o of tx.outputs) {
-      const addressId = this.addressOf(o.script);
-      if (addressId === undefined) continue;
-      txid ??= tx.txid();
-      spends ??= tx.prevouts();
-      (out ??= []).push({ txid, vout: o.vout, sats: o.value, addressId, spends });
-    }
-    return out ?? [];
+  /** The address id of the script at `bytes[start, end)`; one function for the life of the map (no closure per transaction). */
+  private readonly addressAt: ScriptLookup = (bytes, start, end) =>
+    this.lengths.has(end - start) ? this.byScript.getAt(bytes, start, end) : undefined;
+
+  /** The outputs of `tx` that pay a watched script (read-only: the empty answer is shared). */
+  match(tx: RawTx): readonly SeenOutput[] {
+    const found = tx.matchOutputs(this.addressAt);
+    if (!found) return NONE;
+    const txid = tx.txid();
+    const spends = tx.prevouts();
+    return found.map((f) => ({ txid, vout: f.vout, sats: f.value, addressId: f.id, spends }));
   }
 
   matchAll(txs: readonly RawTx[]): SeenOutput[] {

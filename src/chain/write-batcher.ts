@@ -64,7 +64,7 @@ export class WriteBatcher {
     },
   ) {}
 
-  async record(seen: SeenOutput[]): Promise<void> {
+  async record(seen: readonly SeenOutput[]): Promise<void> {
     for (const o of seen) this.pending.push(o);
     this.flushing ??= this.flush();
     if (this.pending.length >= MAX_PENDING) await this.flushing;
