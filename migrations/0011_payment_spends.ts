@@ -12,13 +12,15 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('payment_spends', (t) => {
+    // txid (64 hex), ':', vout (at most 10 digits).
     t.string('outpoint', 75).notNullable();
     t.integer('payment_id').notNullable().references('id').inTable('payments');
     t.primary(['outpoint', 'payment_id']);
   });
   if (knex.client.config.client === 'pg') {
-    // The outpoints of a spends value: none for one that is not a JSON list of strings
-    // (Till writes nothing else; a row written by hand must not stop inserts or migrations).
+    // The outpoints of a spends value: none for one that is not a JSON list of strings, and
+    // no string longer than an outpoint (Till writes nothing else; a row written by hand
+    // must not stop inserts or migrations).
     await knex.raw(`
       CREATE FUNCTION till_spends_outpoints(spends text) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE AS $$
       DECLARE list jsonb;
@@ -29,7 +31,8 @@ export async function up(knex: Knex): Promise<void> {
           RETURN;
         END;
         IF jsonb_typeof(list) IS DISTINCT FROM 'array' THEN RETURN; END IF;
-        RETURN QUERY SELECT DISTINCT e #>> '{}' FROM jsonb_array_elements(list) AS e WHERE jsonb_typeof(e) = 'string';
+        RETURN QUERY SELECT DISTINCT e #>> '{}' FROM jsonb_array_elements(list) AS e
+          WHERE jsonb_typeof(e) = 'string' AND length(e #>> '{}') <= 75;
       END $$`);
     await knex.raw(`
       CREATE FUNCTION till_payment_spends() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -51,12 +54,12 @@ export async function up(knex: Knex): Promise<void> {
       CREATE TRIGGER payments_spends AFTER INSERT ON payments WHEN json_valid(NEW.spends) AND json_type(NEW.spends) = 'array'
       BEGIN
         INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
-          SELECT value, NEW.id FROM json_each(NEW.spends) WHERE type = 'text';
+          SELECT value, NEW.id FROM json_each(NEW.spends) WHERE type = 'text' AND length(value) <= 75;
       END`);
     await knex.raw(`
       INSERT OR IGNORE INTO payment_spends (outpoint, payment_id)
         SELECT j.value, p.id FROM payments p, json_each(p.spends) AS j
-        WHERE json_valid(p.spends) AND json_type(p.spends) = 'array' AND j.type = 'text'`);
+        WHERE json_valid(p.spends) AND json_type(p.spends) = 'array' AND j.type = 'text' AND length(j.value) <= 75`);
   }
 }
 

@@ -28,6 +28,7 @@ export class SeenTxids {
   private live = 0;
 
   constructor(private readonly max = 500_000) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`SeenTxids holds at least one txid, not ${max}`);
     this.keys = new Uint8Array(Math.min(4096, max) * KEY);
     this.slots = new Uint32Array(slotsFor(this.keys.length / KEY));
   }

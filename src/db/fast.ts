@@ -15,7 +15,7 @@ interface SqliteConnection {
 }
 
 const statements = new WeakMap<object, Map<string, Promise<SqliteStatement>>>();
-/** Prepared statements kept per connection; the oldest goes first (multi-row inserts vary in size). */
+/** Prepared statements kept per connection; the least recently used goes first (multi-row inserts vary in size). */
 const MAX_PREPARED = 256;
 
 async function sqliteConnection(q: Knex | Knex.Transaction): Promise<SqliteConnection | null> {
@@ -37,7 +37,12 @@ function prepared(conn: SqliteConnection, sql: string): Promise<SqliteStatement>
   let cache = statements.get(conn);
   if (!cache) statements.set(conn, (cache = new Map()));
   const known = cache.get(sql);
-  if (known) return known;
+  if (known) {
+    // Used again: to the back of the line, so the statements in use stay prepared.
+    cache.delete(sql);
+    cache.set(sql, known);
+    return known;
+  }
   const kept = cache;
   const st = new Promise<SqliteStatement>((resolve, reject) => {
     const statement = conn.prepare(sql, (err) => {

@@ -190,37 +190,29 @@ export interface UnpaidRun {
  * one to the last address handed out. A run before a paid address needs a gap limit of
  * length + 1 to reach that address, a run at the end length (to reach its last address,
  * should it be paid); the run needing the most is returned, null if there is none.
- *
- * Read as islands of consecutive unpaid indexes (every index below the last handed out,
- * or the last paid if a payer used one derived ahead, has its row): the statement reads
- * the unpaid rows only, over the (wallet_id, state, derivation_index) index, so a shop
- * with 100,000 paid invoices costs /health no more than a new one.
+ * One statement over the (wallet_id, state, derivation_index) index. It reads every paid
+ * row (about 100 ms at 100,000): a run is counted by index between paid ones, because an
+ * index may have no row (a wallet set again with a lower first index, an index skipped
+ * when its script was already known), and those count as unpaid too.
  */
 export async function longestUnpaidRun(q: Q): Promise<UnpaidRun | null> {
   const [r] = await rowsOf(
     q,
     `WITH w AS (SELECT id, first_index AS f, next_index AS n FROM wallets WHERE active = ? ORDER BY id LIMIT 1),
-     b AS (
-       SELECT id, f, CASE WHEN paid_end IS NOT NULL AND paid_end > n THEN paid_end ELSE n END AS u
-       FROM (SELECT w.id, w.f, w.n, (SELECT MAX(derivation_index) + 1 FROM addresses WHERE wallet_id = w.id AND state = ?) AS paid_end FROM w) x
-     ),
-     unpaid AS (
-       SELECT a.derivation_index AS i, a.derivation_index - ROW_NUMBER() OVER (ORDER BY a.derivation_index) AS island
-       FROM addresses a JOIN b ON a.wallet_id = b.id
-       -- The unary plus keeps SQLite off the (wallet_id, derivation_index) index, whose
-       -- range would walk the paid rows too.
-       WHERE a.state IN (?, ?) AND +a.derivation_index >= b.f AND +a.derivation_index < b.u
+     paid AS (
+       SELECT derivation_index AS i, LAG(derivation_index) OVER (ORDER BY derivation_index) AS prev
+       FROM addresses WHERE wallet_id = (SELECT id FROM w) AND state = ?
      ),
      runs AS (
-       SELECT MIN(i) AS run_start, MAX(i) + 1 AS run_end FROM unpaid GROUP BY island
-     ),
-     scored AS (
-       SELECT run_start, run_end - run_start AS run_length, CASE WHEN run_end < (SELECT u FROM b) THEN 1 ELSE 0 END AS paid_after FROM runs
+       SELECT COALESCE(p.prev + 1, w.f) AS run_start, p.i AS run_end, 1 AS paid_after FROM paid p CROSS JOIN w
+       UNION ALL
+       SELECT COALESCE(MAX(p.i) + 1, w.f), w.n, 0 FROM w LEFT JOIN paid p ON 1 = 1 GROUP BY w.f, w.n
      )
-     SELECT run_start, run_length, paid_after FROM scored
-     ORDER BY run_length + paid_after DESC, run_start
+     SELECT run_start, run_end - run_start AS run_length, paid_after FROM runs
+     WHERE run_end > run_start
+     ORDER BY run_end - run_start + paid_after DESC, run_start
      LIMIT 1`,
-    [true, 'used', 'free', 'assigned'],
+    [true, 'used'],
   );
   return r ? { start: toNum(r.run_start), length: toNum(r.run_length), paidAfter: toNum(r.paid_after) === 1 } : null;
 }

@@ -75,7 +75,7 @@ describe('payment_spends', function () {
     const now = Date.now();
     const row = (spends: string | null) => ({ invoice_id: null, address_id: a.addressId, txid: rnd(), vout: 0, sats: 1, status: 'mempool', seen_at: now, updated_at: now, spends });
     const good = `${rnd()}:4`;
-    await t.till.db.write('payments').insert([row('not json'), row('{"a":1}'), row(`[null, 7, "${good}"]`), row('[]'), row(null)]);
+    await t.till.db.write('payments').insert([row('not json'), row('{"a":1}'), row(`[null, 7, "${'x'.repeat(80)}", "${good}"]`), row('[]'), row(null)]);
     expect((await t.till.db.read('payment_spends').select('outpoint')).map((r) => r.outpoint)).to.deep.equal([good]);
     const knex = t.till.db.write;
     await knex.migrate.down({ migrationSource });
