@@ -217,6 +217,20 @@ export async function longestUnpaidRun(q: Q): Promise<UnpaidRun | null> {
   return r ? { start: toNum(r.run_start), length: toNum(r.run_length), paidAfter: toNum(r.paid_after) === 1 } : null;
 }
 
+/**
+ * What the longest unpaid run depends on, read by key: the active wallet, its first and
+ * next index, and the newest payment (an address turns paid only when a payment to it is
+ * recorded, and payments are never deleted). The same key, the same run.
+ */
+export async function unpaidRunKey(q: Q): Promise<string> {
+  const [r] = await rowsOf(
+    q,
+    'SELECT w.id, w.first_index, w.next_index, (SELECT MAX(id) FROM payments) AS last_payment FROM wallets w WHERE w.active = ? ORDER BY w.id LIMIT 1',
+    [true],
+  );
+  return r ? `${String(r.id)}:${String(r.first_index)}:${String(r.next_index)}:${String(r.last_payment)}` : 'none';
+}
+
 /** When the first address was handed out (ms), or null if none ever was. */
 export async function earliestAddressTime(q: Q): Promise<number | null> {
   const r = (await q('addresses').min({ m: 'created_at' }).first()) as Row | undefined;

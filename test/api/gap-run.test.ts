@@ -4,6 +4,7 @@
  * index to the first paid one, and from the last paid one to the last handed out.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { longestUnpaidRun, type UnpaidRun } from '../../src/db/wallets.js';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
 
@@ -76,5 +77,32 @@ describe('longest unpaid run of the wallet', function () {
       const expected = reference(first, next, states);
       expect(await longestUnpaidRun(t.till.db.read), `seed ${seed}: first ${first}, next ${next}, ${states.map((x) => x ?? '-').join(' ')}`).to.deep.equal(expected);
     }
+  });
+
+  it('/health works the run out again only when a payment lands or the wallet moves on', async () => {
+    await t?.stop();
+    t = await startTill();
+    await t.setWallet();
+    const wallet = await t.till.db.read('wallets').where({ active: true }).first();
+    await t.till.db.write.transaction(async (trx) => {
+      await trx('addresses').where({ wallet_id: wallet.id }).del();
+      await trx('wallets').where({ id: wallet.id }).update({ first_index: 0, next_index: 30 });
+      await trx('addresses').insert(Array.from({ length: 30 }, (_, k) => ({
+        wallet_id: wallet.id, derivation_index: k, address: `bcrt1memo${k}`, script_hex: `0014${k.toString(16).padStart(40, '0')}`, state: 'assigned', created_at: 0,
+      })));
+    });
+    const gap = async () => (await t.till.health()).gap;
+    expect(await gap()).to.deep.include({ longest_unused_run: 30, gap_limit_needed: 30 });
+    // Marked paid behind Till's back, with no payment recorded: the key has not moved, so
+    // the answer is the one worked out before (proof that it is reused, not read again).
+    await t.till.db.write('addresses').where({ wallet_id: wallet.id, derivation_index: 10 }).update({ state: 'used' });
+    expect(await gap()).to.deep.include({ longest_unused_run: 30 });
+    // A payment recorded: worked out again, with both paid addresses.
+    const at20 = (await t.till.db.read('addresses').where({ wallet_id: wallet.id, derivation_index: 20 }).first()).id as number;
+    await t.till.services.payments.apply({ seen: [{ txid: randomBytes(32).toString('hex'), vout: 0, sats: 1_000n, addressId: at20 }] });
+    expect(await gap()).to.deep.include({ longest_unused_run: 10, gap_limit_needed: 11 });
+    // The wallet handing out more moves it too.
+    await t.till.db.write('wallets').where({ id: wallet.id }).update({ next_index: 45 });
+    expect(await gap()).to.deep.include({ longest_unused_run: 24, gap_limit_needed: 24 });
   });
 });
