@@ -8,11 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
-import { Publisher } from 'zeromq';
+import { rawtxPublisher, untilGo } from './zmq-child.js';
 
 const [rate, seconds] = process.argv.slice(2).map(Number) as [number, number];
-const pub = new Publisher({ linger: 0, sendHighWaterMark: 1_000_000 });
-await pub.bind('tcp://127.0.0.1:0');
+const pub = await rawtxPublisher(1_000_000);
 
 function frame(): Buffer {
   const t = new Transaction();
@@ -24,30 +23,13 @@ function frame(): Buffer {
   return Buffer.from(t.toBuffer());
 }
 const frames = Array.from({ length: rate * seconds }, frame);
-let seq = 0;
-const send = (body: Buffer) => {
-  const n = Buffer.alloc(4);
-  n.writeUInt32LE(seq++ >>> 0);
-  return pub.send([Buffer.from('rawtx'), body, n]);
-};
-
-let go = false;
-process.stdin.once('data', () => (go = true));
-// The benchmark gone (its end of the pipe closed): so is this.
-process.stdin.on('end', () => process.exit(0));
-console.log(pub.lastEndpoint);
-while (!go) {
-  await send(frame());
-  await new Promise((r) => setTimeout(r, 20));
-}
+await untilGo(pub, frame);
 const started = performance.now();
 const PER_TICK = Math.max(1, Math.round(rate / 1000));
 for (let i = 0; i < frames.length; i += PER_TICK) {
-  for (let j = i; j < Math.min(frames.length, i + PER_TICK); j++) await send(frames[j]!);
+  for (let j = i; j < Math.min(frames.length, i + PER_TICK); j++) await pub.send(frames[j]!);
   const wait = started + ((i + PER_TICK) * 1000) / rate - performance.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 console.log(`done ${frames.length} ${((performance.now() - started) / 1000).toFixed(3)}`);
-await new Promise((r) => setTimeout(r, 200));
-pub.close();
-process.exit(0);
+await pub.finish();

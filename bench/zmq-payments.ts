@@ -11,19 +11,11 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
-import { Publisher } from 'zeromq';
+import { rawtxPublisher, untilGo } from './zmq-child.js';
 
 const [file, rateArg] = process.argv.slice(2) as [string, string];
 const rate = Number(rateArg);
-const pub = new Publisher({ linger: 0, sendHighWaterMark: 100_000 });
-await pub.bind('tcp://127.0.0.1:0');
-
-let seq = 0;
-const send = (body: Buffer) => {
-  const n = Buffer.alloc(4);
-  n.writeUInt32LE(seq++ >>> 0);
-  return pub.send([Buffer.from('rawtx'), body, n]);
-};
+const pub = await rawtxPublisher(100_000);
 function noise(): Buffer {
   const t = new Transaction();
   t.addInput(randomBytes(32), 0);
@@ -31,15 +23,7 @@ function noise(): Buffer {
   return Buffer.from(t.toBuffer());
 }
 
-let go = false;
-process.stdin.once('data', () => (go = true));
-// The benchmark gone (its end of the pipe closed): so is this.
-process.stdin.on('end', () => process.exit(0));
-console.log(pub.lastEndpoint);
-while (!go) {
-  await send(noise());
-  await new Promise((r) => setTimeout(r, 20));
-}
+await untilGo(pub, noise);
 // Written by the benchmark once it has made the invoices these pay.
 const bodies = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((h) => Buffer.from(h, 'hex'));
 const sent: bigint[] = [];
@@ -48,9 +32,7 @@ for (const [i, body] of bodies.entries()) {
   const wait = started + (i * 1000) / rate - performance.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   sent.push(process.hrtime.bigint());
-  await send(body);
+  await pub.send(body);
 }
 console.log(`sent ${sent.join(' ')}`);
-await new Promise((r) => setTimeout(r, 200));
-pub.close();
-process.exit(0);
+await pub.finish();
