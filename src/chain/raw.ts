@@ -20,7 +20,7 @@ export interface RawTx {
   start: number;
   end: number;
   outputs: RawOutput[];
-  /** Computes the txid (display hex); costs two SHA-256 passes, so only call on a match. */
+  /** Computes the txid (display hex); costs two SHA-256 passes. */
   txid(): string;
   /** The same hash in internal byte order (SeenTxids' key): no reversal, no hex. */
   hash(): Buffer;
@@ -89,9 +89,9 @@ export function displayHex(hash: Buffer): string {
 }
 
 /**
- * A transaction read in place: byte offsets into the source buffer, and the outputs.
- * A class rather than an object of closures: every mempool transaction Till is sent is
- * read, so nothing is built per transaction beyond the outputs themselves.
+ * A transaction read in place: byte offsets into the source buffer. A class rather than
+ * an object of closures, and the outputs built only when asked: every mempool transaction
+ * Till is sent is read, so nothing is built for it beyond this one object.
  */
 class ParsedTx implements RawTx {
   private read: RawOutput[] | null = null;

@@ -2,14 +2,14 @@ import type { RawTx, ScriptLookup } from './raw.js';
 import type { SeenOutput } from './ports.js';
 import { ScriptTable } from './script-table.js';
 
+/** The answer for a transaction that pays no one: one frozen array, not a new one each time. */
+const NONE: readonly SeenOutput[] = Object.freeze([]);
+
 /**
  * Every script Till ever handed out, in memory, so an output is matched with one map
  * lookup. Addresses are never removed: money sent to an old or released address is
  * still seen (no gap-limit blind spot).
  */
-/** The answer for a transaction that pays no one: one frozen array, not a new one each time. */
-const NONE: readonly SeenOutput[] = Object.freeze([]);
-
 export class WatchMap {
   /** The scripts' bytes, each with its address id (ScriptTable: compact, and a lookup allocates nothing). */
   private readonly byScript = new ScriptTable();
