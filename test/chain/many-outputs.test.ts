@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { rowsOf } from '../../src/db/fast.js';
-import { startTill, type TestTill } from '../helpers/till.js';
+import { payableInvoice, startTill, type TestTill } from '../helpers/till.js';
 
 const rnd = () => randomBytes(32).toString('hex');
 
@@ -20,9 +20,7 @@ describe('a block paying one invoice thousands of times', function () {
   it('records every output and its events (more than one statement of either engine could hold)', async () => {
     t = await startTill();
     await t.setWallet();
-    const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
-    const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
-    const addressId = (await t.till.db.read('addresses').where({ address: f.body.payment_address }).first()).id as number;
+    const { ref, addressId } = await payableInvoice(t);
     // 2 events an output (received, confirmed): 13,400 rows of 5 parameters, past
     // PostgreSQL's 65,535 in one statement and SQLite's 32,766.
     const N = 6700;
@@ -30,13 +28,13 @@ describe('a block paying one invoice thousands of times', function () {
     const outputs = Array.from({ length: N }, (_, vout) => ({ txid, vout, sats: 1_000n, addressId, spends: [`${rnd()}:0`] }));
     await t.till.services.payments.apply({ connected: [{ hash: rnd(), height: 1, prevHash: rnd(), outputs }] });
     expect(await t.count('payments')).to.equal(N);
-    const events = (await t.till.db.read('outbox').where({ invoice_id: (await t.till.db.read('invoices').where({ ref: c.body.ref }).first()).id }).orderBy('id').select('type')) as { type: string }[];
+    const events = (await t.till.db.read('outbox').where({ invoice_id: (await t.till.db.read('invoices').where({ ref }).first()).id }).orderBy('id').select('type')) as { type: string }[];
     const types = events.map((e) => e.type);
     expect(types.filter((x) => x === 'payment.received')).to.have.length(N);
     expect(types.filter((x) => x === 'payment.confirmed')).to.have.length(N);
     // In order: each payment's events before what they did to the invoice.
     expect(types.indexOf('invoice.confirmed')).to.be.greaterThan(types.lastIndexOf('payment.confirmed'));
-    expect((await t.request('GET', `/api/v1/invoices/${c.body.ref}`)).body.status).to.equal('confirmed');
+    expect((await t.request('GET', `/api/v1/invoices/${ref}`)).body.status).to.equal('confirmed');
   });
 
   it('a statement the engine refuses to prepare fails its unit of work, and Till goes on', async () => {

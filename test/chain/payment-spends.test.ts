@@ -5,10 +5,9 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { migrationSource } from '../../migrations/index.js';
-import { startTill, type TestTill } from '../helpers/till.js';
+import { payableInvoice, startTill, type TestTill } from '../helpers/till.js';
 
 const rnd = () => randomBytes(32).toString('hex');
-const btcBody = { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] };
 
 describe('payment_spends', function () {
   this.timeout(30_000);
@@ -16,13 +15,6 @@ describe('payment_spends', function () {
   afterEach(async () => {
     await t?.stop();
   });
-
-  async function paymentTarget(): Promise<{ ref: string; addressId: number }> {
-    const c = await t.request('POST', '/api/v1/invoices', { body: btcBody });
-    const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
-    expect(f.status, f.text).to.equal(200);
-    return { ref: c.body.ref, addressId: (await t.till.db.read('addresses').where({ address: f.body.payment_address }).first()).id };
-  }
 
   const rows = async () =>
     ((await t.till.db.read('payment_spends').join('payments', 'payments.id', 'payment_spends.payment_id')
@@ -33,15 +25,15 @@ describe('payment_spends', function () {
   it('is filled as payments land, rebuilt from payments by the migration, and finds replacements by key', async () => {
     t = await startTill();
     await t.setWallet();
-    const a = await paymentTarget();
-    const b = await paymentTarget();
+    const a = await payableInvoice(t);
+    const b = await payableInvoice(t);
     const [x, y, z] = [`${rnd()}:0`, `${rnd()}:1`, `${rnd()}:2`];
     const ta = rnd();
     const tb = rnd();
     await t.till.services.payments.apply({ seen: [{ txid: ta, vout: 0, sats: 100_000n, addressId: a.addressId, spends: [x, y] }] });
     await t.till.services.payments.apply({ seen: [{ txid: tb, vout: 0, sats: 100_000n, addressId: b.addressId, spends: [z] }] });
     // A payment whose transaction the node gave no inputs for (found in a block by a scan) has no rows.
-    const c = await paymentTarget();
+    const c = await payableInvoice(t);
     await t.till.services.payments.apply({ seen: [{ txid: rnd(), vout: 0, sats: 1n, addressId: c.addressId }] });
     const expected = [`${x} ${ta}`, `${y} ${ta}`, `${z} ${tb}`].sort();
     expect(await rows()).to.deep.equal(expected);
@@ -71,7 +63,7 @@ describe('payment_spends', function () {
   it('a spends value that is not a list of outpoints (written by hand) stops neither an insert nor the migration, on either engine', async () => {
     t = await startTill();
     await t.setWallet();
-    const a = await paymentTarget();
+    const a = await payableInvoice(t);
     const now = Date.now();
     const row = (spends: string | null) => ({ invoice_id: null, address_id: a.addressId, txid: rnd(), vout: 0, sats: 1, status: 'mempool', seen_at: now, updated_at: now, spends });
     const good = `${rnd()}:4`;

@@ -173,3 +173,16 @@ export const SEED_INVOICE = {
   ],
   notes: 'Payment due within 30 days',
 };
+
+/**
+ * A finalized BTC invoice made through the API, and the id of its address: what a test
+ * hands PaymentService as the chain watcher would.
+ */
+export async function payableInvoice(t: TestTill, unitPrice = '0.001'): Promise<{ ref: string; addressId: number }> {
+  const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: unitPrice }] } });
+  if (c.status !== 201) throw new Error(`create: ${c.status} ${c.text}`);
+  const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+  if (f.status !== 200) throw new Error(`finalize: ${f.status} ${f.text}`);
+  const row = await t.till.db.read('addresses').where({ address: f.body.payment_address }).first();
+  return { ref: c.body.ref, addressId: Number(row.id) };
+}
