@@ -163,6 +163,8 @@ export const LOCKS = {
   outbox: 7_146_004,
   /** Taken per transaction by a unit that applies chain changes: they run one after another. */
   chain: 7_146_005,
+  /** Taken per transaction by a unit that makes a wallet the active one: settings queue up. */
+  walletSet: 7_146_006,
 } as const;
 
 const UNAVAILABLE_CODES = new Set([

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation, WriteConflict } from './errors.js';
 import { isPostgres, rowsOf } from './fast.js';
+import { LOCKS } from './postgres.js';
 import { toBool, toNum, toNumOrNull, type Row } from './rows.js';
 
 type Q = Knex | Knex.Transaction;
@@ -65,6 +66,10 @@ export async function insertActiveWallet(
   trx: Knex.Transaction,
   w: { descriptor: string; chain: string; scriptType: string; fingerprint: string | null; firstIndex: number; createdAt: number },
 ): Promise<WalletRow> {
+  // Settings from several processes at once run one after another: each deactivates the
+  // one before, and the last wins. Without the lock they collided on the one-active index
+  // and were run again, which under load could use up the retries.
+  if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.walletSet]);
   await trx('wallets').where({ active: true }).update({ active: false, deactivated_at: w.createdAt });
   // The same key again (set twice, or back after another): the same row, so its addresses
   // carry on from where they stopped instead of being derived a second time.
