@@ -6,6 +6,9 @@ import type { SeenTxids } from './seen-txids.js';
 import type { WatchMap } from './watch-map.js';
 import type { WriteBatcher } from './write-batcher.js';
 
+const LABEL_R = 'R'.charCodeAt(0);
+const LABEL_D = 'D'.charCodeAt(0);
+
 export type Topic = 'rawtx' | 'rawblock' | 'hashblock' | 'sequence';
 
 export interface FeedMessage {
@@ -37,9 +40,12 @@ export function dispatch(msg: FeedMessage, d: Dispatch): Promise<void> | void {
     const seen = d.watch.match(tx);
     // A match is remembered as read once its payment is committed (the batcher does it).
     if (seen.length > 0) return d.batcher.record(seen);
-    d.seen.rememberHash(tx.hash());
+    d.seen.rememberBinary(tx.hashBinary());
     return;
   }
+  // Core sends a sequence message for every transaction its mempool takes in (A) and every
+  // block (C): as many as rawtx messages, and the other topics say all Till needs of them.
+  if (msg.topic === 'sequence' && (msg.body.length < 33 || (msg.body[32] !== LABEL_R && msg.body[32] !== LABEL_D))) return;
   return dispatchOther(msg, d);
 }
 
@@ -52,7 +58,6 @@ async function dispatchOther(msg: FeedMessage, d: Dispatch): Promise<void> {
       await d.blocks.syncToTip();
       return;
     case 'sequence': {
-      if (msg.body.length < 33) return;
       const hash = msg.body.subarray(0, 32).toString('hex');
       const label = String.fromCharCode(msg.body[32]!);
       if (label === 'R') {
