@@ -1,4 +1,4 @@
-import { sha256d } from '../domain/hash.js';
+import { sha256d, sha256dBinary } from '../domain/hash.js';
 
 /**
  * A reader for serialized transactions and blocks that touches only what the watcher
@@ -22,8 +22,10 @@ export interface RawTx {
   outputs: RawOutput[];
   /** Computes the txid (display hex); costs two SHA-256 passes. */
   txid(): string;
-  /** The same hash in internal byte order (SeenTxids' key): no reversal, no hex. */
+  /** The same hash in internal byte order: no reversal, no hex. */
   hash(): Buffer;
+  /** That hash as a binary string (SeenTxids' key for a transaction that pays no one): no buffer made. */
+  hashBinary(): string;
   /** The outpoints it spends, as `txid:vout`; read on demand (only a match needs them). */
   prevouts(): string[];
   /**
@@ -113,10 +115,17 @@ class ParsedTx implements RawTx {
 
   /** The txid's hash in internal order: of the whole tx, or of a segwit tx without its witness. */
   hash(): Buffer {
+    return sha256d(...this.txidParts());
+  }
+
+  hashBinary(): string {
+    return sha256dBinary(...this.txidParts());
+  }
+
+  /** What the txid hashes: the whole tx, or a segwit tx's version, body and lock time (its witness left out). */
+  private txidParts(): Uint8Array[] {
     const { buf, start, end } = this;
-    return this.segwit
-      ? sha256d(buf.subarray(start, start + 4), buf.subarray(this.bodyStart, this.bodyEnd), buf.subarray(end - 4, end))
-      : sha256d(buf.subarray(start, end));
+    return this.segwit ? [buf.subarray(start, start + 4), buf.subarray(this.bodyStart, this.bodyEnd), buf.subarray(end - 4, end)] : [buf.subarray(start, end)];
   }
 
   txid(): string {

@@ -26,6 +26,7 @@ export class SeenTxids {
   /** Entries written since the last clear (forgotten ones included: their bytes stay). */
   private used = 0;
   private live = 0;
+  private readonly scratch = new Uint8Array(KEY);
 
   constructor(private readonly max = 500_000) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`SeenTxids holds at least one txid, not ${max}`);
@@ -63,6 +64,14 @@ export class SeenTxids {
     this.keys.set(key, this.used * KEY);
     this.slots[slot] = ++this.used;
     this.live++;
+  }
+
+  /** The same, by the hash as a binary string (RawTx.hashBinary): the flood's path, nothing allocated. */
+  rememberBinary(key: string): void {
+    if (key.length !== KEY) throw new RangeError(`a txid is ${KEY} bytes, not ${key.length}`);
+    const bytes = this.scratch;
+    for (let i = 0; i < KEY; i++) bytes[i] = key.charCodeAt(i);
+    this.rememberHash(bytes);
   }
 
   /** A payment that stopped standing may come back: the next re-read must fetch it again. */

@@ -12,6 +12,15 @@ export function sha256d(...parts: Uint8Array[]): Buffer {
 }
 
 /**
+ * The same hash as a binary string, one character a byte (latin1). For the hash Till only
+ * compares and keeps (a mempool transaction's, in SeenTxids): no buffer is made for it,
+ * which in a flood of 10,000 transactions a second costs more than the hashing itself.
+ */
+export function sha256dBinary(...parts: Uint8Array[]): string {
+  return hash('sha256', hash('sha256', parts.length === 1 ? parts[0]! : joined(parts), 'buffer'), 'binary');
+}
+
+/**
  * The parts laid end to end in a buffer kept for the purpose (the hash reads it at once
  * and keeps nothing): a segwit transaction's three slices cost a copy, not an allocation.
  */

@@ -32,8 +32,10 @@ describe('chain/raw: reading transactions and blocks', () => {
       expect(raw.txid()).to.equal(t.getId());
       // The seen set's key is the same hash, unreversed: remembered by key, found by txid.
       expect(raw.hash()).to.deep.equal(SeenTxids.keyOf(t.getId()));
+      expect(Buffer.from(raw.hashBinary(), 'latin1')).to.deep.equal(raw.hash());
       const seen = new SeenTxids();
-      seen.rememberHash(raw.hash());
+      if (i % 4 < 2) seen.rememberHash(raw.hash());
+      else seen.rememberBinary(raw.hashBinary());
       expect(seen.has(t.getId())).to.equal(true);
       seen.forget(t.getId());
       expect(seen.has(t.getId())).to.equal(false);

@@ -12,8 +12,9 @@ describe('SeenTxids', () => {
     const model = new Set<string>();
     const ids = Array.from({ length: 30_000 }, txid);
     for (const [i, id] of ids.entries()) {
-      if (i % 2) seen.remember(id);
-      else seen.rememberHash(hashOf(id));
+      if (i % 3 === 0) seen.remember(id);
+      else if (i % 3 === 1) seen.rememberHash(hashOf(id));
+      else seen.rememberBinary(hashOf(id).toString('latin1'));
       model.add(id);
       if (i % 7 === 0) {
         const gone = ids[Math.floor(i / 2)]!;
@@ -37,10 +38,12 @@ describe('SeenTxids', () => {
     const id = txid();
     seen.remember(id);
     seen.rememberHash(hashOf(id));
+    seen.rememberBinary(hashOf(id).toString('latin1'));
     expect(seen.size).to.equal(1);
     seen.forget(txid());
     expect(seen.has(id)).to.equal(true);
     expect(() => seen.rememberHash(Buffer.alloc(31))).to.throw(RangeError);
+    expect(() => seen.rememberBinary('\u0000'.repeat(33))).to.throw(RangeError);
   });
 
   it('when full starts again: never claims a txid it was not given, and always holds the last one', () => {
