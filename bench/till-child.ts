@@ -75,6 +75,11 @@ export interface TillChild {
   /** performance.now() of this process when the child was spawned (a --cpu-prof profile's zero, near enough). */
   spawnedAt: number;
   health(): Promise<Record<string, unknown>>;
+  /**
+   * Resolves once Till is healthy, done with its start-up catch-up, and quiet (under 3 % of
+   * a core over half a second), so what is measured next is not the tail of its start.
+   */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,11 +104,24 @@ export async function startTillChild(env: Record<string, string>, extraFlags: st
     throw new Error(`Till did not start:\n${out.slice(-2000)}`);
   }
   const url = `http://127.0.0.1:${port}`;
+  const health = async () => (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
   return {
     proc,
     url,
     spawnedAt,
-    health: async () => (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>,
+    health,
+    settled: async () => {
+      for (let i = 0; i < 100; i++) {
+        const h = await health();
+        if (h.ok === true && h.catch_up === null && h.mempool_loading === false) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (let i = 0; i < 30; i++) {
+        const cpu0 = cpuSeconds(proc.pid!);
+        await new Promise((r) => setTimeout(r, 500));
+        if (cpuSeconds(proc.pid!) - cpu0 < 0.015) return;
+      }
+    },
     stop: async () => {
       proc.kill('SIGTERM');
       if (proc.exitCode === null) await new Promise((r) => proc.on('exit', r));
