@@ -1,4 +1,4 @@
-import { sha256d, sha256dBinary } from '../domain/hash.js';
+import { sha256d, sha256dSlicesBinary } from '../domain/hash.js';
 
 /**
  * A reader for serialized transactions and blocks that touches only what the watcher
@@ -119,7 +119,8 @@ class ParsedTx implements RawTx {
   }
 
   hashBinary(): string {
-    return sha256dBinary(...this.txidParts());
+    const { buf, start, end } = this;
+    return this.segwit ? sha256dSlicesBinary(buf, start, start + 4, this.bodyStart, this.bodyEnd, end - 4, end) : sha256dSlicesBinary(buf, start, end);
   }
 
   /** What the txid hashes: the whole tx, or a segwit tx's version, body and lock time (its witness left out). */
