@@ -136,7 +136,22 @@ export async function insertInvoice(trx: Knex.Transaction, inv: NewInvoice): Pro
   return { ...inv, id, version: 0, seq, number, address: null, lines: inv.lines };
 }
 
-const SELECT_INVOICE = 'SELECT i.*, a.address AS address FROM invoices i LEFT JOIN addresses a ON a.id = i.address_id WHERE ';
+/**
+ * An invoice with its address and, in the same statement, its lines as a JSON array (one
+ * round trip to the database, not two: the chain writer reads an invoice for every payment
+ * it records). Amounts go through JSON as text, so no integer passes through a float.
+ */
+const LINE_JSON = (fn: string) =>
+  `${fn}('position', l.position, 'description', l.description, 'quantity', l.quantity, 'unit_price', CAST(l.unit_price AS TEXT), 'amount', CAST(l.amount AS TEXT))`;
+const SELECT_INVOICE_SQLITE = `SELECT i.*, a.address AS address, (SELECT json_group_array(${LINE_JSON('json_object')}) FROM invoice_lines l WHERE l.invoice_id = i.id) AS lines_json FROM invoices i LEFT JOIN addresses a ON a.id = i.address_id WHERE `;
+const SELECT_INVOICE_PG = `SELECT i.*, a.address AS address, (SELECT json_agg(${LINE_JSON('json_build_object')}) FROM invoice_lines l WHERE l.invoice_id = i.id) AS lines_json FROM invoices i LEFT JOIN addresses a ON a.id = i.address_id WHERE `;
+
+/** The lines of such a row, in order (SQLite gives the array as text, PostgreSQL parsed, or null for none). */
+function linesOfJson(v: unknown): InvoiceLine[] {
+  if (v === null || v === undefined) return [];
+  const rows = (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
+  return rows.map(mapLine).sort((a, b) => a.position - b.position);
+}
 const KEY_COLUMN: Record<InvoiceKey['by'], string> = {
   id: 'i.id', seq: 'i.seq', ref: 'i.ref', public_id: 'i.public_id', bitpay_id: 'i.bitpay_id',
 };
@@ -148,11 +163,9 @@ function possibleKey(key: InvoiceKey): boolean {
 
 export async function findInvoice(q: Q, key: InvoiceKey): Promise<Invoice | null> {
   if (!possibleKey(key)) return null;
-  const [row] = await rowsOf(q, `${SELECT_INVOICE}${KEY_COLUMN[key.by]} = ?`, [key.value]);
+  const [row] = await rowsOf(q, `${isPostgres(q) ? SELECT_INVOICE_PG : SELECT_INVOICE_SQLITE}${KEY_COLUMN[key.by]} = ?`, [key.value]);
   if (!row) return null;
-  const id = toNum(row.id);
-  const lines = (await rowsOf(q, 'SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY position', [id])).map(mapLine);
-  return mapInvoice(row, lines);
+  return mapInvoice(row, linesOfJson(row.lines_json));
 }
 
 /** The columns a status poll needs, with no join and no lines: the hottest read. */

@@ -46,6 +46,18 @@ describe('v1 invoices', () => {
     expect(without.body).to.not.have.property('payments');
   });
 
+  it('reads back many lines in order (a twelfth after the eleventh), with any text and the largest amounts exact', async () => {
+    const texts = ['plain', 'a "quoted" word', 'back\\slash', 'tab\tand\nnewline', 'naïve café', '日本語', '🙂 emoji', "it's", '', '<b>not html</b>', '{"json": [1]}', 'twelfth'];
+    const lines = texts.map((description, i) => ({ description: description || 'x', quantity: i === 11 ? 1 : i + 1, unit_price: i === 11 ? '999999990000.999' : `${i}.001` }));
+    const created = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BHD', lines } });
+    expect(created.status, created.text).to.equal(201);
+    const back = await t.request('GET', `/api/v1/invoices/${created.body.ref}`);
+    expect(back.body.lines).to.deep.equal(created.body.lines);
+    expect(back.body.lines.map((l: { description: string }) => l.description)).to.deep.equal(lines.map((l) => l.description));
+    // Near the largest total allowed, to the last fils.
+    expect(back.body.lines[11]).to.include({ quantity: '1', unit_price: '999999990000.999', amount: '999999990000.999' });
+  });
+
   it('404s for an invoice that does not exist, in every spelling', async () => {
     for (const key of ['INV-0099', '99', 'AAAAAAAA-BBBBBBBB', 'nonsense', '0', '99999999999999999999']) {
       const res = await t.request('GET', `/api/v1/invoices/${key}`);
