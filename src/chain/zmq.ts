@@ -259,15 +259,17 @@ export class ZmqFeed {
 
   /** A callback that throws must not stop the feed: it is logged. Whether `fn` succeeded: at once when it answered without a promise, else when it settles. */
   private safely<T>(name: string, fn: Callback<T>, value: T): boolean | Promise<boolean> {
-    const failed = (err: unknown) => {
-      this.opts.log?.error({ err, callback: name }, 'ZMQ callback failed; the watcher catch-up covers it');
-      return false;
-    };
     try {
       const r = fn(value);
-      return r instanceof Promise ? r.then(() => true, failed) : true;
+      // Nothing made for a handler that returned at once: the flood's every message.
+      return r instanceof Promise ? r.then(() => true, (err: unknown) => this.failed(name, err)) : true;
     } catch (err) {
-      return failed(err);
+      return this.failed(name, err);
     }
+  }
+
+  private failed(name: string, err: unknown): false {
+    this.opts.log?.error({ err, callback: name }, 'ZMQ callback failed; the watcher catch-up covers it');
+    return false;
   }
 }
