@@ -65,10 +65,19 @@ export class NotifyWorker {
     this.loop = startLoop({ name: 'notify', everyMs: this.o.pollMs, log: this.o.log, runAtOnce: true, run: () => this.tick() });
   }
 
+  /**
+   * Waits for the round in progress and the deliveries in flight. A stopped worker starts
+   * no round, woken or polled, until start() (a process that lost its election and won it
+   * again starts it anew).
+   */
   async stop(): Promise<void> {
-    await this.loop?.stop();
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    const loop = this.loop;
+    this.loop = null;
+    this.cancelWake();
+    await loop?.stop();
     await this.ticking;
+    // A wake() that came during those awaits found no loop and made no timer; no harm in being sure.
+    this.cancelWake();
     await Promise.all(this.inFlight);
   }
 
@@ -78,9 +87,17 @@ export class NotifyWorker {
     const wait = Math.max(0, this.lastWakeAt + this.o.wakeGapMs - performance.now());
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = null;
+      if (!this.loop) return;
       this.lastWakeAt = performance.now();
       this.tick().catch((err: unknown) => this.o.log.error({ err }, 'notify: delivery round failed'));
     }, wait);
+    // The poll loop's timer keeps no process alive either.
+    this.wakeTimer.unref();
+  }
+
+  private cancelWake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
   }
 
   /**

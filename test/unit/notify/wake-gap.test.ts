@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('notify worker: wake()', () => {
   it('starts a round at once for a lone event, and one round a gap for a burst', async () => {
-    const { worker, rounds } = countingWorker(300);
+    const { worker, rounds } = countingWorker(600);
     worker.start();
     await sleep(20);
     rounds.length = 0; // the start-up round
@@ -31,14 +31,38 @@ describe('notify worker: wake()', () => {
     await sleep(50);
     expect(rounds, 'a lone event').to.have.length(1);
     expect(rounds[0]! - t0).to.be.below(50);
-    // A burst inside the gap: one more round, no sooner than the gap after the first.
+    // A burst well inside the gap: one more round, no sooner than the gap after the first.
     for (let i = 0; i < 20; i++) {
       worker.wake();
-      await sleep(5);
+      await sleep(1);
     }
-    await sleep(400);
+    await sleep(700);
     expect(rounds, 'a burst').to.have.length(2);
-    expect(rounds[1]! - rounds[0]!).to.be.at.least(299);
+    expect(rounds[1]! - rounds[0]!).to.be.at.least(599);
+    await worker.stop();
+  });
+
+  it('starts no round once stopped, and wakes again after a restart', async () => {
+    const { worker, rounds } = countingWorker(100);
+    worker.start();
+    await sleep(20);
+    worker.wake();
+    await sleep(5);
+    worker.wake(); // waits out the gap: still pending when stop() comes
+    await worker.stop();
+    const stoppedAt = rounds.length;
+    worker.wake();
+    await sleep(200);
+    expect(rounds, 'after stop').to.have.length(stoppedAt);
+    // Won the election again: wakes work as before.
+    worker.start();
+    await sleep(20);
+    rounds.length = 0;
+    for (let i = 0; i < 3; i++) {
+      worker.wake();
+      await sleep(150);
+    }
+    expect(rounds, 'after the restart').to.have.length(3);
     await worker.stop();
   });
 
