@@ -20,6 +20,9 @@ export function sha256d(...parts: Uint8Array[]): Buffer {
  * cost more than the hashing itself.
  */
 export function sha256dSlicesBinary(buf: Uint8Array, a0: number, a1: number, b0 = 0, b1 = 0, c0 = 0, c1 = 0): string {
+  if (!(0 <= a0 && a0 <= a1 && 0 <= b0 && b0 <= b1 && 0 <= c0 && c0 <= c1 && a1 <= buf.length && b1 <= buf.length && c1 <= buf.length)) {
+    throw new RangeError(`slices [${a0}, ${a1}) [${b0}, ${b1}) [${c0}, ${c1}) do not lie in ${buf.length} bytes`);
+  }
   const message = a0 === 0 && a1 === buf.length && b0 === b1 && c0 === c1 ? buf : laidOut(buf, a0, a1, b0, b1, c0, c1);
   return hash('sha256', hash('sha256', message, 'buffer'), 'binary');
 }
@@ -29,16 +32,21 @@ export function sha256dSlicesBinary(buf: Uint8Array, a0: number, a1: number, b0 
  * and keeps nothing): a segwit transaction's three slices cost a copy, not an allocation.
  */
 let scratch = new Uint8Array(4096);
-/** Views of scratch's first n bytes by n, made once each (transactions of a few hundred bytes come in a few hundred lengths). */
-let views: Uint8Array[] = [];
+/**
+ * Views of scratch's first n bytes by n, made once each, for n up to VIEWS (transactions of
+ * a few hundred bytes come in a few hundred lengths; a longer one gets a view of its own).
+ */
+const VIEWS = 4096;
+let views: Uint8Array[] = new Array<Uint8Array>(VIEWS + 1);
 
 function ensureScratch(total: number): void {
   if (total <= scratch.length) return;
   scratch = new Uint8Array(Math.max(total, scratch.length * 2));
-  views = [];
+  views = new Array<Uint8Array>(VIEWS + 1);
 }
 
 function viewOf(total: number): Uint8Array {
+  if (total > VIEWS) return scratch.subarray(0, total);
   return (views[total] ??= scratch.subarray(0, total));
 }
 
@@ -57,10 +65,15 @@ function joined(parts: Uint8Array[]): Uint8Array {
 function laidOut(buf: Uint8Array, a0: number, a1: number, b0: number, b1: number, c0: number, c1: number): Uint8Array {
   const total = a1 - a0 + (b1 - b0) + (c1 - c0);
   ensureScratch(total);
-  const out = scratch;
-  let at = 0;
-  for (let i = a0; i < a1; i++) out[at++] = buf[i]!;
-  for (let i = b0; i < b1; i++) out[at++] = buf[i]!;
-  for (let i = c0; i < c1; i++) out[at++] = buf[i]!;
+  let at = copyInto(buf, a0, a1, 0);
+  at = copyInto(buf, b0, b1, at);
+  copyInto(buf, c0, c1, at);
   return viewOf(total);
+}
+
+/** buf[from, to) into scratch at `at`; returns where it ends. A short slice byte by byte, a long one in one go. */
+function copyInto(buf: Uint8Array, from: number, to: number, at: number): number {
+  if (to - from > 512) scratch.set(buf.subarray(from, to), at);
+  else for (let i = from; i < to; i++) scratch[at + i - from] = buf[i]!;
+  return at + to - from;
 }

@@ -26,6 +26,13 @@ describe('domain/hash: double SHA-256', () => {
     }
   });
 
+  it('refuses slices that do not lie in the buffer', () => {
+    const buf = randomBytes(10);
+    for (const bad of [[-1, 4], [4, 2], [0, 11], [0, 4, 6, 5], [0, 4, 6, 8, 9, 12]]) {
+      expect(() => sha256dSlicesBinary(buf, ...(bad as [number, number])), JSON.stringify(bad)).to.throw(RangeError);
+    }
+  });
+
   it('matches a known vector: the txid of the genesis block coinbase', () => {
     const coinbase = Buffer.from(
       '01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000',
