@@ -76,10 +76,11 @@ export interface TillChild {
   spawnedAt: number;
   health(): Promise<Record<string, unknown>>;
   /**
-   * Resolves once Till is healthy, done with its start-up catch-up, and quiet (under 3 % of
-   * a core over half a second), so what is measured next is not the tail of its start.
+   * Resolves once Till is healthy, done with its start-up catch-up, and quiet (at most one
+   * 10 ms clock tick of CPU in half a second), so what is measured next is not the tail of
+   * its start; false if it was not within about 25 s.
    */
-  settled(): Promise<void>;
+  settled(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -111,16 +112,19 @@ export async function startTillChild(env: Record<string, string>, extraFlags: st
     spawnedAt,
     health,
     settled: async () => {
-      for (let i = 0; i < 100; i++) {
+      let healthy = false;
+      for (let i = 0; i < 100 && !healthy; i++) {
         const h = await health();
-        if (h.ok === true && h.catch_up === null && h.mempool_loading === false) break;
-        await new Promise((r) => setTimeout(r, 100));
+        healthy = h.ok === true && h.catch_up === null && h.mempool_loading === false;
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
       }
+      if (!healthy) return false;
       for (let i = 0; i < 30; i++) {
         const cpu0 = cpuSeconds(proc.pid!);
         await new Promise((r) => setTimeout(r, 500));
-        if (cpuSeconds(proc.pid!) - cpu0 < 0.015) return;
+        if (cpuSeconds(proc.pid!) - cpu0 < 0.015) return true;
       }
+      return false;
     },
     stop: async () => {
       proc.kill('SIGTERM');
