@@ -21,7 +21,9 @@ function countingWorker(wakeGapMs: number, roundMs: number, sendMs = 0): { worke
     await sleep(roundMs);
     return 0;
   };
-  (worker as unknown as { sendDue: () => Promise<void> }).sendDue = () => sleep(sendMs);
+  (worker as unknown as { sendDue: () => Promise<void> }).sendDue = async () => {
+    await sleep(sendMs);
+  };
   return { worker, rounds };
 }
 
