@@ -115,18 +115,13 @@ class ParsedTx implements RawTx {
 
   /** The txid's hash in internal order: of the whole tx, or of a segwit tx without its witness. */
   hash(): Buffer {
-    return sha256d(...this.txidParts());
+    return Buffer.from(this.hashBinary(), 'latin1');
   }
 
+  /** Of a segwit tx, its version, body and lock time: the witness is left out. */
   hashBinary(): string {
     const { buf, start, end } = this;
     return this.segwit ? sha256dSlicesBinary(buf, start, start + 4, this.bodyStart, this.bodyEnd, end - 4, end) : sha256dSlicesBinary(buf, start, end);
-  }
-
-  /** What the txid hashes: the whole tx, or a segwit tx's version, body and lock time (its witness left out). */
-  private txidParts(): Uint8Array[] {
-    const { buf, start, end } = this;
-    return this.segwit ? [buf.subarray(start, start + 4), buf.subarray(this.bodyStart, this.bodyEnd), buf.subarray(end - 4, end)] : [buf.subarray(start, end)];
   }
 
   txid(): string {
