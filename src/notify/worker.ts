@@ -79,9 +79,8 @@ export class NotifyWorker {
     this.loop = null;
     this.cancelWake();
     await loop?.stop();
+    // A wake() from here on finds no loop and makes no timer.
     await this.ticking;
-    // A wake() that came during those awaits found no loop and made no timer; no harm in being sure.
-    this.cancelWake();
     await Promise.all(this.inFlight);
   }
 
