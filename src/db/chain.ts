@@ -19,13 +19,14 @@ export interface StoredBlock {
 }
 
 /**
- * First in a unit that applies chain changes. Such a unit reads a payment's status and
- * the tip, then writes from them; two side by side would each write from what the other
- * is changing (a payment mined in a block left 'replaced' by a replacement applied at the
- * same time, a confirmed invoice settled back to paid with the tip of before the block).
- * SQLite's group commit runs them one after another already; on PostgreSQL, where units
- * of one process or of several are transactions of their own, a lock held until the
- * transaction ends does the same.
+ * First in a unit that applies chain changes. A block's unit reads payments' statuses
+ * and the tip, then writes from them; two side by side would each write from what the
+ * other is changing (a payment mined in a block left 'replaced' by a replacement applied
+ * at the same time, a confirmed invoice settled back to paid with the tip of before the
+ * block). SQLite's group commit runs such units one after another (units of mempool
+ * sightings alone, whose every write is a compare-and-set, side by side); on PostgreSQL,
+ * where units of one process or of several are transactions of their own, a lock held
+ * until the transaction ends runs every chain unit one after another.
  */
 export async function serializeChainWork(trx: Knex.Transaction): Promise<void> {
   if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [LOCKS.chain]);

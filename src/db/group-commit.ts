@@ -29,10 +29,11 @@ export interface TxOptions {
    * The unit may run side by side with other concurrent units of its batch, its
    * statements interleaved with theirs. Only for a unit whose every change is a single
    * atomic statement, a compare-and-set that throws when the row moved, or a write a
-   * unique index refuses (creating and finalizing an invoice): a collision then fails
-   * the attempt and the batch is replayed one unit after another. Any other unit (the
-   * chain's payments, which read a payment's status or the tip and then write from it)
-   * runs alone, one after another, still sharing its batch's commit.
+   * unique index refuses (creating and finalizing an invoice, recording mempool
+   * payments): a collision then fails the attempt and the batch is replayed one unit
+   * after another. Any other unit (a block's payments, which read statuses and the tip
+   * and then write from them) runs alone, one after another, still sharing its batch's
+   * commit.
    */
   concurrent?: boolean;
 }

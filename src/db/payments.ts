@@ -98,16 +98,21 @@ export async function insertPayment(trx: Knex.Transaction, p: Omit<Payment, 'id'
   return row ? { ...p, id: toNum(row.id) } : null;
 }
 
+/**
+ * Moves a payment on from the status it was read with, a compare-and-set: false when
+ * that is no longer its status (another unit of the same batch moved it first).
+ */
 export async function updatePayment(
   trx: Knex.Transaction,
-  id: number,
+  read: Pick<Payment, 'id' | 'status'>,
   patch: { status: PaymentStatus; blockHash: string | null; blockHeight: number | null; confirmedAt: number | null; now: number },
-): Promise<void> {
-  await execute(
+): Promise<boolean> {
+  const n = await execute(
     trx,
-    'UPDATE payments SET status = ?, block_hash = ?, block_height = ?, confirmed_at = ?, updated_at = ? WHERE id = ?',
-    [patch.status, patch.blockHash, patch.blockHeight, patch.confirmedAt, patch.now, id],
+    'UPDATE payments SET status = ?, block_hash = ?, block_height = ?, confirmed_at = ?, updated_at = ? WHERE id = ? AND status = ?',
+    [patch.status, patch.blockHash, patch.blockHeight, patch.confirmedAt, patch.now, read.id, read.status],
   );
+  return n === 1;
 }
 
 /**

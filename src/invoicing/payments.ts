@@ -10,6 +10,7 @@ import {
 import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip, serializeChainWork } from '../db/chain.js';
 import type { ChainChanges, ChainReport, ChainSink, RevertReason, SeenOutput } from '../chain/ports.js';
 import { appendEvent } from '../db/outbox.js';
+import { WriteConflict } from '../db/errors.js';
 import { presentPaymentForEvent, settleInvoice } from './settle.js';
 
 /** How many processed blocks are kept to walk back through a reorg. */
@@ -47,13 +48,25 @@ interface PendingEvent {
   reason?: RevertReason;
 }
 
+/**
+ * Mempool sightings alone, and nothing else: such a unit reads the tip but never moves
+ * it, and every write it makes is a compare-and-set (a payment's status, an invoice's
+ * version) or an insert a unique key decides, so it may run beside others of its kind
+ * and share their commit without waiting for their round trips (GroupCommit). Blocks,
+ * reorgs, removals and the first tip read statuses and the tip and write from them, and
+ * run one after another.
+ */
+function onlySightings(c: ChainChanges): boolean {
+  return (c.seen?.length ?? 0) > 0 && !c.connected?.length && !c.disconnected?.length && !c.removed?.length && !c.startAt;
+}
+
 /** Records what the chain watcher finds: the sink of chain's port, one transaction a batch. */
 export class PaymentService implements ChainSink {
   constructor(private readonly deps: PaymentDeps) {}
 
   /** Applies chain changes idempotently: the same output seen twice is one payment. */
   async apply(changes: ChainChanges): Promise<ApplyResult> {
-    const result = await this.deps.db.tx((trx) => this.applyIn(trx, changes));
+    const result = await this.deps.db.tx((trx) => this.applyIn(trx, changes), { concurrent: onlySightings(changes) });
     if (result.changedInvoices.length > 0) this.deps.onInvoicesChanged?.(result.changedInvoices);
     if ((changes.connected?.length ?? 0) > 0 || (changes.disconnected?.length ?? 0) > 0) this.deps.onTipMoved?.();
     for (const p of result.newPayments) if (p.invoiceId === null) this.deps.onUnassignedPayment?.(p);
@@ -82,13 +95,19 @@ export class PaymentService implements ChainSink {
     const touch = (p: Payment) => {
       if (p.invoiceId !== null) touched.add(p.invoiceId);
     };
+    // Every payment write is a compare-and-set on the status it was read with: a unit of
+    // sightings runs beside others (onlySightings), and one that lost the row to another
+    // must run again on what that one wrote.
+    const move = async (p: Payment, patch: Pick<Payment, 'status' | 'blockHash' | 'blockHeight' | 'confirmedAt'>) => {
+      if (!(await updatePayment(trx, p, { ...patch, now }))) throw new WriteConflict(`payment ${p.id} changed under the writer`);
+    };
     // A transaction that spends what a standing payment spends replaces it (a fee bump) or
     // double-spends it: the old one stops standing in this same transaction, so the money
     // is never counted twice, not even for the moment before Core says it left.
     const retireConflicts = async (o: SeenOutput) => {
       for (const old of await mempoolPaymentsSpending(trx, o.spends ?? [], o.txid)) {
         const patch = { status: 'replaced' as const, blockHash: null, blockHeight: null, confirmedAt: null };
-        await updatePayment(trx, old.id, { ...patch, now });
+        await move(old, patch);
         revert({ ...old, ...patch }, 'replaced');
         touch(old);
       }
@@ -115,7 +134,7 @@ export class PaymentService implements ChainSink {
           unmined.delete(existing.id);
           if (existing.status !== 'confirmed' || existing.blockHash !== b.hash) {
             const updated = { ...existing, status: 'confirmed' as const, blockHash: b.hash, blockHeight: b.height, confirmedAt: now };
-            await updatePayment(trx, existing.id, { ...updated, now });
+            await move(existing, updated);
             if (existing.status !== 'confirmed') addEvent(updated, 'payment.confirmed');
             touch(updated);
           }
@@ -138,7 +157,7 @@ export class PaymentService implements ChainSink {
     for (const p of unmined.values()) {
       const status = c.inMempool?.has(p.txid) ? ('mempool' as const) : ('reorged' as const);
       const patch = { status, blockHash: null, blockHeight: null, confirmedAt: null };
-      await updatePayment(trx, p.id, { ...patch, now });
+      await move(p, patch);
       revert({ ...p, ...patch }, 'reorged');
       touch(p);
     }
@@ -161,7 +180,7 @@ export class PaymentService implements ChainSink {
         }
         // Back after a replacement spell or a reorg: it stands again, and is told again.
         const back = { ...existing, status: 'mempool' as const, blockHash: null, blockHeight: null, confirmedAt: null };
-        await updatePayment(trx, existing.id, { ...back, now });
+        await move(existing, back);
         addEvent(back, 'payment.received');
         touch(existing);
       }
@@ -172,7 +191,7 @@ export class PaymentService implements ChainSink {
       for (const p of await paymentsOfTx(trx, gone.txid)) {
         if (p.status !== 'mempool') continue;
         const patch = { status: 'replaced' as const, blockHash: null, blockHeight: null, confirmedAt: null };
-        await updatePayment(trx, p.id, { ...patch, now });
+        await move(p, patch);
         revert({ ...p, ...patch }, gone.reason);
         touch(p);
       }

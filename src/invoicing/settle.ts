@@ -50,7 +50,10 @@ export async function settleInvoice(
     r.status !== inv.status || r.exception !== inv.exception || r.receivedSats !== inv.paidSats ||
     r.paidAt !== inv.paidAt || r.confirmedAt !== inv.confirmedAt || r.expiredAt !== inv.expiredAt;
   let current = inv;
-  if (changed) {
+  // A payment event moves the invoice's version even when its state stays (a payment
+  // mined below the required depth): events about one invoice then pass one
+  // compare-and-set each, so units side by side never tell of it from a stale copy.
+  if (changed || extraEvents.length > 0) {
     const patch = {
       status: r.status, exception: r.exception, paidSats: r.receivedSats,
       paidAt: r.paidAt, confirmedAt: r.confirmedAt, expiredAt: r.expiredAt, updatedAt: now,
