@@ -6,7 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { migrationSource } from '../../migrations/index.js';
-import { GroupCommit, type GroupCommitStats, type TxOptions } from './group-commit.js';
+import { GroupCommit, NO_CLAIM, type GroupCommitStats, type TxOptions, type UnitFn } from './group-commit.js';
 import { LOCKS, type DriverLog, checkPostgresUrl, describePostgresUrl, isRetryable, openPostgresKnex, postgresClient } from './postgres.js';
 import { TillError } from '../domain/errors.js';
 
@@ -86,9 +86,10 @@ export interface Database {
    * after another: a unit that throws leaves no row behind and fails only its caller.
    * `fn` must do nothing but database work in `trx` and await every statement it starts.
    * A unit made only of compare-and-sets, single atomic statements and writes a unique
-   * index refuses may say `concurrent` and run beside others of its kind (and run twice).
+   * index refuses may say `concurrent` and run beside others of its kind (and run twice);
+   * it claims what it reads that no such write covers (`Claim`).
    */
-  tx<T>(fn: (trx: Knex.Transaction) => Promise<T>, opts?: TxOptions): Promise<T>;
+  tx<T>(fn: UnitFn<T>, opts?: TxOptions): Promise<T>;
   /** How many commits carried how many units so far (tests, benchmarks). */
   commitStats(): GroupCommitStats;
   close(): Promise<void>;
@@ -145,7 +146,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
 function openPostgres(url: string, log?: DriverLog): Database {
   const name = `till ${os.hostname().slice(0, 30)} ${process.pid} ${randomBytes(3).toString('hex')}`;
   const knex = openPostgresKnex({ url, applicationName: name, log });
-  const stats: GroupCommitStats = { commits: 0, units: 0, largest: 1, replayed: 0 };
+  const stats: GroupCommitStats = { commits: 0, units: 0, largest: 1, together: 0, replayed: 0 };
   return {
     engine: 'postgres',
     url,
@@ -156,7 +157,8 @@ function openPostgres(url: string, log?: DriverLog): Database {
     tx: async (fn) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const value = await knex.transaction(fn);
+          // Every unit is a transaction of its own here: none runs beside another in one.
+          const value = await knex.transaction((trx) => fn(trx, NO_CLAIM));
           stats.commits++;
           stats.units++;
           return value;

@@ -1,8 +1,23 @@
 import type { Knex } from 'knex';
 import { execute } from './fast.js';
+import { WriteConflict } from './errors.js';
+
+/**
+ * Given to a unit beside its transaction: `claim(key)` says the unit reads or writes
+ * what `key` names (a payment's transaction, an invoice, a spent outpoint). Two units
+ * side by side in one attempt may not claim the same key: the second claim throws a
+ * WriteConflict, which fails the attempt, and the batch is replayed one unit after
+ * another. A unit that runs alone or one after another claims nothing.
+ */
+export type Claim = (key: string) => void;
+
+export type UnitFn<T> = (trx: Knex.Transaction, claim: Claim) => Promise<T>;
+
+/** The claim of a unit that runs alone or one after another: it has no one to collide with. */
+export const NO_CLAIM: Claim = () => {};
 
 interface Unit {
-  fn: (trx: Knex.Transaction) => Promise<unknown>;
+  fn: UnitFn<unknown>;
   /** May run side by side with other such units (see `TxOptions.concurrent`). */
   concurrent: boolean;
   resolve: (v: unknown) => void;
@@ -17,6 +32,8 @@ export interface GroupCommitStats {
   units: number;
   /** The most units one commit carried. */
   largest: number;
+  /** Batches whose units ran side by side and committed so. */
+  together: number;
   /** Batches in which a unit failed, run again one unit after another. */
   replayed: number;
 }
@@ -31,7 +48,10 @@ export interface TxOptions {
    * atomic statement, a compare-and-set that throws when the row moved, or a write a
    * unique index refuses (creating and finalizing an invoice, recording mempool
    * payments): a collision then fails the attempt and the batch is replayed one unit
-   * after another. Any other unit (a block's payments, which read statuses and the tip
+   * after another. A unit whose writes depend on reads that no one row's compare-and-set
+   * covers (which payments spend an outpoint, which payments an invoice has) claims what
+   * it reads (`Claim`), so that two units touching one of them never commit side by
+   * side. Any other unit (a block's payments, which read statuses and the tip
    * and then write from them) runs alone, one after another, still sharing its batch's
    * commit.
    */
@@ -69,16 +89,16 @@ export interface TxOptions {
 export class GroupCommit {
   private queue: Unit[] = [];
   private busy = false;
-  private readonly counts: GroupCommitStats = { commits: 0, units: 0, largest: 0, replayed: 0 };
+  private readonly counts: GroupCommitStats = { commits: 0, units: 0, largest: 0, together: 0, replayed: 0 };
 
   constructor(
     private readonly knex: Knex,
     private readonly maxBatch: number,
   ) {}
 
-  run<T>(fn: (trx: Knex.Transaction) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+  run<T>(fn: UnitFn<T>, opts: TxOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, concurrent: opts.concurrent === true, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn: fn as UnitFn<unknown>, concurrent: opts.concurrent === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.busy) void this.drain();
     });
   }
@@ -111,7 +131,7 @@ export class GroupCommit {
   /** Alone in its transaction: no savepoint needed, a throw rolls the transaction back. */
   private async solo(u: Unit): Promise<void> {
     try {
-      u.resolve(await this.knex.transaction((trx) => Promise.resolve().then(() => u.fn(trx))));
+      u.resolve(await this.knex.transaction((trx) => Promise.resolve().then(() => u.fn(trx, NO_CLAIM))));
     } catch (e) {
       u.reject(e);
     }
@@ -121,9 +141,15 @@ export class GroupCommit {
     let results: unknown[];
     try {
       results = await this.knex.transaction(async (trx) => {
+        const owners = new Map<string, number>();
+        const claimFor = (unit: number): Claim => (key) => {
+          const owner = owners.get(key);
+          if (owner !== undefined && owner !== unit) throw new WriteConflict(`${key} is claimed by another unit of the batch`);
+          owners.set(key, unit);
+        };
         // Each unit starts on its own promise: one that throws at once must not end the
         // transaction while the others still run.
-        const settled = await Promise.allSettled(batch.map((u) => Promise.resolve().then(() => u.fn(trx))));
+        const settled = await Promise.allSettled(batch.map((u, i) => Promise.resolve().then(() => u.fn(trx, claimFor(i)))));
         if (settled.some((r) => r.status === 'rejected')) throw new UnitFailed();
         return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       });
@@ -138,6 +164,7 @@ export class GroupCommit {
       await this.oneByOne(batch);
       return;
     }
+    this.counts.together++;
     batch.forEach((u, i) => u.resolve(results[i]));
   }
 
@@ -151,7 +178,7 @@ export class GroupCommit {
           await execute(trx, `SAVEPOINT till_unit_${i}`, []);
           let outcome: Outcome;
           try {
-            outcome = { ok: true, value: await u.fn(trx) };
+            outcome = { ok: true, value: await u.fn(trx, NO_CLAIM) };
           } catch (error) {
             outcome = { ok: false, error };
           }

@@ -10,6 +10,7 @@ import {
 import { deleteBlocks, insertBlock, loadTip, pruneBlocks, saveTip, serializeChainWork } from '../db/chain.js';
 import type { ChainChanges, ChainReport, ChainSink, RevertReason, SeenOutput } from '../chain/ports.js';
 import { appendEvent } from '../db/outbox.js';
+import type { Claim } from '../db/group-commit.js';
 import { WriteConflict } from '../db/errors.js';
 import { presentPaymentForEvent, settleInvoice } from './settle.js';
 
@@ -66,7 +67,7 @@ export class PaymentService implements ChainSink {
 
   /** Applies chain changes idempotently: the same output seen twice is one payment. */
   async apply(changes: ChainChanges): Promise<ApplyResult> {
-    const result = await this.deps.db.tx((trx) => this.applyIn(trx, changes), { concurrent: onlySightings(changes) });
+    const result = await this.deps.db.tx((trx, claim) => this.applyIn(trx, changes, claim), { concurrent: onlySightings(changes) });
     if (result.changedInvoices.length > 0) this.deps.onInvoicesChanged?.(result.changedInvoices);
     if ((changes.connected?.length ?? 0) > 0 || (changes.disconnected?.length ?? 0) > 0) this.deps.onTipMoved?.();
     for (const p of result.newPayments) if (p.invoiceId === null) this.deps.onUnassignedPayment?.(p);
@@ -74,7 +75,7 @@ export class PaymentService implements ChainSink {
     return result;
   }
 
-  private async applyIn(trx: Knex.Transaction, c: ChainChanges): Promise<ApplyResult> {
+  private async applyIn(trx: Knex.Transaction, c: ChainChanges, claim: Claim): Promise<ApplyResult> {
     await serializeChainWork(trx);
     const now = this.deps.now();
     const touched = new Set<number>();
@@ -92,8 +93,15 @@ export class PaymentService implements ChainSink {
       reverted.push({ payment: p, reason });
       addEvent(p, 'payment.reverted', reason);
     };
+    // Beside other units of sightings (onlySightings), what this one reads and writes is
+    // claimed: a transaction, an address, an outpoint spent, an invoice (its payments
+    // decide its state). Two units that share any of them are run again one after the
+    // other, so each sees what the other wrote: a double spend retires what it replaces,
+    // and an invoice's events tell of its payments in the order they were recorded.
     const touch = (p: Payment) => {
-      if (p.invoiceId !== null) touched.add(p.invoiceId);
+      if (p.invoiceId === null) return;
+      claim(`invoice:${p.invoiceId}`);
+      touched.add(p.invoiceId);
     };
     // Every payment write is a compare-and-set on the status it was read with: a unit of
     // sightings runs beside others (onlySightings), and one that lost the row to another
@@ -106,10 +114,11 @@ export class PaymentService implements ChainSink {
     // is never counted twice, not even for the moment before Core says it left.
     const retireConflicts = async (o: SeenOutput) => {
       for (const old of await mempoolPaymentsSpending(trx, o.spends ?? [], o.txid)) {
+        claim(`tx:${old.txid}`);
+        touch(old);
         const patch = { status: 'replaced' as const, blockHash: null, blockHeight: null, confirmedAt: null };
         await move(old, patch);
         revert({ ...old, ...patch }, 'replaced');
-        touch(old);
       }
     };
 
@@ -164,6 +173,9 @@ export class PaymentService implements ChainSink {
 
     // 4. Mempool sightings: new payments, or old ones seen again after a reorg or replacement.
     for (const o of c.seen ?? []) {
+      claim(`tx:${o.txid}`);
+      claim(`address:${o.addressId}`);
+      for (const spent of o.spends ?? []) claim(`outpoint:${spent}`);
       await retireConflicts(o);
       const p = await this.newPayment(trx, o, now, { status: 'mempool', blockHash: null, blockHeight: null, confirmedAt: null });
       if (p) {

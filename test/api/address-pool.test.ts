@@ -41,10 +41,10 @@ describe('address pool: addresses derived ahead', () => {
     let derivedInside = 0;
     const tx = db.tx.bind(db);
     db.tx = (fn) =>
-      tx(async (trx) => {
+      tx(async (trx, claim) => {
         open++;
         try {
-          return await fn(trx);
+          return await fn(trx, claim);
         } finally {
           open--;
         }

@@ -138,6 +138,37 @@ describe('group commit (db.tx)', () => {
     expect(final!.version).to.equal(11);
   });
 
+  it('concurrent units that claim one key are replayed one after another; those that claim none in common commit side by side', async () => {
+    await db.write.raw('CREATE TABLE tally (id INTEGER PRIMARY KEY, k TEXT NOT NULL, n INTEGER NOT NULL)');
+    // Each unit counts the rows of its key, then writes one more numbered after them: no
+    // compare-and-set covers that count, so the unit claims the key it counts.
+    const countThenAdd = (k: string) => db.tx(async (trx, claim) => {
+      claim(k);
+      const [row] = (await trx('tally').where({ k }).count({ n: '*' })) as { n: number }[];
+      await new Promise((r) => setImmediate(r));
+      await execute(trx, 'INSERT INTO tally (k, n) VALUES (?, ?)', [k, Number(row!.n)]);
+    }, { concurrent: true });
+    const held = async (units: () => Promise<unknown>[]) => {
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const first = db.tx(() => gate);
+      const all = units();
+      open();
+      await first;
+      return Promise.all(all);
+    };
+    const tally = async () => ((await db.read('tally').orderBy('id').select('k', 'n')) as { k: string; n: number }[]).map((r) => `${r.k}${r.n}`);
+    const before = db.commitStats();
+    await held(() => [countThenAdd('a'), countThenAdd('b'), countThenAdd('c')]);
+    const mid = db.commitStats();
+    expect([mid.together - before.together, mid.replayed - before.replayed]).to.deep.equal([1, 0]);
+    // Side by side, both would count one row of `a` and both write a1.
+    await held(() => [countThenAdd('a'), countThenAdd('a')]);
+    const after = db.commitStats();
+    expect([after.together - mid.together, after.replayed - mid.replayed]).to.deep.equal([0, 1]);
+    expect((await tally()).sort()).to.deep.equal(['a0', 'a1', 'a2', 'b0', 'c0']);
+  });
+
   it('answers no caller before the commit: a reader sees every row of a unit the moment its caller hears back', async () => {
     const checks = await Promise.all(Array.from({ length: 20 }, (_, i) => db.tx((trx) => insert(trx, i, `c${i}`)).then(async () => {
       const rows = (await db.read('rows').where({ unit: i })) as unknown[];
@@ -150,7 +181,7 @@ describe('group commit (db.tx)', () => {
     const solo = await openScratch(fs.mkdtempSync(path.join(os.tmpdir(), 'till-gc1-')), 1);
     try {
       await Promise.all(Array.from({ length: 5 }, (_, i) => solo.tx((trx) => insert(trx, i, `d${i}`))));
-      expect(solo.commitStats()).to.deep.equal({ commits: 5, units: 5, largest: 1, replayed: 0 });
+      expect(solo.commitStats()).to.deep.equal({ commits: 5, units: 5, largest: 1, together: 0, replayed: 0 });
     } finally {
       await solo.close();
     }
