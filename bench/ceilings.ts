@@ -51,6 +51,60 @@ export async function durableCommitCeiling(dir: string, seconds: number): Promis
   return { perSecond: times.length / seconds, p50: pct(times, 50), p99: pct(times, 99) };
 }
 
+export interface PacedCeiling {
+  /** ms from a row's arrival to its durable commit. */
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Durable commits of one row each arriving at `rate` a second for `count` rows, on the
+ * disk under `dir`, through the same driver: rows that arrive while a commit is under way
+ * share the next one, as Till's group commit does. Over as long a stretch as a latency
+ * run, so its tail holds what the disk and the machine's other tenants did meanwhile
+ * (a stall of the sync, a core taken away), which a burst of a second does not see.
+ */
+export async function pacedCommitCeiling(dir: string, rate: number, count: number): Promise<PacedCeiling> {
+  const file = path.join(dir, `paced-${process.pid}-${Date.now()}.sqlite`);
+  const db = new sqlite3.Database(file);
+  const run = (sql: string, params: unknown[] = []) =>
+    new Promise<void>((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
+  await run('PRAGMA journal_mode = WAL');
+  await run('PRAGMA synchronous = FULL');
+  await run('PRAGMA wal_autocheckpoint = 0');
+  await run('CREATE TABLE t (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO t (ref, body) VALUES (?, ?)');
+  const body = 'x'.repeat(600);
+  const waiting: number[] = [];
+  const latencies: number[] = [];
+  let committing: Promise<void> | null = null;
+  let n = 0;
+  const commitWaiting = async () => {
+    while (waiting.length > 0) {
+      const arrived = waiting.splice(0);
+      await run('BEGIN IMMEDIATE');
+      for (const _ of arrived) await new Promise<void>((resolve, reject) => insert.run([`r${n++}`, body], (err) => (err ? reject(err) : resolve())));
+      await run('COMMIT');
+      const done = performance.now();
+      for (const t of arrived) latencies.push(done - t);
+    }
+    committing = null;
+  };
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    waiting.push(performance.now());
+    committing ??= commitWaiting();
+  }
+  while (committing) await committing;
+  await new Promise<void>((resolve) => insert.finalize(() => resolve()));
+  await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  return { p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies) };
+}
+
 /** `a / b` as a percentage, one decimal. */
 export function ratio(a: number, b: number): string {
   return `${((100 * a) / b).toFixed(1)} %`;
