@@ -116,12 +116,13 @@ export class GroupCommit {
         let n = 1;
         while (n < this.queue.length && n < this.maxBatch && this.queue[n]!.concurrent === kind) n++;
         const batch = this.queue.splice(0, n);
-        if (batch.length === 1) await this.solo(batch[0]!);
-        else if (kind) await this.together(batch);
-        else await this.oneByOne(batch);
+        // Counted before any caller hears back, as `together` and `replayed` are.
         this.counts.commits++;
         this.counts.units += batch.length;
         this.counts.largest = Math.max(this.counts.largest, batch.length);
+        if (batch.length === 1) await this.solo(batch[0]!);
+        else if (kind) await this.together(batch);
+        else await this.oneByOne(batch);
       }
     } finally {
       this.busy = false;
@@ -142,15 +143,20 @@ export class GroupCommit {
     try {
       results = await this.knex.transaction(async (trx) => {
         const owners = new Map<string, number>();
+        // Kept apart from the throw: a unit that caught the WriteConflict still fails the attempt.
+        let collided = false;
         const claimFor = (unit: number): Claim => (key) => {
           const owner = owners.get(key);
-          if (owner !== undefined && owner !== unit) throw new WriteConflict(`${key} is claimed by another unit of the batch`);
+          if (owner !== undefined && owner !== unit) {
+            collided = true;
+            throw new WriteConflict(`${key} is claimed by another unit of the batch`);
+          }
           owners.set(key, unit);
         };
         // Each unit starts on its own promise: one that throws at once must not end the
         // transaction while the others still run.
         const settled = await Promise.allSettled(batch.map((u, i) => Promise.resolve().then(() => u.fn(trx, claimFor(i)))));
-        if (settled.some((r) => r.status === 'rejected')) throw new UnitFailed();
+        if (collided || settled.some((r) => r.status === 'rejected')) throw new UnitFailed();
         return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       });
     } catch (e) {

@@ -40,7 +40,7 @@ describe('address pool: addresses derived ahead', () => {
     let open = 0;
     let derivedInside = 0;
     const tx = db.tx.bind(db);
-    db.tx = (fn) =>
+    db.tx = (fn, opts) =>
       tx(async (trx, claim) => {
         open++;
         try {
@@ -48,7 +48,7 @@ describe('address pool: addresses derived ahead', () => {
         } finally {
           open--;
         }
-      });
+      }, opts);
     const derive = wallet.derive;
     (wallet as { derive: (i: number) => DerivedAddress }).derive = (i) => {
       if (open > 0) derivedInside++;

@@ -167,6 +167,19 @@ describe('group commit (db.tx)', () => {
     const after = db.commitStats();
     expect([after.together - mid.together, after.replayed - mid.replayed]).to.deep.equal([0, 1]);
     expect((await tally()).sort()).to.deep.equal(['a0', 'a1', 'a2', 'b0', 'c0']);
+    // A unit that catches the conflict and carries on does not make the collision commit.
+    const swallowing = () => db.tx(async (trx, claim) => {
+      try {
+        claim('a');
+      } catch {
+        // carries on regardless
+      }
+      await execute(trx, 'INSERT INTO tally (k, n) VALUES (?, ?)', ['s', 0]);
+    }, { concurrent: true });
+    await held(() => [countThenAdd('a'), swallowing()]);
+    const last = db.commitStats();
+    expect([last.together - after.together, last.replayed - after.replayed]).to.deep.equal([0, 1]);
+    expect((await tally()).sort()).to.deep.equal(['a0', 'a1', 'a2', 'a3', 'b0', 'c0', 's0']);
   });
 
   it('answers no caller before the commit: a reader sees every row of a unit the moment its caller hears back', async () => {

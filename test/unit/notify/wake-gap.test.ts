@@ -62,7 +62,7 @@ describe('notify worker: wake()', () => {
     }
     await sleep(800);
     expect(rounds, 'the burst').to.have.length(2);
-    // Node's timers count whole milliseconds and may fire up to one early by this clock.
+    // Node's timers count whole milliseconds and may fire a little early by this clock.
     expect(rounds[1]! - rounds[0]!).to.be.at.least(595);
     await worker.stop();
   });
