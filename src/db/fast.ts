@@ -108,3 +108,16 @@ export async function execute(trx: Knex.Transaction, sql: string, params: unknow
     }),
   );
 }
+
+/**
+ * Two statements of one unit that do not wait on each other, started together: on SQLite
+ * they run back to back on the unit's connection with no round trip to JavaScript in
+ * between (on PostgreSQL the connection runs them in the order given). Both are awaited
+ * before it returns or throws, as a unit must await every statement it starts.
+ */
+export async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
