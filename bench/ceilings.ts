@@ -21,12 +21,11 @@ const pct = (xs: number[], p: number) => {
 };
 
 /**
- * The raw durable-commit rate of one SQLite connection on the disk under `dir`: WAL,
- * synchronous=FULL, one row (the size of an invoice row) per transaction, through the
- * same driver Till uses, with nothing else in the way.
+ * A scratch SQLite file under `dir`, set up as Till's writer is (WAL, synchronous=FULL,
+ * checkpoints by hand), with a table of invoice-sized rows; `insert` writes the next one.
  */
-export async function durableCommitCeiling(dir: string, seconds: number): Promise<CommitCeiling> {
-  const file = path.join(dir, `ceiling-${process.pid}-${Date.now()}.sqlite`);
+async function scratchCommits(dir: string, name: string) {
+  const file = path.join(dir, `${name}-${process.pid}-${Date.now()}.sqlite`);
   const db = new sqlite3.Database(file);
   const run = (sql: string, params: unknown[] = []) =>
     new Promise<void>((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
@@ -34,20 +33,37 @@ export async function durableCommitCeiling(dir: string, seconds: number): Promis
   await run('PRAGMA synchronous = FULL');
   await run('PRAGMA wal_autocheckpoint = 0');
   await run('CREATE TABLE t (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO t (ref, body) VALUES (?, ?)');
+  const statement = db.prepare('INSERT INTO t (ref, body) VALUES (?, ?)');
   const body = 'x'.repeat(600);
+  let n = 0;
+  return {
+    run,
+    insert: () => new Promise<void>((resolve, reject) => statement.run([`r${n++}`, body], (err) => (err ? reject(err) : resolve()))),
+    async close() {
+      await new Promise<void>((resolve) => statement.finalize(() => resolve()));
+      await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    },
+  };
+}
+
+/**
+ * The raw durable-commit rate of one SQLite connection on the disk under `dir`: WAL,
+ * synchronous=FULL, one row (the size of an invoice row) per transaction, through the
+ * same driver Till uses, with nothing else in the way.
+ */
+export async function durableCommitCeiling(dir: string, seconds: number): Promise<CommitCeiling> {
+  const db = await scratchCommits(dir, 'ceiling');
   const times: number[] = [];
   const until = performance.now() + seconds * 1000;
-  for (let i = 0; performance.now() < until; i++) {
+  while (performance.now() < until) {
     const t0 = performance.now();
-    await run('BEGIN IMMEDIATE');
-    await new Promise<void>((resolve, reject) => insert.run([`r${i}`, body], (err) => (err ? reject(err) : resolve())));
-    await run('COMMIT');
+    await db.run('BEGIN IMMEDIATE');
+    await db.insert();
+    await db.run('COMMIT');
     times.push(performance.now() - t0);
   }
-  await new Promise<void>((resolve) => insert.finalize(() => resolve()));
-  await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  await db.close();
   return { perSecond: times.length / seconds, p50: pct(times, 50), p99: pct(times, 99) };
 }
 
@@ -66,26 +82,16 @@ export interface PacedCeiling {
  * (a stall of the sync, a core taken away), which a burst of a second does not see.
  */
 export async function pacedCommitCeiling(dir: string, rate: number, count: number): Promise<PacedCeiling> {
-  const file = path.join(dir, `paced-${process.pid}-${Date.now()}.sqlite`);
-  const db = new sqlite3.Database(file);
-  const run = (sql: string, params: unknown[] = []) =>
-    new Promise<void>((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
-  await run('PRAGMA journal_mode = WAL');
-  await run('PRAGMA synchronous = FULL');
-  await run('PRAGMA wal_autocheckpoint = 0');
-  await run('CREATE TABLE t (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO t (ref, body) VALUES (?, ?)');
-  const body = 'x'.repeat(600);
+  const db = await scratchCommits(dir, 'paced');
   const waiting: number[] = [];
   const latencies: number[] = [];
   let committing: Promise<void> | null = null;
-  let n = 0;
   const commitWaiting = async () => {
     while (waiting.length > 0) {
       const arrived = waiting.splice(0);
-      await run('BEGIN IMMEDIATE');
-      for (const _ of arrived) await new Promise<void>((resolve, reject) => insert.run([`r${n++}`, body], (err) => (err ? reject(err) : resolve())));
-      await run('COMMIT');
+      await db.run('BEGIN IMMEDIATE');
+      for (let i = 0; i < arrived.length; i++) await db.insert();
+      await db.run('COMMIT');
       const done = performance.now();
       for (const t of arrived) latencies.push(done - t);
     }
@@ -99,9 +105,7 @@ export async function pacedCommitCeiling(dir: string, rate: number, count: numbe
     committing ??= commitWaiting();
   }
   while (committing) await committing;
-  await new Promise<void>((resolve) => insert.finalize(() => resolve()));
-  await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  await db.close();
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies) };
 }
 
