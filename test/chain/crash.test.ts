@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,14 +12,7 @@ import { AddressPool } from '../../src/wallet/pool.js';
 import { engineEnv, testTpub } from '../helpers/till.js';
 import { nodeEnv, waitFor } from './helpers.js';
 import { tillCliArgs } from '../helpers/spawn.js';
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { freePort } from '../../regtest/daemon.js';
 
 /** Till as its own process, the way `npm start` runs it, so it can be killed for real. */
 function spawnTill(env: Record<string, string>): ChildProcess {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { openDatabase, migrateLatest } from '../../src/db/connection.js';
 import { ApiKeys } from '../../src/api/keys.js';
 import { tillCliArgs } from '../helpers/spawn.js';
+import { freePort } from '../../regtest/daemon.js';
 import { engineEnv, type TestTill } from '../helpers/till.js';
 import { lifecycle, notifyTill, receiver, until } from './helpers.js';
 
@@ -63,7 +64,7 @@ describe('delivery across a crash', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-notify-crash-'));
     let hang = true;
     const r = await receiver(() => (hang ? new Promise<number>(() => undefined) : 200));
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const env = {
       // The suite's engine: on PostgreSQL the killed and restarted Till share one database.
       ...(await engineEnv(dir)), PATH: process.env.PATH ?? '', TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_HOST: '127.0.0.1',
