@@ -18,6 +18,9 @@ if (!postgresBin()) {
 }
 const specs = ['test/api/**/*.test.ts', 'test/chain/**/*.test.ts', 'test/notify/**/*.test.ts', ...process.argv.slice(2)];
 // --no-config: .mocharc.json's spec would add every other suite to these.
-const options = ['--no-config', '--node-option', 'import=tsx', '--timeout', '20000', '--exit', '--parallel', '--jobs', '3'];
+const options = [
+  '--no-config', '--node-option', 'import=tsx', '--require', 'test/global-postgres.ts',
+  '--timeout', '20000', '--exit', '--parallel', '--jobs', '3',
+];
 const r = spawnSync('npx', ['mocha', ...options, ...specs], { stdio: 'inherit', env: { ...process.env, TILL_TEST_ENGINE: 'postgres' } });
 process.exit(r.status ?? 1);

@@ -47,7 +47,7 @@ describe('audit log: the API and the CLI', function () {
     t = await startTill();
     // On PostgreSQL the CLI and the restarted Till must find the database this one made.
     const database = await engineEnv(t.dir);
-    await t.stop();
+    await t.close();
     const env = { ...process.env, ...database, TILL_DATA_DIR: t.dir, TILL_LOG_LEVEL: 'silent' };
     const run = (...args: string[]) => spawnSync(process.execPath, tillCliArgs(...args), { env, encoding: 'utf8' });
     const made = run('keys', 'create', 'pos');

@@ -42,6 +42,8 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
     let node: SimNode;
     let procs: Proc[] = [];
     let closers: (() => Promise<void>)[] = [];
+    let dirs: string[] = [];
+    let failed = false;
     let databases = 0;
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-cluster-logs-'));
 
@@ -51,10 +53,15 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
 
     afterEach(async function () {
       // A failure's explanation is usually in the processes' logs: name them.
-      if (this.currentTest?.state === 'failed') for (const p of procs) console.log(`      ${p.name} log: ${p.log}`);
+      if (this.currentTest?.state === 'failed') {
+        failed = true;
+        for (const p of procs) console.log(`      ${p.name} log: ${p.log}`);
+      }
       for (const p of procs) p.child.kill('SIGKILL');
       await Promise.all(procs.map((p) => p.exited));
       procs = [];
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+      dirs = [];
       for (const c of closers) await c();
       closers = [];
     });
@@ -62,6 +69,8 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
     after(async () => {
       await node?.close();
       await cluster?.stop();
+      // The logs a failure named stay for reading.
+      if (!failed) fs.rmSync(logDir, { recursive: true, force: true });
     });
 
     async function sql<T = any>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -125,6 +134,7 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
     async function serve(name: string, dbUrl: string): Promise<Proc> {
       const port = await freePort();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `till-cluster-${name}-`));
+      dirs.push(dir);
       const log = path.join(logDir, `${name}-${databases}.log`);
       const fd = fs.openSync(log, 'a');
       const child = spawn(process.execPath, tillCliArgs('serve'), {

@@ -191,12 +191,14 @@ describe('group commit (db.tx)', () => {
   });
 
   it('with maxBatch 1, every unit commits alone', async () => {
-    const solo = await openScratch(fs.mkdtempSync(path.join(os.tmpdir(), 'till-gc1-')), 1);
+    const soloDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-gc1-'));
+    const solo = await openScratch(soloDir, 1);
     try {
       await Promise.all(Array.from({ length: 5 }, (_, i) => solo.tx((trx) => insert(trx, i, `d${i}`))));
       expect(solo.commitStats()).to.deep.equal({ commits: 5, units: 5, largest: 1, together: 0, replayed: 0 });
     } finally {
       await solo.close();
+      fs.rmSync(soloDir, { recursive: true, force: true });
     }
   });
 

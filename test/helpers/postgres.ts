@@ -5,6 +5,7 @@
  * skip the suites with the reason, or fail them under TILL_TEST_REQUIRE_ALL=1 (CI).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -70,7 +71,9 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgCluster>
   if (user) execFileSync('chown', ['-R', `${user}:`, dir]);
   const port = await freePort();
   asUser(user, path.join(bin, 'initdb'), ['-D', data, '-U', 'till', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  // A test run creates hundreds of databases, each written whole to the WAL: a small
+  // max_wal_size recycles it instead of keeping a gigabyte of it.
+  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=96MB -c min_wal_size=32MB';
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
   asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options]);
   asUser(user, path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'till', 'till']);
@@ -118,14 +121,28 @@ export function testEngine(): 'sqlite' | 'postgres' {
   return process.env.TILL_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-let shared: Promise<PgCluster> | null = null;
+/** Names the run's one cluster to the test processes (test/global-postgres.ts sets it). */
+export const SHARED_CLUSTER_ENV = 'TILL_TEST_PG_URL';
+
+let shared: Promise<{ url: string }> | null = null;
 let databases = 0;
 
-/** This test process's cluster, started at first use and stopped when the process exits. */
-export function sharedPostgres(): Promise<PgCluster> {
+/**
+ * The cluster this test process makes its databases in. Under mocha's config (npm test,
+ * both passes) the main process started one for the whole run, so parallel workers, which
+ * mocha may kill before their exit handlers finish, own nothing on disk. A file run on its
+ * own (`--no-config`) starts one here and stops it when the process exits.
+ */
+export function sharedPostgres(): Promise<{ url: string }> {
   if (!shared) {
-    shared = startPostgres();
-    shared.then((c) => process.once('exit', () => void c.stop()), () => {});
+    const url = process.env[SHARED_CLUSTER_ENV];
+    if (url) {
+      shared = Promise.resolve({ url });
+    } else {
+      const started = startPostgres();
+      started.then((c) => process.once('exit', () => void c.stop()), () => {});
+      shared = started;
+    }
   }
   return shared;
 }
@@ -138,7 +155,8 @@ export async function testDatabaseUrl(dir: string): Promise<string> {
   const cluster = await sharedPostgres();
   const marker = path.join(dir, 'postgres-database');
   if (fs.existsSync(marker)) return fs.readFileSync(marker, 'utf8');
-  const name = `till_${process.pid}_${++databases}`;
+  // Not the pid alone: the run's one cluster outlives its workers, and a pid comes back.
+  const name = `till_${process.pid}_${randomBytes(4).toString('hex')}_${++databases}`;
   const admin = new (await import('pg')).default.Client({ connectionString: cluster.url });
   await admin.connect();
   try {

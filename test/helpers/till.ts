@@ -89,7 +89,7 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
   const clock = opts.clock ?? testClock();
   const config = loadConfig({
-    // A test that names the database (a restart after stop() removed the data dir) keeps it;
+    // A test that names the database keeps it;
     // one that names the data dir in env (a restart) gets that dir's database, as on SQLite.
     ...(opts.env?.TILL_DATABASE_URL ? {} : await engineEnv(opts.env?.TILL_DATA_DIR ?? dir)),
     TILL_DATA_DIR: dir,
