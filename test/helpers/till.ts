@@ -86,7 +86,18 @@ export async function engineEnv(dir: string): Promise<Record<string, string>> {
 
 /** Starts the real Till: a temp data dir with a real SQLite file, the real HTTP server on a free port. */
 export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
-  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
+  if (opts.dir) return startIn(opts.dir, opts);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-test-'));
+  try {
+    return await startIn(dir, opts);
+  } catch (err) {
+    // A start a test expects to fail leaves nothing behind.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startIn(dir: string, opts: StartOptions): Promise<TestTill> {
   const clock = opts.clock ?? testClock();
   const config = loadConfig({
     // A test that names the database keeps it;
