@@ -45,10 +45,15 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
     let dirs: string[] = [];
     let failed = false;
     let databases = 0;
-    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-cluster-logs-'));
+    let logDir: string;
 
     before(async () => {
-      [cluster, node] = await Promise.all([startPostgres(), startSimNode()]);
+      logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-cluster-logs-'));
+      // Each that started is kept, so after() stops it even when the other failed.
+      const [c, n] = await Promise.allSettled([startPostgres(), startSimNode()]);
+      if (c.status === 'fulfilled') cluster = c.value;
+      if (n.status === 'fulfilled') node = n.value;
+      for (const r of [c, n]) if (r.status === 'rejected') throw r.reason;
     });
 
     afterEach(async function () {
@@ -70,7 +75,7 @@ withPostgres('many till serve processes on one PostgreSQL', () => {
       await node?.close();
       await cluster?.stop();
       // The logs a failure named stay for reading.
-      if (!failed) fs.rmSync(logDir, { recursive: true, force: true });
+      if (!failed && logDir) fs.rmSync(logDir, { recursive: true, force: true });
     });
 
     async function sql<T = any>(url: string, text: string, values: unknown[] = []): Promise<T[]> {

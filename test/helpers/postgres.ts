@@ -43,6 +43,8 @@ export interface PgCluster {
   pause(): void;
   resume(): void;
   stop(): Promise<void>;
+  /** `stop`, done before it returns: for exit handlers and signals, where nothing is awaited. */
+  stopNow(): void;
 }
 
 /** Runs a server binary as `user` (root cannot run initdb or postgres). */
@@ -67,32 +69,46 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgCluster>
   const user = process.getuid?.() === 0 ? 'postgres' : null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-pg-'));
   const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  if (user) execFileSync('chown', ['-R', `${user}:`, dir]);
-  const port = await freePort();
-  asUser(user, path.join(bin, 'initdb'), ['-D', data, '-U', 'till', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  // A test run creates hundreds of databases, each written whole to the WAL: a small
-  // max_wal_size recycles it instead of keeping a gigabyte of it.
-  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=96MB -c min_wal_size=32MB';
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
-  asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options]);
-  asUser(user, path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'till', 'till']);
+  const ctl = (...args: string[]) => asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, ...args]);
   let stopped = false;
-  return {
-    url: `postgres://till@127.0.0.1:${port}/till`,
-    port,
-    pause: () => asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
-    resume: () => asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options]),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      try {
-        asUser(user, path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      // Immediate: the data goes next. Nothing to stop if the server never started.
+      if (fs.existsSync(path.join(data, 'postmaster.pid'))) ctl('-m', 'immediate', '-w', 'stop');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
+  try {
+    fs.mkdirSync(data);
+    if (user) execFileSync('chown', ['-R', `${user}:`, dir]);
+    const port = await freePort();
+    asUser(user, path.join(bin, 'initdb'), ['-D', data, '-U', 'till', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    // A test run creates hundreds of databases, each written whole to the WAL: a small
+    // max_wal_size recycles it instead of keeping a gigabyte of it. Three workers' Tills
+    // (pools, leases, listeners) share the run's one cluster.
+    const fast = opts.durable
+      ? ''
+      : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=96MB -c min_wal_size=32MB -c max_connections=300';
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
+    const start = () => ctl('-l', path.join(dir, 'log'), '-w', '-t', '30', 'start', '-o', options);
+    start();
+    asUser(user, path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'till', 'till']);
+    return {
+      url: `postgres://till@127.0.0.1:${port}/till`,
+      port,
+      pause: () => ctl('-m', 'fast', '-w', 'stop'),
+      resume: start,
+      stop: async () => stopNow(),
+      stopNow,
+    };
+  } catch (err) {
+    // A half-started cluster (pg_ctl timed out, createdb failed) is not left running.
+    stopNow();
+    throw err;
+  }
 }
 
 /**
@@ -121,34 +137,45 @@ export function testEngine(): 'sqlite' | 'postgres' {
   return process.env.TILL_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/** Names the run's one cluster to the test processes (test/global-postgres.ts sets it). */
+/**
+ * Names the run's one cluster to the test processes: its URL, or `failed: <why>` when it
+ * could not start (test/global-postgres.ts sets it).
+ */
 export const SHARED_CLUSTER_ENV = 'TILL_TEST_PG_URL';
+const FAILED = 'failed: ';
 
 let shared: Promise<{ url: string }> | null = null;
 let databases = 0;
 
 /**
- * The cluster this test process makes its databases in. Under mocha's config (npm test,
- * both passes) the main process started one for the whole run, so parallel workers, which
- * mocha may kill before their exit handlers finish, own nothing on disk. A file run on its
- * own (`--no-config`) starts one here and stops it when the process exits.
+ * The cluster this test process makes its databases in. Under test/global-postgres.ts
+ * (npm test loads it in both passes) mocha's main process started one for the whole run,
+ * so parallel workers, which mocha may kill before their exit handlers finish, own nothing
+ * on disk. A file run without it, serially, starts one here and stops it at exit.
  */
 export function sharedPostgres(): Promise<{ url: string }> {
   if (!shared) {
-    const url = process.env[SHARED_CLUSTER_ENV];
-    if (url) {
-      shared = Promise.resolve({ url });
+    const named = process.env[SHARED_CLUSTER_ENV];
+    if (named?.startsWith(FAILED)) {
+      shared = Promise.reject(new Error(`the run's PostgreSQL cluster did not start: ${named.slice(FAILED.length)}`));
+    } else if (named) {
+      shared = Promise.resolve({ url: named });
     } else {
       const started = startPostgres();
-      started.then((c) => process.once('exit', () => void c.stop()), () => {});
+      started.then((c) => process.once('exit', () => c.stopNow()), () => {});
       shared = started;
     }
   }
   return shared;
 }
 
+/** What a test process is told when the run's cluster failed to start. */
+export function failedClusterNote(why: string): string {
+  return FAILED + why.replace(/\s+/g, ' ').slice(0, 500);
+}
+
 /**
- * A fresh, empty database in this process's cluster: its URL. `dir` keeps the name, so a
+ * A fresh, empty database in the run's cluster: its URL. `dir` keeps the name, so a
  * Till restarted on the same data dir finds the same database again.
  */
 export async function testDatabaseUrl(dir: string): Promise<string> {

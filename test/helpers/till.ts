@@ -91,7 +91,7 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   try {
     return await startIn(dir, opts);
   } catch (err) {
-    // A start a test expects to fail leaves nothing behind.
+    // A start that failed leaves nothing behind (startIn closed what it opened).
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -100,8 +100,8 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
 async function startIn(dir: string, opts: StartOptions): Promise<TestTill> {
   const clock = opts.clock ?? testClock();
   const config = loadConfig({
-    // A test that names the database keeps it;
-    // one that names the data dir in env (a restart) gets that dir's database, as on SQLite.
+    // A test that names the database keeps it; one that names the data dir in env (a
+    // restart) gets that dir's database, as on SQLite.
     ...(opts.env?.TILL_DATABASE_URL ? {} : await engineEnv(opts.env?.TILL_DATA_DIR ?? dir)),
     TILL_DATA_DIR: dir,
     TILL_PORT: '0',
@@ -123,9 +123,16 @@ async function startIn(dir: string, opts: StartOptions): Promise<TestTill> {
       createFixedRateProvider('USD=70862.71,EUR=61919.68,JPY=10500000,BHD=26700.125'),
     ],
   });
-  const port = await till.listen();
+  let port: number;
+  let key: string;
+  try {
+    port = await till.listen();
+    ({ key } = await till.services.keys.create('test', ['admin']));
+  } catch (err) {
+    await till.close();
+    throw err;
+  }
   const url = `http://127.0.0.1:${port}`;
-  const { key } = await till.services.keys.create('test', ['admin']);
 
   const request: TestTill['request'] = async (method, p, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
