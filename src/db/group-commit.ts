@@ -51,9 +51,8 @@ export interface TxOptions {
    * after another. A unit whose writes depend on reads that no one row's compare-and-set
    * covers (which payments spend an outpoint, which payments an invoice has) claims what
    * it reads (`Claim`), so that two units touching one of them never commit side by
-   * side. Any other unit (a block's payments, which read statuses and the tip
-   * and then write from them) runs alone, one after another, still sharing its batch's
-   * commit.
+   * side. Any other unit (a block's payments, which read statuses and the tip and then
+   * write from them) runs alone, one after another, still sharing its batch's commit.
    */
   concurrent?: boolean;
 }
