@@ -5,6 +5,7 @@ import { openConfiguredDatabase, migrateLatest, type Database } from './db/conne
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
 import { answerClientError, buildApp } from './api/app.js';
+import { closeServer } from './api/server-close.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
 import type { ApiDeps } from './api/deps.js';
@@ -443,12 +444,10 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       await cluster.close();
       email.close();
       await rates.stop();
+      // The server stops taking requests first, so no stream opens after the feed has shut.
+      const serverClosed = server ? closeServer(server) : Promise.resolve();
       feed.closeAll();
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeAllConnections();
-      }
+      await serverClosed;
       await db.close();
     },
   };

@@ -8,6 +8,7 @@ export type Listener = () => void;
 export class InvoiceFeed {
   private readonly byInvoice = new Map<number, Set<Listener>>();
   private readonly closers = new Set<() => void>();
+  private closed = false;
 
   /** Called after commit with the ids of the invoices that changed. */
   publish(ids: Iterable<number>): void {
@@ -40,6 +41,12 @@ export class InvoiceFeed {
 
   /** Listens to one invoice; returns the unsubscribe. `onClose` runs when the feed shuts. */
   subscribe(invoiceId: number, l: Listener, onClose: () => void): () => void {
+    // A stream whose request was read before the shutdown, and subscribes after it, ends
+    // too (once its caller holds the unsubscribe it is handed).
+    if (this.closed) {
+      setImmediate(onClose);
+      return () => {};
+    }
     let set = this.byInvoice.get(invoiceId);
     if (!set) this.byInvoice.set(invoiceId, (set = new Set()));
     set.add(l);
@@ -56,8 +63,9 @@ export class InvoiceFeed {
     return this.closers.size;
   }
 
-  /** Ends every open stream (Till's shutdown: a server closes only once its streams end). */
+  /** Ends every open stream and any opened later (Till's shutdown: a server closes only once its streams end). */
   closeAll(): void {
+    this.closed = true;
     for (const c of [...this.closers]) c();
     this.closers.clear();
     this.byInvoice.clear();

@@ -72,4 +72,26 @@ describe('checkout page SSE stream', () => {
       await s.close();
     }
   });
+  it('a stream that opens after the feed has shut (Till stopping) ends at once', async () => {
+    const feed = new InvoiceFeed();
+    const s = await serve(feed);
+    try {
+      feed.closeAll();
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(`${s.url}/i/${UUID}/events`, resolve).on('error', reject);
+      });
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      const ended = await Promise.race([
+        new Promise<boolean>((r) => res.on('end', () => r(true))),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+      ]);
+      expect(ended, 'the stream ended by itself').to.equal(true);
+      expect(text).to.equal('retry: 3000\n\n');
+      expect(feed.size).to.equal(0);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,0 +1,142 @@
+/**
+ * Stopping Till (SIGTERM from the app's container, or a test's afterEach) ends promptly
+ * even when clients hold connections open: a payer's page keeps a live stream and a
+ * keep-alive connection it polls on, and a connection that turns idle after the server
+ * began to close would otherwise be kept until its 65 s keep-alive timeout. App stores
+ * give a container about 10 s before they kill it.
+ */
+import { expect } from 'chai';
+import http from 'node:http';
+import net from 'node:net';
+import { startTill, testTpub, type TestTill } from '../helpers/till.js';
+
+/** A checkout page's uuid for a new finalized invoice. */
+async function invoicePage(t: TestTill): Promise<string> {
+  await t.setWallet(testTpub(5));
+  const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
+  expect(c.status, c.text).to.equal(201);
+  const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
+  expect(f.status, f.text).to.equal(200);
+  return (await t.till.db.read('invoices').where({ ref: c.body.ref }).first()).public_id as string;
+}
+
+/** Opens a live stream on `agent`, resolving once its first bytes arrive. */
+function openStream(url: string, agent: http.Agent): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent }, (res) => {
+      res.once('data', () => resolve(res));
+      res.resume();
+    });
+    req.on('error', reject);
+  });
+}
+
+/** GETs `url` on `agent` and reads the whole answer; rejects if the connection fails. */
+function get(url: string, agent: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function timedStop(t: TestTill): Promise<number> {
+  const started = Date.now();
+  await t.stop();
+  return Date.now() - started;
+}
+
+describe('stopping Till with clients connected', function () {
+  this.timeout(30_000);
+  let t: TestTill | undefined;
+  const agents: http.Agent[] = [];
+  const agent = () => {
+    const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(a);
+    return a;
+  };
+  afterEach(async () => {
+    for (const a of agents.splice(0)) a.destroy();
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('ends live streams and closes the keep-alive connections they leave, within seconds', async () => {
+    const till = (t = await startTill());
+    const uuid = await invoicePage(till);
+    // Several payers, each on a keep-alive connection: the stream ends at shutdown and
+    // its connection turns idle only after the server has begun to close.
+    const ended: Promise<void>[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await openStream(`${till.url}/i/${uuid}/events`, agent());
+      ended.push(new Promise((r) => res.on('close', () => r())));
+    }
+    t = undefined;
+    const ms = await timedStop(till);
+    expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
+    await Promise.all(ended);
+  });
+
+  it('closes a connection a payer keeps polling on, after answering what it already asked', async () => {
+    const till = (t = await startTill());
+    const uuid = await invoicePage(till);
+    const a = agent();
+    expect(await get(`${till.url}/i/${uuid}/status.json`, a)).to.equal(200);
+    let polling = true;
+    let answered = 0;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          await get(`${till.url}/i/${uuid}/status.json`, a);
+          answered++;
+        } catch {
+          return; // the server has gone: what a payer's page sees at shutdown
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    t = undefined;
+    const ms = await timedStop(till);
+    polling = false;
+    await poller;
+    expect(answered, 'the poller was answered before the stop').to.be.above(0);
+    expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
+  });
+
+  it('answers a request whose body was still arriving when the stop began, then lets its connection go', async () => {
+    const till = (t = await startTill());
+    await till.setWallet();
+    const body = JSON.stringify({ currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] });
+    const socket = net.connect(Number(new URL(till.url).port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    const gone = new Promise<void>((r) => socket.once('close', () => r()));
+    // A keep-alive request: its headers now, its body only once the stop has begun.
+    socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${till.key}\r\n`
+      + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 100));
+    t = undefined;
+    const started = Date.now();
+    const stopped = till.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write(body);
+    await stopped;
+    const ms = Date.now() - started;
+    await gone;
+    expect(answer, 'its answer came before the connection closed').to.match(/^HTTP\/1\.1 201 /);
+    expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
+  });
+
+  it('an idle keep-alive connection does not hold the stop', async () => {
+    const till = (t = await startTill());
+    const a = agent();
+    expect(await get(`${till.url}/health`, a)).to.be.oneOf([200, 503]);
+    t = undefined;
+    const ms = await timedStop(till);
+    expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
+  });
+});
