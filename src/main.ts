@@ -1,11 +1,10 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/load.js';
 import { openConfiguredDatabase, migrateLatest, type Database } from './db/connection.js';
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
 import { answerClientError, buildApp } from './api/app.js';
-import { closeServer } from './api/server-close.js';
+import { httpServer, type HttpServer } from './api/http-server.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
 import type { ApiDeps } from './api/deps.js';
@@ -393,7 +392,7 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     }, ADMIN_MODULES),
   ]);
 
-  let server: http.Server | null = null;
+  let serving: HttpServer | null = null;
   const loops: Loop[] = [];
   cluster = joinCluster(db, backgroundWork({
     db, log, invoices, watcher: w, follower, notify, now,
@@ -424,14 +423,15 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     health,
     app,
     async listen() {
-      server = http.createServer(app.callback());
+      serving = httpServer(app.callback());
+      const server = serving.server;
       // Requests node refuses before Koa sees them still get a JSON error.
       server.on('clientError', answerClientError);
       server.keepAliveTimeout = 65_000;
       server.requestTimeout = 30_000;
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(config.port, config.host, resolve);
+        server.once('error', reject);
+        server.listen(config.port, config.host, resolve);
       });
       // The checkpoint is SQLite's own (a no-op elsewhere); the rest runs where elected.
       loops.push(startLoop({ name: 'checkpoint', everyMs: 2000, log, run: () => db.checkpoint() }));
@@ -440,14 +440,18 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       return (server.address() as AddressInfo).port;
     },
     async close() {
-      await Promise.all(loops.map((l) => l.stop()));
-      await cluster.close();
+      // The server stops taking requests first, and its requests run out while the
+      // background work stops (a webhook in flight can take its whole timeout); the
+      // services those requests use (rates, email, the database) stop after both.
+      const served = serving ? serving.close() : Promise.resolve({ cut: 0 });
+      feed.closeAll();
+      const [{ cut }] = await Promise.all([served, (async () => {
+        await Promise.all(loops.map((l) => l.stop()));
+        await cluster.close();
+      })()]);
+      if (cut > 0) log.warn({ requests: cut }, 'requests still running when the stop\'s grace ran out were cut');
       email.close();
       await rates.stop();
-      // The server stops taking requests first, so no stream opens after the feed has shut.
-      const serverClosed = server ? closeServer(server) : Promise.resolve();
-      feed.closeAll();
-      await serverClosed;
       await db.close();
     },
   };

@@ -2,6 +2,14 @@ import { describeUnknown, resolveConfig, unknownVariables, type Config } from '.
 import { createTill } from '../main.js';
 import { describeDatabase } from '../db/connection.js';
 
+/**
+ * The longest a stop may take. Till stops its HTTP side within seconds, but the
+ * background work waits for a webhook being sent, up to its timeout. Exiting mid-way is
+ * safe (every change is one transaction; a leased delivery is sent again), and StartOS
+ * kills a service 30 s after SIGTERM: better to exit first and say why.
+ */
+export const STOP_LIMIT_MS = 20_000;
+
 export async function runServe(config: Config, _opts: { migrate: boolean }): Promise<void> {
   // Where each setting came from, for the settings page of the merchant UI.
   const till = await createTill({ config, sources: resolveConfig(process.env).sources });
@@ -14,6 +22,11 @@ export async function runServe(config: Config, _opts: { migrate: boolean }): Pro
     if (closing) return;
     closing = true;
     till.log.info({ signal }, 'shutting down');
+    const limit = setTimeout(() => {
+      till.log.warn({ afterMs: STOP_LIMIT_MS }, 'still stopping: exiting now; what was in flight (a webhook being sent, a block being read) is taken up again at the next start');
+      process.exit(1);
+    }, STOP_LIMIT_MS);
+    limit.unref();
     till.close().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -1,0 +1,59 @@
+import http from 'node:http';
+
+/**
+ * How long requests already begun may take to finish once Till stops. Docker run bare
+ * gives a stopping container 10 s before it kills it; what is still open after this is cut.
+ */
+export const CLOSE_GRACE_MS = 5_000;
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<unknown>;
+
+export interface HttpServer {
+  readonly server: http.Server;
+  /** Resolves once every connection is closed and every handler has settled, or the grace is up. */
+  close(graceMs?: number): Promise<{ cut: number }>;
+}
+
+/**
+ * Till's HTTP server, and how it stops without waiting on its clients. A payer's page
+ * polls on a kept-alive connection, and a connection busy when closing began turns idle
+ * later: Node's close() alone waits for both until their keep-alive timeout, a minute.
+ * So once closing, answers say `Connection: close`, connections are closed as soon as
+ * they are idle, and after the grace whatever is still open is cut. The handlers are
+ * awaited too (a cut connection does not stop its handler), so the database is not
+ * closed under one that is still writing.
+ */
+export function httpServer(handle: Handler): HttpServer {
+  const running = new Set<Promise<unknown>>();
+  let closing = false;
+  const server = http.createServer((req, res) => {
+    if (closing) res.setHeader('Connection', 'close');
+    const p = handle(req, res).catch(() => undefined);
+    running.add(p);
+    void p.finally(() => running.delete(p));
+  });
+  return {
+    server,
+    async close(graceMs = CLOSE_GRACE_MS) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      let timer: NodeJS.Timeout | undefined;
+      const graceUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      const settled = (async () => {
+        await closed;
+        while (running.size > 0) await Promise.all([...running]);
+      })();
+      try {
+        await Promise.race([settled, graceUp]);
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(timer);
+      }
+      const cut = running.size;
+      server.closeAllConnections();
+      await closed;
+      return { cut };
+    },
+  };
+}
