@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SEED_INVOICE, testTpub } from '../helpers/till.js';
 import { tillCliArgs } from '../helpers/spawn.js';
+import { freePort } from '../../regtest/daemon.js';
 
 
 function till(dir: string, args: string[], env: Record<string, string> = {}) {
@@ -78,7 +79,7 @@ describe('till CLI', function () {
 
   it('serves on the configured port, answers the seed example, and stops cleanly on SIGTERM', async () => {
     const key = /(till_\w+)/.exec(till(dir, ['keys', 'create', 'shop']).out)![1]!;
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const child = spawn(process.execPath, tillCliArgs('start'), {
       cwd: dir,
       env: { PATH: process.env.PATH, TILL_PORT: String(port), TILL_HOST: '127.0.0.1', TILL_RATES_FIXED: 'USD=70000' },
