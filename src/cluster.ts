@@ -99,6 +99,8 @@ export function joinCluster(db: Database, work: BackgroundWork, news: NewsTarget
       await election.start();
     },
     async close() {
+      // Deaf from here, while the last requests run out: read from the database, as when the news is lost.
+      news.newsHeard(false);
       await election.close();
       await listener.close();
     },

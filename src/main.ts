@@ -443,16 +443,20 @@ export async function createTill(opts: TillOptions): Promise<Till> {
       // The server stops taking requests first, and its requests run out while the
       // background work stops (a webhook in flight can take its whole timeout); the
       // services those requests use (rates, email, the database) stop after both.
-      const served = serving ? serving.close() : Promise.resolve({ cut: 0 });
+      const served = (serving ? serving.close() : Promise.resolve({ cut: 0 })).then(({ cut }) => {
+        if (cut > 0) log.warn({ requests: cut }, 'requests still running when the stop\'s grace ran out were cut');
+      });
       feed.closeAll();
-      const [{ cut }] = await Promise.all([served, (async () => {
+      const background = (async () => {
         await Promise.all(loops.map((l) => l.stop()));
         await cluster.close();
-      })()]);
-      if (cut > 0) log.warn({ requests: cut }, 'requests still running when the stop\'s grace ran out were cut');
+      })();
+      // Both run out before the rest stops, even when one of them fails.
+      const [httpDone, backgroundDone] = await Promise.allSettled([served, background]);
       email.close();
       await rates.stop();
       await db.close();
+      for (const r of [httpDone, backgroundDone]) if (r.status === 'rejected') throw r.reason;
     },
   };
 }

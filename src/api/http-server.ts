@@ -24,25 +24,27 @@ export interface HttpServer {
  * closed under one that is still writing.
  */
 export function httpServer(handle: Handler): HttpServer {
-  const running = new Set<Promise<unknown>>();
+  const running = new Map<Promise<unknown>, http.ServerResponse>();
   let closing = false;
   const server = http.createServer((req, res) => {
     if (closing) res.setHeader('Connection', 'close');
     const p = handle(req, res).catch(() => undefined);
-    running.add(p);
+    running.set(p, res);
     void p.finally(() => running.delete(p));
   });
   return {
     server,
     async close(graceMs = CLOSE_GRACE_MS) {
       closing = true;
+      // Those already running close their connection once answered, too.
+      for (const res of running.values()) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
       let timer: NodeJS.Timeout | undefined;
       const graceUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       const settled = (async () => {
         await closed;
-        while (running.size > 0) await Promise.all([...running]);
+        while (running.size > 0) await Promise.all([...running.keys()]);
       })();
       try {
         await Promise.race([settled, graceUp]);

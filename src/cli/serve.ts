@@ -22,11 +22,11 @@ export async function runServe(config: Config, _opts: { migrate: boolean }): Pro
     if (closing) return;
     closing = true;
     till.log.info({ signal }, 'shutting down');
-    const limit = setTimeout(() => {
+    // Not unref'd: a stop left waiting on nothing Node counts still ends here, with its line.
+    setTimeout(() => {
       till.log.warn({ afterMs: STOP_LIMIT_MS }, 'still stopping: exiting now; what was in flight (a webhook being sent, a block being read) is taken up again at the next start');
       process.exit(1);
     }, STOP_LIMIT_MS);
-    limit.unref();
     till.close().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -106,7 +106,7 @@ describe('stopping Till with clients connected', function () {
     expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
   });
 
-  it('a request pipelined behind one in progress when the stop began is told Connection: close', async () => {
+  it('a request in progress when the stop began is answered with Connection: close; what was pipelined behind it is not read', async () => {
     const till = (t = await startTill());
     const uuid = await invoicePage(till);
     const socket = net.connect(Number(new URL(till.url).port), '127.0.0.1');
@@ -116,8 +116,9 @@ describe('stopping Till with clients connected', function () {
     socket.on('data', (d: string) => (answer += d));
     const gone = new Promise<void>((r) => socket.once('close', () => r()));
     const body = JSON.stringify({ currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] });
-    // The first request's body comes only after the stop began; the second follows it
-    // on the same kept-alive connection, as a browser's next poll would.
+    // The first request's body comes only after the stop began; a second follows it on
+    // the same kept-alive connection, as a browser's next poll would. HTTP lets a server
+    // close after an answer that says so: the client sends the second again elsewhere.
     socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${till.key}\r\n`
       + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
     await new Promise((r) => setTimeout(r, 100));
@@ -130,10 +131,9 @@ describe('stopping Till with clients connected', function () {
     const ms = Date.now() - started;
     await gone;
     const heads = answer.match(/HTTP\/1\.1 \d{3} [^\r]*\r\n(?:[^\r]+\r\n)*\r\n/g) ?? [];
-    expect(heads, answer.slice(0, 300)).to.have.length(2);
+    expect(heads, answer.slice(0, 300)).to.have.length(1);
     expect(heads[0]).to.match(/^HTTP\/1\.1 201 /);
-    expect(heads[1]).to.match(/^HTTP\/1\.1 200 /);
-    expect(heads[1]).to.match(/\r\nConnection: close(\r\n|$)/i);
+    expect(heads[0]).to.match(/\r\nConnection: close\r\n/i);
     expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
   });
 

@@ -5,6 +5,7 @@
  * one is refused by the other at once; a setting saved through one is used by the other.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { expect } from 'chai';
 import { startPostgres, withPostgres, type PgCluster } from '../helpers/postgres.js';
 import { startTill, testTpub, SEED_INVOICE, type TestTill } from '../helpers/till.js';
@@ -82,6 +83,37 @@ withPostgres('news between processes on PostgreSQL', () => {
       expect(before).not.to.include('Corner Shop');
       await a.till.db.tx((trx) => putStoredSetting(trx, 'TILL_SHOP_NAME', 'Corner Shop', Date.now()));
       await waitFor(async () => (await fetch(`${b.url}/i/${fin.body.uuid}`).then((r) => r.text())).includes('Corner Shop'), 'the other process to use the new name', 1000);
+    });
+    it('a process stopping stops trusting its caches as it stops listening: its last requests read fresh', async () => {
+      const c = await startTill({ env: { TILL_DATABASE_URL: pg.url } });
+      try {
+        await waitFor(async () => (await c.till.health()).database.news, 'the third to listen');
+        const created = await a.request('POST', '/api/v1/invoices', { body: SEED_INVOICE });
+        expect((await a.request('POST', `/api/v1/invoices/${created.body.ref}/finalize`)).status).to.equal(200);
+        // c reads it twice: the second answer comes from c's cache.
+        for (let i = 0; i < 2; i++) expect((await c.request('GET', `/api/v1/invoices/${created.body.ref}/status`)).body.status).to.equal('pending');
+        // A request in progress on c (its body still to come) keeps c open while it stops.
+        const body = JSON.stringify(SEED_INVOICE);
+        const socket = net.connect(Number(new URL(c.url).port), '127.0.0.1');
+        await new Promise((r) => socket.once('connect', r));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (answer += d));
+        socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${c.key}\r\n`
+          + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+        await new Promise((r) => setTimeout(r, 100));
+        const stopped = c.till.close();
+        await waitFor(async () => !(await c.till.health()).database.news, 'c to stop listening');
+        // Changed through a once c no longer hears of it: what c serves now is read afresh.
+        expect((await a.request('DELETE', `/api/v1/invoices/${created.body.ref}`)).status).to.equal(200);
+        expect((await c.till.services.invoices.summary(created.body.ref)).status).to.equal('cancelled');
+        socket.write(body);
+        await stopped;
+        expect(answer).to.match(/^HTTP\/1\.1 201 /);
+        socket.destroy();
+      } finally {
+        await c.stop();
+      }
     });
   });
 });

@@ -56,13 +56,41 @@ describe('the HTTP server stopping', function () {
     expect(await closed).to.match(/socket hang up|ECONNRESET/);
   });
 
-  it('tells a request that arrives on a busy connection after closing began to close it', async () => {
+  it('answers a request in progress when closing began with Connection: close', async () => {
+    let started!: () => void;
+    const begun = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { s, url } = await listening(async (_req, res) => {
+      started();
+      await gate;
+      res.end('ok');
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res))).on('error', reject);
+    });
+    await begun;
+    const closing = s.close(5_000);
+    release();
+    expect((await answered).headers.connection).to.equal('close');
+    expect((await closing).cut).to.equal(0);
+    agent.destroy();
+  });
+
+  it('tells a request that arrives after closing began, on a connection whose answer was under way, to close it', async () => {
+    let headersOut!: () => void;
+    const streaming = new Promise<void>((r) => (headersOut = r));
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let first = true;
     const { s, url } = await listening(async (_req, res) => {
       if (first) {
+        // A long answer (an export) whose headers went out before the stop.
         first = false;
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('part');
+        headersOut();
         await gate;
       }
       res.end('ok');
@@ -72,7 +100,7 @@ describe('the HTTP server stopping', function () {
       http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res))).on('error', reject);
     });
     const a = get();
-    await sleep(50);
+    await streaming;
     const closing = s.close(5_000);
     // The agent's next request goes out once the first is answered, on the same socket.
     const b = get();
