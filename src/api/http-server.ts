@@ -28,9 +28,10 @@ export function httpServer(handle: Handler): HttpServer {
   let closing = false;
   const server = http.createServer((req, res) => {
     if (closing) res.setHeader('Connection', 'close');
-    const p = handle(req, res).catch(() => undefined);
+    const p = handle(req, res);
     running.set(p, res);
-    void p.finally(() => running.delete(p));
+    const done = () => running.delete(p);
+    p.then(done, done);
   });
   return {
     server,
@@ -44,7 +45,7 @@ export function httpServer(handle: Handler): HttpServer {
       const graceUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       const settled = (async () => {
         await closed;
-        while (running.size > 0) await Promise.all([...running.keys()]);
+        while (running.size > 0) await Promise.allSettled([...running.keys()]);
       })();
       try {
         await Promise.race([settled, graceUp]);
