@@ -7,14 +7,16 @@
  */
 import { expect } from 'chai';
 import http from 'node:http';
-import net from 'node:net';
 import { startTill, testTpub, type TestTill } from '../helpers/till.js';
+import { holdRequest, portOf } from '../helpers/held-request.js';
 import { notifyTill, receiver, subscribe, until } from '../notify/helpers.js';
+
+const INVOICE = { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] };
 
 /** A checkout page's uuid for a new finalized invoice. */
 async function invoicePage(t: TestTill): Promise<string> {
   await t.setWallet(testTpub(5));
-  const c = await t.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
+  const c = await t.request('POST', '/api/v1/invoices', { body: INVOICE });
   expect(c.status, c.text).to.equal(201);
   const f = await t.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`);
   expect(f.status, f.text).to.equal(200);
@@ -83,53 +85,35 @@ describe('stopping Till with clients connected', function () {
   it('answers a request whose body was still arriving when the stop began, then lets its connection go', async () => {
     const till = (t = await startTill());
     await till.setWallet();
-    const body = JSON.stringify({ currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] });
-    const socket = net.connect(Number(new URL(till.url).port), '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (answer += d));
-    const gone = new Promise<void>((r) => socket.once('close', () => r()));
-    // A keep-alive request: its headers now, its body only once the stop has begun.
-    socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${till.key}\r\n`
-      + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
-    await new Promise((r) => setTimeout(r, 100));
+    const held = await holdRequest(portOf(till.url), till.key, INVOICE);
     t = undefined;
     const started = Date.now();
     const stopped = till.stop();
     await new Promise((r) => setTimeout(r, 100));
-    socket.write(body);
+    held.finish();
     await stopped;
     const ms = Date.now() - started;
-    await gone;
-    expect(answer, 'its answer came before the connection closed').to.match(/^HTTP\/1\.1 201 /);
+    await held.gone;
+    expect(held.answer(), 'its answer came before the connection closed').to.match(/^HTTP\/1\.1 201 /);
     expect(ms, `stop took ${ms} ms`).to.be.below(5_000);
   });
 
   it('a request in progress when the stop began is answered with Connection: close; what was pipelined behind it is not read', async () => {
     const till = (t = await startTill());
     const uuid = await invoicePage(till);
-    const socket = net.connect(Number(new URL(till.url).port), '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (answer += d));
-    const gone = new Promise<void>((r) => socket.once('close', () => r()));
-    const body = JSON.stringify({ currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] });
-    // The first request's body comes only after the stop began; a second follows it on
-    // the same kept-alive connection, as a browser's next poll would. HTTP lets a server
-    // close after an answer that says so: the client sends the second again elsewhere.
-    socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${till.key}\r\n`
-      + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
-    await new Promise((r) => setTimeout(r, 100));
+    // A second request follows the first on the same kept-alive connection, as a
+    // browser's next poll would. HTTP lets a server close after an answer that says so:
+    // the client sends the second again elsewhere.
+    const held = await holdRequest(portOf(till.url), till.key, INVOICE);
     t = undefined;
     const started = Date.now();
     const stopped = till.stop();
     await new Promise((r) => setTimeout(r, 50));
-    socket.write(`${body}GET /i/${uuid}/status.json HTTP/1.1\r\nHost: till\r\n\r\n`);
+    held.finish(`GET /i/${uuid}/status.json HTTP/1.1\r\nHost: till\r\n\r\n`);
     await stopped;
     const ms = Date.now() - started;
-    await gone;
+    await held.gone;
+    const answer = held.answer();
     const heads = answer.match(/HTTP\/1\.1 \d{3} [^\r]*\r\n(?:[^\r]+\r\n)*\r\n/g) ?? [];
     expect(heads, answer.slice(0, 300)).to.have.length(1);
     expect(heads[0]).to.match(/^HTTP\/1\.1 201 /);
@@ -143,7 +127,7 @@ describe('stopping Till with clients connected', function () {
     try {
       const till = (t = await notifyTill({ TILL_WEBHOOK_TIMEOUT_MS: '60000' }));
       await subscribe(till, hook.url);
-      const c = await till.request('POST', '/api/v1/invoices', { body: { currency: 'BTC', lines: [{ description: 'x', quantity: 1, unit_price: '0.001' }] } });
+      const c = await till.request('POST', '/api/v1/invoices', { body: INVOICE });
       expect(c.status, c.text).to.equal(201);
       expect((await till.request('POST', `/api/v1/invoices/${c.body.ref}/finalize`)).status).to.equal(200);
       await until(() => hook.got.length > 0 && answerHook !== undefined, 'the webhook is being sent', 10_000);

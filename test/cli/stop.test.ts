@@ -7,16 +7,16 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../regtest/daemon.js';
 import { STOP_LIMIT_MS } from '../../src/cli/serve.js';
 import { tillCliArgs } from '../helpers/spawn.js';
+import { holdRequest } from '../helpers/held-request.js';
 import { receiver } from '../notify/helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
-const BODY = JSON.stringify({ currency: 'USD', lines: [{ description: 'Tea', quantity: 1, unit_price: '4.50' }] });
+const INVOICE = { currency: 'USD', lines: [{ description: 'Tea', quantity: 1, unit_price: '4.50' }] };
 
 function keyIn(dir: string): string {
   const r = spawnSync(process.execPath, tillCliArgs('keys', 'create', 'shop'), { cwd: dir, env: { PATH: process.env.PATH }, encoding: 'utf8' });
@@ -56,23 +56,15 @@ describe('till start stopped by SIGTERM', function () {
     const key = keyIn(dir);
     const till = await start(dir, {});
     child = till.child;
-    const socket = net.connect(till.port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (answer += d));
-    const gone = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${key}\r\n`
-      + `Content-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`);
-    await new Promise((r) => setTimeout(r, 200));
+    const held = await holdRequest(till.port, key, INVOICE);
     const t0 = Date.now();
     till.child.kill('SIGTERM');
     await waitFor(() => till.logs().includes('shutting down'), 'the stop began');
-    socket.write(BODY);
+    held.finish();
     const code = await till.exit;
     const ms = Date.now() - t0;
-    await gone;
-    expect(answer, 'answered before the connection closed').to.match(/^HTTP\/1\.1 201 /);
+    await held.gone;
+    expect(held.answer(), 'answered before the connection closed').to.match(/^HTTP\/1\.1 201 /);
     expect(code, till.logs()).to.equal(0);
     expect(ms, `exit took ${ms} ms`).to.be.below(5_000);
   });
@@ -88,7 +80,7 @@ describe('till start stopped by SIGTERM', function () {
         method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
       });
       expect((await api('/api/v1/webhooks', { url: hook.url })).status).to.equal(201);
-      expect((await api('/api/v1/invoices', JSON.parse(BODY))).status).to.equal(201);
+      expect((await api('/api/v1/invoices', INVOICE)).status).to.equal(201);
       await waitFor(() => hook.got.length > 0, 'the webhook is being sent');
       const t0 = Date.now();
       till.child.kill('SIGTERM');

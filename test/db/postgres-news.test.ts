@@ -5,11 +5,11 @@
  * one is refused by the other at once; a setting saved through one is used by the other.
  */
 import http from 'node:http';
-import net from 'node:net';
 import { expect } from 'chai';
 import { startPostgres, withPostgres, type PgCluster } from '../helpers/postgres.js';
 import { startTill, testTpub, SEED_INVOICE, type TestTill } from '../helpers/till.js';
 import { waitFor } from '../helpers/wait.js';
+import { holdRequest, portOf } from '../helpers/held-request.js';
 import { putStoredSetting } from '../../src/db/merchant.js';
 
 withPostgres('news between processes on PostgreSQL', () => {
@@ -93,24 +93,16 @@ withPostgres('news between processes on PostgreSQL', () => {
         // c reads it twice: the second answer comes from c's cache.
         for (let i = 0; i < 2; i++) expect((await c.request('GET', `/api/v1/invoices/${created.body.ref}/status`)).body.status).to.equal('pending');
         // A request in progress on c (its body still to come) keeps c open while it stops.
-        const body = JSON.stringify(SEED_INVOICE);
-        const socket = net.connect(Number(new URL(c.url).port), '127.0.0.1');
-        await new Promise((r) => socket.once('connect', r));
-        let answer = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (d: string) => (answer += d));
-        socket.write(`POST /api/v1/invoices HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${c.key}\r\n`
-          + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
-        await new Promise((r) => setTimeout(r, 100));
+        const held = await holdRequest(portOf(c.url), c.key, SEED_INVOICE);
         const stopped = c.till.close();
         await waitFor(async () => !(await c.till.health()).database.news, 'c to stop listening');
         // Changed through a once c no longer hears of it: what c serves now is read afresh.
         expect((await a.request('DELETE', `/api/v1/invoices/${created.body.ref}`)).status).to.equal(200);
         expect((await c.till.services.invoices.summary(created.body.ref)).status).to.equal('cancelled');
-        socket.write(body);
+        held.finish();
         await stopped;
-        expect(answer).to.match(/^HTTP\/1\.1 201 /);
-        socket.destroy();
+        expect(held.answer()).to.match(/^HTTP\/1\.1 201 /);
+        held.destroy();
       } finally {
         await c.stop();
       }
