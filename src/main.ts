@@ -3,7 +3,7 @@ import type { Config } from './config/load.js';
 import { openConfiguredDatabase, migrateLatest, type Database } from './db/connection.js';
 import { loadRates, saveRates } from './db/rates.js';
 import { createLogger, type Logger } from './log.js';
-import { answerClientError, buildApp } from './api/app.js';
+import { buildApp } from './api/app.js';
 import { httpServer, type HttpServer } from './api/http-server.js';
 import { ApiKeys } from './api/keys.js';
 import { RateLimiter } from './api/rate-limit.js';
@@ -425,10 +425,6 @@ export async function createTill(opts: TillOptions): Promise<Till> {
     async listen() {
       serving = httpServer(app.callback());
       const server = serving.server;
-      // Requests node refuses before Koa sees them still get a JSON error.
-      server.on('clientError', answerClientError);
-      server.keepAliveTimeout = 65_000;
-      server.requestTimeout = 30_000;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, resolve);

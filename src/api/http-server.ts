@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { answerClientError } from './app.js';
 
 /**
  * How long requests already begun may take to finish once Till stops. Docker run bare
@@ -33,6 +34,11 @@ export function httpServer(handle: Handler): HttpServer {
     const done = () => running.delete(p);
     p.then(done, done);
   });
+  // Requests node refuses before Koa sees them still get a JSON error.
+  server.on('clientError', answerClientError);
+  // Longer than a reverse proxy's usual 60 s upstream idle timeout (nginx's), so the proxy closes first.
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 30_000;
   return {
     server,
     async close(graceMs = CLOSE_GRACE_MS) {
